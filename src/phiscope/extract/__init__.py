@@ -1,0 +1,1 @@
+"""Bytes -> text segments with exact locations. Entry point: `dispatch.extract_object`."""

@@ -1,0 +1,246 @@
+"""The few value types every pipeline stage speaks.
+
+Stages talk through these types only (see ../shared/ARCHITECTURE.md). A raw sensitive value never
+appears in any of them: detect/ turns values into masked excerpts and keyed fingerprints before a
+result leaves it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """One object in one store: enough to fetch it and to name it in a report."""
+
+    bucket: str
+    key: str
+    size: int
+    etag: str | None = None
+    last_modified: datetime | None = None
+    storage_class: str | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where inside an object a piece of text came from.
+
+    Every field is optional; an extractor fills the ones that make sense for its format so a report
+    can say "row 812, column ssn" or "page 2, form field 'Social Security No.'". Rows, lines and pages
+    are 1-based; byte offsets 0-based.
+    """
+
+    member: str | None = None  # archive member path; nested archives joined with "!/"
+    sheet: str | None = None  # spreadsheet sheet or slide name
+    page: int | None = None
+    field: str | None = None  # PDF form field name
+    row: int | None = None  # data row (1 = first row after any header)
+    column: str | None = None  # column header, when the table has one
+    column_index: int | None = None  # 0-based column position
+    line: int | None = None
+    json_path: str | None = None  # e.g. $.entry[3].resource.name[0].family
+    hl7: str | None = None  # e.g. PID-5 or PID-3.1
+    dicom_tag: str | None = None  # e.g. (0010,0010) PatientName
+    offset: int | None = None  # byte offset in the (decompressed) object
+    start_s: float | None = None  # audio: start time in seconds
+    end_s: float | None = None  # audio: end time in seconds
+    bbox: tuple[int, int, int, int] | None = None  # image: left, top, width, height in pixels
+
+    def to_dict(self) -> dict[str, Any]:
+        """Only the fields that are set, in declaration order (JSON-friendly)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if v is not None:
+                out[f.name] = list(v) if isinstance(v, tuple) else v
+        return out
+
+    def with_(self, **changes: Any) -> Location:
+        """A copy with some fields replaced (dataclasses.replace, shorter)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d.update(changes)
+        return Location(**d)
+
+
+@dataclass(slots=True)
+class Segment:
+    """A piece of text and where it came from.
+
+    `label` is the human name that gives the text its meaning, when the format has one: a form
+    field's name, an HL7 field's name (PID-7 "date of birth"), a DICOM keyword, a JSON key. Detection
+    uses it as context the way it uses a column header.
+    """
+
+    text: str
+    location: Location
+    label: str | None = None
+
+
+@dataclass(slots=True)
+class TableChunk:
+    """A batch of rows from one table, kept columnar-friendly so detection can work per column.
+
+    `rows[i]` is data row `first_row + i` (1-based, header excluded). Rows may be ragged.
+    """
+
+    header: list[str] | None
+    rows: list[list[str]]
+    first_row: int
+    location: Location = field(default_factory=Location)
+
+
+class Status(str, enum.Enum):
+    """How far an object was read. A clean report must never silently mean "not scanned"."""
+
+    COMPLETE = "complete"
+    PARTIAL = "partial"
+    SKIPPED = "skipped"
+
+
+# Detection categories. A person's data = identity, contact or financial identifiers; "health" is
+# clinical context (diagnoses, codes, medications); "provider" identifies clinicians (NPI, DEA);
+# "network" technical identifiers (IP addresses); "organisation" employer/insurer names.
+CATEGORIES = ("identity", "contact", "financial", "health", "provider", "network", "organisation")
+PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One occurrence of a sensitive value, already made safe to keep.
+
+    `masked` is an excerpt such as ***-**-6789; `fingerprint` is a keyed HMAC of the normalised value
+    used to count distinct people; neither allows recovering the value.
+    """
+
+    type: str
+    confidence: float
+    location: Location
+    masked: str
+    fingerprint: str
+    category: str = "identity"
+
+
+@dataclass(slots=True)
+class DetectionSummary:
+    """All occurrences of one type in one object, capped like Macie's occurrence lists."""
+
+    type: str
+    category: str
+    count: int = 0
+    confidence: float = 0.0
+    locations: list[Location] = field(default_factory=list)
+    masked_examples: list[str] = field(default_factory=list)
+    fingerprints: set[str] = field(default_factory=set)
+
+    MAX_LOCATIONS = 15
+    MAX_EXAMPLES = 5
+
+    def add(self, d: Detection) -> None:
+        self.count += 1
+        if d.confidence > self.confidence:
+            self.confidence = d.confidence
+        if len(self.locations) < self.MAX_LOCATIONS:
+            self.locations.append(d.location)
+        if len(self.masked_examples) < self.MAX_EXAMPLES and d.masked not in self.masked_examples:
+            self.masked_examples.append(d.masked)
+        self.fingerprints.add(d.fingerprint)
+
+    def merge(self, other: DetectionSummary) -> None:
+        self.count += other.count
+        self.confidence = max(self.confidence, other.confidence)
+        room = self.MAX_LOCATIONS - len(self.locations)
+        if room > 0:
+            self.locations.extend(other.locations[:room])
+        for m in other.masked_examples:
+            if len(self.masked_examples) >= self.MAX_EXAMPLES:
+                break
+            if m not in self.masked_examples:
+                self.masked_examples.append(m)
+        self.fingerprints |= other.fingerprints
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "category": self.category,
+            "count": self.count,
+            "confidence": round(self.confidence, 3),
+            "locations": [loc.to_dict() for loc in self.locations],
+            "masked_examples": list(self.masked_examples),
+        }
+
+
+@dataclass(slots=True)
+class ContentFindings:
+    """What detection found in one object's text.
+
+    `people` holds one frozenset per record (a table row, a form, a document, a message) of the keys
+    that identify the person in it, e.g. {"US_SSN:ab12..", "NAME_DOB:cd34.."}; impact/ links records
+    sharing a key to count distinct people. `organisations` holds fingerprints of employer/organisation
+    names. `health` is true when health context (diagnoses, medications, procedures, health
+    identifiers) was found.
+    """
+
+    detections: dict[str, DetectionSummary] = field(default_factory=dict)
+    people: list[frozenset[str]] = field(default_factory=list)
+    organisations: set[str] = field(default_factory=set)
+    health: bool = False
+
+    @property
+    def categories(self) -> set[str]:
+        return {s.category for s in self.detections.values()}
+
+    def merge(self, other: ContentFindings) -> None:
+        for t, s in other.detections.items():
+            mine = self.detections.get(t)
+            if mine is None:
+                self.detections[t] = DetectionSummary(type=s.type, category=s.category)
+                mine = self.detections[t]
+            mine.merge(s)
+        self.people.extend(other.people)
+        self.organisations |= other.organisations
+        self.health = self.health or other.health
+
+
+@dataclass(slots=True)
+class ObjectResult:
+    """The outcome for one object: its status (always set) and what was found."""
+
+    ref: ObjectRef
+    status: Status
+    reason: str | None = None
+    content_type: str | None = None
+    findings: ContentFindings = field(default_factory=ContentFindings)
+    bytes_read: int = 0
+    seconds: float = 0.0
+
+    @property
+    def contains_phi(self) -> bool:
+        """True when the object holds identifiers of at least one person (identity data)."""
+        return any(s.category in PERSON_CATEGORIES for s in self.findings.detections.values())
+
+
+def plain(obj: Any) -> Any:
+    """Dataclass/enum/set tree → JSON-friendly structure."""
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if hasattr(obj, "__dataclass_fields__"):
+        return {k: plain(v) for k, v in asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return sorted(plain(v) for v in obj)
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    return obj
