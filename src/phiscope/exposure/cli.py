@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Owner-side view: who can list, read and write a bucket, and why.", no_args_is_help=True)
+app = typer.Typer(
+    help="Owner-side view: who can list, read and write a bucket, and why.", no_args_is_help=True
+)
 
 
 @app.command("snapshot")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Close an exposure safely: plan, apply with backup, verify, roll back.", no_args_is_help=True)
+app = typer.Typer(
+    help="Close an exposure safely: plan, apply with backup, verify, roll back.", no_args_is_help=True
+)
 
 
 @app.command("plan")

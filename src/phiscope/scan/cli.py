@@ -1,17 +1,211 @@
-"""`phiscope scan` and `phiscope demo` (placeholders until the pipeline lands)."""
+"""`phiscope scan` and `phiscope demo`: options in, scan run, reports out, exit code."""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+from typing import Any
+
 import typer
 
-
-def scan_command(targets: list[str] = typer.Argument(..., help="s3://bucket[/prefix], s3://, or DIR")) -> None:
-    """Scan buckets or folders: exposure, sensitive content, people affected."""
-    typer.echo("not implemented yet", err=True)
-    raise typer.Exit(1)
+FORMATS = ("json", "ocsf", "sarif", "csv", "html", "summary")
 
 
-def demo_command() -> None:
-    """Start an embedded S3 endpoint with synthetic telehealth data and scan it."""
-    typer.echo("not implemented yet", err=True)
-    raise typer.Exit(1)
+def _formats(value: str) -> list[str]:
+    out = [f.strip().lower() for f in value.split(",") if f.strip()]
+    bad = [f for f in out if f not in FORMATS]
+    if bad:
+        raise typer.BadParameter(f"unknown format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}")
+    return out
+
+
+def scan_command(
+    targets: list[str] = typer.Argument(None, help="s3://bucket[/prefix], s3:// (all buckets), or a folder"),
+    endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="S3-compatible endpoint URL"),
+    profile: str | None = typer.Option(None, "--profile", help="AWS profile (standard credential chain)"),
+    region: str | None = typer.Option(None, "--region"),
+    path_style: bool | None = typer.Option(None, "--path-style/--virtual-hosted", help="Addressing style"),
+    anonymous: bool = typer.Option(False, "--anonymous", help="Unsigned requests only (attacker's view)"),
+    output_dir: Path = typer.Option(Path("phiscope-output"), "--output-dir", "-o"),
+    fmt: str = typer.Option(
+        "json,html,summary", "--format", "-M", help=f"Comma list of {', '.join(FORMATS)}"
+    ),
+    db: str | None = typer.Option(None, "--db", help="Findings DB URL (default: SQLite in the data dir)"),
+    sample: str | None = typer.Option(None, "--sample", help="Budget per bucket: 500 | 10% | 2GB"),
+    full: bool = typer.Option(False, "--full", help="Scan every object (no sampling)"),
+    max_objects: int | None = typer.Option(None, "--max-objects", help="At most N objects per bucket"),
+    inventory: str | None = typer.Option(
+        None, "--inventory", help="S3 Inventory manifest instead of listing"
+    ),
+    resume: str | None = typer.Option(None, "--resume", help="Continue an interrupted scan by id"),
+    no_ocr: bool = typer.Option(False, "--no-ocr", help="Do not OCR images and scanned pages"),
+    no_audio: bool = typer.Option(False, "--no-audio", help="Do not transcribe recordings"),
+    audio_max_seconds: float | None = typer.Option(None, "--audio-max-seconds"),
+    asr_model: Path | None = typer.Option(None, "--asr-model", help="Speech-to-text model directory"),
+    workers: int = typer.Option(0, "--workers", help="Worker processes (default: one per core)"),
+    object_timeout: float = typer.Option(120.0, "--object-timeout", help="Per-object time budget, seconds"),
+    max_object_size: int = typer.Option(2 * 1024**3, "--max-object-size", help="Skip larger objects (bytes)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary on the terminal"),
+    log_json: str | None = typer.Option(None, "--log-json", help="Write JSON-lines events to this file"),
+    mutelist: Path | None = typer.Option(None, "--mutelist", help="YAML file of muted findings"),
+    fail_on: str = typer.Option("high", "--fail-on", help="Exit 3 on findings at/above this severity"),
+    ignore_exit_code_3: bool = typer.Option(False, "--ignore-exit-code-3"),
+) -> None:
+    """Scan buckets or folders: who can reach them, what sensitive data is inside, how many people."""
+    from phiscope.db.store import Store
+    from phiscope.scan.pipeline import ScanConfig
+
+    formats = _formats(fmt)
+    if asr_model is not None:
+        os.environ["PHISCOPE_ASR_MODEL"] = str(asr_model)
+    try:
+        store = Store.open(db)
+    except Exception as e:
+        typer.echo(f"error: cannot open the findings database: {type(e).__name__}", err=True)
+        raise typer.Exit(1) from None
+    if resume:
+        prev = store.get_scan(resume)
+        if prev is None:
+            typer.echo(f"error: no scan {resume} in the database", err=True)
+            raise typer.Exit(1)
+        opts = dict(prev["options"])
+        cfg = ScanConfig(**{k: v for k, v in opts.items() if k in ScanConfig.__dataclass_fields__})
+        cfg.resume, cfg.log_json = resume, log_json
+    else:
+        if not targets:
+            typer.echo("error: give at least one target (s3://bucket, s3://, or a folder)", err=True)
+            raise typer.Exit(1)
+        cfg = ScanConfig(
+            targets=list(targets),
+            endpoint_url=endpoint_url,
+            profile=profile,
+            region=region,
+            path_style=path_style,
+            anonymous=True if anonymous else None,
+            sample=sample,
+            full=full,
+            max_objects=max_objects,
+            inventory=inventory,
+            ocr=not no_ocr,
+            audio=not no_audio,
+            audio_max_seconds=audio_max_seconds,
+            workers=workers,
+            object_timeout=object_timeout,
+            max_object_bytes=max_object_size,
+            log_json=log_json,
+        )
+    code = run_and_report(
+        cfg,
+        store,
+        output_dir=output_dir,
+        formats=formats,
+        quiet=quiet,
+        mutelist=mutelist,
+        fail_on=fail_on,
+        ignore_exit_code_3=ignore_exit_code_3,
+    )
+    raise typer.Exit(code)
+
+
+def run_and_report(
+    cfg: Any,
+    store: Any,
+    *,
+    output_dir: Path,
+    formats: list[str],
+    quiet: bool = False,
+    mutelist: Path | None = None,
+    fail_on: str = "high",
+    ignore_exit_code_3: bool = False,
+) -> int:
+    """Run the scan with a progress display, write the reports, return the exit code."""
+    from rich.console import Console
+
+    from phiscope.scan.pipeline import Scanner
+    from phiscope.scan.progress import ProgressDisplay
+    from phiscope.scan.report import build_report
+
+    console = Console(stderr=True, quiet=quiet)
+    try:
+        with ProgressDisplay(console, enabled=not quiet) as display:
+            scan_id = Scanner(cfg, store, on_progress=display.update).run()
+    except (ValueError, KeyError) as e:
+        console.print(f"[red]error:[/] {e}")
+        return 1
+    except Exception as e:
+        code = getattr(e, "response", {}).get("Error", {}).get("Code") if hasattr(e, "response") else None
+        console.print(f"[red]error:[/] scan failed: {code or type(e).__name__}")
+        return 1
+    report = build_report(store, scan_id)
+    return write_outputs(
+        report,
+        output_dir=output_dir,
+        formats=formats,
+        quiet=quiet,
+        mutelist=mutelist,
+        fail_on=fail_on,
+        ignore_exit_code_3=ignore_exit_code_3,
+    )
+
+
+def write_outputs(
+    report: dict[str, Any],
+    *,
+    output_dir: Path,
+    formats: list[str],
+    quiet: bool = False,
+    mutelist: Path | None = None,
+    fail_on: str = "high",
+    ignore_exit_code_3: bool = False,
+) -> int:
+    from rich.console import Console
+
+    console = Console(quiet=quiet)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        from phiscope.report import render
+    except ImportError:
+        render = None  # type: ignore[assignment]
+    if mutelist is not None:
+        from phiscope.report.mutelist import apply_mutelist, load_mutelist
+
+        for w in apply_mutelist(report, load_mutelist(mutelist)):
+            console.print(f"[yellow]mutelist:[/] {w}")
+    if render is not None:
+        if quiet:
+            formats = [f for f in formats if f != "summary"]
+        paths = render.write_reports(report, output_dir, formats)
+    else:
+        path = output_dir / "phiscope-report.json"
+        path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+        paths = {"json": path}
+    for kind, path in paths.items():
+        console.print(f"[dim]{kind:>8}[/] {path}")
+    try:
+        from phiscope.report.exitcode import exit_code
+    except ImportError:
+        return 0
+    return exit_code(report, fail_on=fail_on, ignore_exit_code_3=ignore_exit_code_3)
+
+
+def demo_command(
+    output_dir: Path = typer.Option(Path("phiscope-demo"), "--output-dir", "-o"),
+    fmt: str = typer.Option("json,ocsf,sarif,csv,html,summary", "--format", "-M"),
+    no_audio: bool = typer.Option(False, "--no-audio"),
+    no_ocr: bool = typer.Option(False, "--no-ocr"),
+    people: int = typer.Option(300, "--people", help="Synthetic people to generate"),
+    keep_running: bool = typer.Option(False, "--keep-running", help="Leave the endpoint up after the scan"),
+) -> None:
+    """Start an embedded S3 endpoint with synthetic telehealth data and scan it, end to end."""
+    from phiscope.demo import run_demo
+
+    code = run_demo(
+        output_dir=output_dir,
+        formats=_formats(fmt),
+        audio=not no_audio,
+        ocr=not no_ocr,
+        people=people,
+        keep_running=keep_running,
+    )
+    raise typer.Exit(code)

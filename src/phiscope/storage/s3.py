@@ -7,7 +7,11 @@ retry modes for throttling (503 SlowDown) and transient errors.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+from phiscope.model import ObjectRef
+from phiscope.storage.base import Fetched, new_spool
 
 DEFAULT_RETRIES = {"max_attempts": 8, "mode": "adaptive"}
 
@@ -50,9 +54,8 @@ def make_client(
         read_timeout=read_timeout,
     )
     session = make_session(profile, region)
-    return session.client(
-        service, endpoint_url=endpoint_url, region_name=region or session.region_name or "us-east-1", config=cfg
-    )
+    region_name = region or session.region_name or "us-east-1"
+    return session.client(service, endpoint_url=endpoint_url, region_name=region_name, config=cfg)
 
 
 def has_credentials(profile: str | None = None) -> bool:
@@ -61,3 +64,78 @@ def has_credentials(profile: str | None = None) -> bool:
         return make_session(profile).get_credentials() is not None
     except Exception:
         return False
+
+
+RANGE_CHUNK = 16 * 1024**2  # large objects are read with ranged GETs of this size
+
+
+class S3Store:
+    """Buckets and objects of one S3-compatible endpoint, through one boto3 client."""
+
+    def __init__(
+        self,
+        *,
+        endpoint_url: str | None = None,
+        profile: str | None = None,
+        region: str | None = None,
+        anonymous: bool = False,
+        path_style: bool | None = None,
+        client: Any = None,
+    ) -> None:
+        self.endpoint = endpoint_url
+        self.profile = profile
+        self.region = region
+        self.anonymous = anonymous
+        self.client = client or make_client(
+            "s3",
+            endpoint_url=endpoint_url,
+            profile=profile,
+            region=region,
+            anonymous=anonymous,
+            path_style=path_style,
+        )
+
+    def list_buckets(self) -> list[str]:
+        resp = self.client.list_buckets()
+        return sorted(b["Name"] for b in resp.get("Buckets", []))
+
+    def list_objects(self, bucket: str, prefix: str = "") -> Iterator[ObjectRef]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": 1000}
+        )
+        for page in pages:
+            for o in page.get("Contents", []):
+                if o["Key"].endswith("/") and o.get("Size", 0) == 0:
+                    continue  # "folder" marker objects
+                yield ObjectRef(
+                    bucket=bucket,
+                    key=o["Key"],
+                    size=int(o.get("Size", 0)),
+                    etag=(o.get("ETag") or "").strip('"') or None,
+                    last_modified=o.get("LastModified"),
+                    storage_class=o.get("StorageClass"),
+                )
+
+    def fetch(self, ref: ObjectRef, max_bytes: int) -> Fetched:
+        """Download up to `max_bytes`, in ranged GETs so a large object streams to a spool file."""
+        spool = new_spool()
+        want = min(ref.size, max_bytes) if ref.size else max_bytes
+        got = 0
+        while True:
+            end = min(want, got + RANGE_CHUNK) - 1
+            if end < got:
+                break
+            kw: dict[str, Any] = {"Bucket": ref.bucket, "Key": ref.key}
+            if ref.size > RANGE_CHUNK or ref.size > max_bytes or got:
+                kw["Range"] = f"bytes={got}-{end}"
+            body = self.client.get_object(**kw)["Body"]
+            try:
+                while chunk := body.read(1024 * 1024):
+                    spool.write(chunk)
+                    got += len(chunk)
+            finally:
+                body.close()
+            if "Range" not in kw or got >= want:
+                break
+        spool.seek(0)
+        return Fetched(spool, got, truncated=ref.size > got)

@@ -1,0 +1,54 @@
+"""Severity of a bucket from exposure × sensitivity × volume (public + PHI = critical)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LEVELS = ("info", "low", "medium", "high", "critical")
+
+
+def exposure_level(exposure: dict[str, Any] | None) -> str:
+    """none | latent | authenticated | public — the widest audience that can reach data."""
+    if not exposure:
+        return "none"
+    access = exposure.get("access", {})
+    anon = access.get("anonymous", {})
+    anyacct = access.get("any_aws_account", {})
+    if any(anon.get(k) for k in ("list", "read", "write", "read_acl", "write_acl")):
+        return "public"
+    if any(anyacct.get(k) for k in ("list", "read", "write", "read_acl", "write_acl")):
+        return "authenticated"
+    if exposure.get("latent"):
+        return "latent"
+    return "none"
+
+
+def bucket_severity(exposure: dict[str, Any] | None, *, contains_phi: bool, health: bool, people: int) -> str:
+    """Table: exposure (rows) × sensitivity (identity+health > identity > health-only > none)."""
+    level = exposure_level(exposure)
+    writable = bool(
+        exposure
+        and (
+            exposure.get("access", {}).get("anonymous", {}).get("write")
+            or exposure.get("access", {}).get("anonymous", {}).get("write_acl")
+        )
+    )
+    sensitivity = 3 if contains_phi and health else 2 if contains_phi else 1 if health else 0
+    if level == "public":
+        sev = ["medium", "high", "critical", "critical"][sensitivity]
+        if writable and sev != "critical":
+            sev = "high"  # anyone can plant or delete data
+    elif level == "authenticated":
+        sev = ["low", "high", "high", "critical"][sensitivity]
+    elif level == "latent":
+        sev = ["info", "low", "medium", "medium"][sensitivity]
+    else:
+        sev = ["info", "info", "low", "low"][sensitivity]
+    # Volume: many people raise an exposed bucket one step.
+    if level in ("public", "authenticated") and people >= 500 and sev == "high":
+        sev = "critical"
+    return sev
+
+
+def max_severity(levels: list[str]) -> str:
+    return max(levels, key=LEVELS.index) if levels else "info"

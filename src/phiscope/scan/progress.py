@@ -1,0 +1,57 @@
+"""Terminal progress for a scan: objects, bytes, findings so far and ETA (rich)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+
+class ProgressDisplay:
+    def __init__(self, console: Console, *, enabled: bool = True) -> None:
+        self.enabled = enabled and console.is_terminal
+        self.console = console
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not self.enabled,
+        )
+        self._task = self._progress.add_task("preparing", total=None, stats="")
+
+    def update(self, p: Any, msg: str) -> None:
+        if not self.enabled:
+            return
+        stats = (
+            f"{p.bytes_done / 1e6:,.1f} MB · {p.findings:,} findings · {p.phi_objects} objects with PHI · "
+            f"{p.by_status['skipped']} skipped"
+        )
+        desc = "scanning" if msg.startswith("s3://") or msg == "scanning" else msg
+        self._progress.update(
+            self._task, description=desc, total=p.objects_total or None, completed=p.objects_done, stats=stats
+        )
+
+    def __enter__(self) -> ProgressDisplay:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._progress.__exit__(et, ev, tb)

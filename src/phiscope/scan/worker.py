@@ -1,0 +1,117 @@
+"""One object through extract → detect, in a worker process.
+
+Each process builds its detection engine once (compiled patterns, fingerprint key) and then handles
+many objects. Whatever goes wrong inside one object becomes that object's status; what was found
+before the failure is kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from phiscope.extract.base import ExtractContext, Item, Limits, SkipObject
+from phiscope.model import ContentFindings, ObjectRef, ObjectResult, Status
+
+_ENGINE: Any = None
+_LIMITS = Limits()
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What a worker needs: the object, where its bytes are, and whether they were cut short."""
+
+    ref: ObjectRef
+    path: str
+    bytes_read: int
+    truncated: bool
+    delete_after: bool
+
+
+def init_worker(secret: bytes, limits: Limits, engine_options: dict[str, Any] | None = None) -> None:
+    """Process-pool initializer: build the engine once per process."""
+    global _ENGINE, _LIMITS
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per process
+    from phiscope.detect.engine import DetectionEngine
+
+    _ENGINE = DetectionEngine(secret, **(engine_options or {}))
+    _LIMITS = limits
+
+
+def _media_hooks(ctx: ExtractContext) -> None:
+    if not ctx.limits.ocr:
+        return
+    try:
+        from phiscope.extract import media
+    except ImportError:
+        return
+    if media.ocr_available():
+        ctx.ocr_image = media.ocr_image
+
+
+class _Guard:
+    """Wraps the extractor's iterator: an error after some output becomes 'partial', not a loss."""
+
+    def __init__(self, items: Iterator[Item], ctx: ExtractContext) -> None:
+        self.items = items
+        self.ctx = ctx
+        self.yielded = 0
+        self.skip: SkipObject | None = None
+
+    def __iter__(self) -> Iterator[Item]:
+        try:
+            for item in self.items:
+                self.yielded += 1
+                yield item
+        except SkipObject as e:
+            if self.yielded:
+                self.ctx.mark_partial(e.reason)
+            else:
+                self.skip = e
+        except MemoryError:
+            self.ctx.mark_partial("out of memory while reading")
+        except Exception as e:  # a library's bug on odd input: never a stack trace for the user
+            # The type only: a library's message may quote the object's content.
+            self.ctx.mark_partial(f"reader error ({type(e).__name__})")
+
+
+def process(job: Job) -> ObjectResult:
+    """Extract and detect one object; always returns a result with a status."""
+    from phiscope.extract.dispatch import extract_object
+
+    t0 = time.perf_counter()
+    ctx = ExtractContext(name=job.ref.key, limits=_LIMITS)
+    _media_hooks(ctx)
+    findings = ContentFindings()
+    status, reason = Status.COMPLETE, None
+    try:
+        with open(job.path, "rb") as stream:
+            guard = _Guard(extract_object(stream, ctx), ctx)
+            findings = _ENGINE.scan(iter(guard))
+        if guard.skip is not None:
+            status, reason = Status.SKIPPED, guard.skip.reason
+    except SkipObject as e:
+        status, reason = Status.SKIPPED, e.reason
+    except Exception as e:
+        status, reason = Status.SKIPPED, f"internal error ({type(e).__name__})"
+    finally:
+        if job.delete_after:
+            with contextlib.suppress(OSError):
+                os.unlink(job.path)
+    if job.truncated and status is not Status.SKIPPED:
+        ctx.mark_partial(f"truncated: first {job.bytes_read} bytes read")
+    if status is Status.COMPLETE and ctx.partial_reasons:
+        status, reason = Status.PARTIAL, "; ".join(ctx.partial_reasons)
+    return ObjectResult(
+        ref=job.ref,
+        status=status,
+        reason=reason,
+        content_type=ctx.content_type,
+        findings=findings,
+        bytes_read=job.bytes_read,
+        seconds=time.perf_counter() - t0,
+    )
