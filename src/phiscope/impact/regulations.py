@@ -62,7 +62,7 @@ def obligations(
                 "title": title,
                 "applies": True,
                 "why": why,
-                "deadline_days": days,
+                "deadline_days": round(days) if days is not None else None,
                 "deadline": deadline,
                 "notify": notify,
             }
@@ -98,13 +98,14 @@ def obligations(
                 ["media"],
             )
         else:
-            year_end = datetime(discovered.year, 12, 31, tzinfo=discovered.tzinfo)
+            # 60 days after the end of the calendar year of discovery (§164.408(c))
+            year_end = datetime(discovered.year + 1, 1, 1, tzinfo=discovered.tzinfo)
             add(
                 "HIPAA-164.408-LOG",
                 "HIPAA",
                 "Log the breach and report it to HHS within 60 days of the end of the calendar year",
                 f"{people_total} people affected (< 500)",
-                (year_end - discovered).days + 60,
+                (year_end - discovered).total_seconds() / 86400 + 59,
                 ["HHS"],
             )
     eu = [e for e in exposed if e.types & EU_TYPES or _in_eea(e.region)]

@@ -33,7 +33,11 @@ class EmbeddedS3:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> EmbeddedS3:
+        import logging
+
         from moto.server import ThreadedMotoServer  # heavy import: only when an endpoint is wanted
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on the user's terminal
 
         server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         server.start()
