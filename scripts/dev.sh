@@ -18,6 +18,7 @@ APT_PACKAGES=(
   ffmpeg sox                                  # audio decoding / resampling
   chromium chromium-driver                    # HTML report browser test
   fonts-dejavu-core                           # text rendering for generated scans
+  postgresql                                  # findings DB tests on a real PostgreSQL server
 )
 
 log() { printf '\033[1m[phiscope-setup]\033[0m %s\n' "$*" >&2; }
@@ -58,7 +59,7 @@ ensure_venv() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x "$VENV/bin/phiscope" ]; then
     log "installing phiscope and its dependencies into .venv"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q -e ".[dev]"
+    "$VENV/bin/python" -m pip install -q -e ".[dev,postgres]"
     echo "$want" > "$stamp"
   fi
 }

@@ -29,8 +29,12 @@ def rec(bucket: str, *keys: str) -> tuple[str, frozenset[str]]:
             {"a": 1, "b": 1, "c": 1},
         ),
         # transitive: SSN<->MBI in one record, MBI<->NAME_DOB in another
-        ([rec("a", "US_SSN:1", "US_MBI:m"), rec("a", "US_MBI:m", "NAME_DOB:y"), rec("a", "NAME_DOB:y")], 1, 1,
-         {"a": 1}),
+        (
+            [rec("a", "US_SSN:1", "US_MBI:m"), rec("a", "US_MBI:m", "NAME_DOB:y"), rec("a", "NAME_DOB:y")],
+            1,
+            1,
+            {"a": 1},
+        ),
         # known only by name + DOB: counted in the high end, not the low end
         ([rec("a", "US_SSN:1"), rec("a", "NAME_DOB:z")], 2, 1, {"a": 2}),
         ([rec("a")], 0, 0, {}),
@@ -46,8 +50,11 @@ def _exp(anon: dict[str, bool] | None = None, anyacct: dict[str, bool] | None = 
     caps = ("list", "read", "write", "read_acl", "write_acl")
     a = {c: False for c in caps} | (anon or {})
     b = {c: False for c in caps} | (anyacct or {})
-    return {"public": any(a.values()) or any(b.values()), "access": {"anonymous": a, "any_aws_account": b},
-            "latent": list(latent)}
+    return {
+        "public": any(a.values()) or any(b.values()),
+        "access": {"anonymous": a, "any_aws_account": b},
+        "latent": list(latent),
+    }
 
 
 @pytest.mark.parametrize(
@@ -87,8 +94,15 @@ T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 def _set(**kw) -> ExposedSet:
-    base = dict(bucket="b", region="us-east-1", public=True, people=10, types=frozenset({"US_SSN"}),
-                health=True, contains_phi=True)
+    base = dict(
+        bucket="b",
+        region="us-east-1",
+        public=True,
+        people=10,
+        types=frozenset({"US_SSN"}),
+        health=True,
+        contains_phi=True,
+    )
     base.update(kw)
     return ExposedSet(**base)
 
@@ -127,5 +141,12 @@ def test_hds_flags_french_health_data_outside_the_eea_even_if_private() -> None:
     fr = _set(types=frozenset({"FR_NIR"}), region="us-east-1", public=False)
     out = obligations([], people_total=0, discovered=T0, all_buckets=[fr])
     assert ids(out) == {"HDS-V2-EEA"}
-    assert obligations([], people_total=0, discovered=T0, all_buckets=[_set(types=frozenset({"FR_NIR"}),
-                                                                          region="eu-west-3")]) == []
+    assert (
+        obligations(
+            [],
+            people_total=0,
+            discovered=T0,
+            all_buckets=[_set(types=frozenset({"FR_NIR"}), region="eu-west-3")],
+        )
+        == []
+    )

@@ -63,8 +63,15 @@ def test_s3_scan_puts_exposed_buckets_first_and_reads_their_verdict(s3: S3Server
     priv = s3.new_bucket("priv")
     policy = {
         "Version": "2012-10-17",
-        "Statement": [{"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-                       "Resource": f"arn:aws:s3:::{pub}/*"}],
+        "Statement": [
+            {
+                "Sid": "Open",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{pub}/*",
+            }
+        ],
     }
     s3.client.put_bucket_policy(Bucket=pub, Policy=json.dumps(policy))
     for b in (pub, priv):
@@ -112,8 +119,9 @@ def test_ranged_gets_read_large_objects_in_pieces(s3: S3Server, monkeypatch: pyt
 def test_missing_bucket_is_an_error_in_the_report_not_a_crash(s3: S3Server, tmp_path: Path) -> None:
     ok = s3.new_bucket()
     s3.client.put_object(Bucket=ok, Key="a.csv", Body=CSV_ROWS.encode())
-    cfg = ScanConfig(targets=["s3://no-such-bucket-phiscope", f"s3://{ok}"], endpoint_url=s3.endpoint_url,
-                     anonymous=False)
+    cfg = ScanConfig(
+        targets=["s3://no-such-bucket-phiscope", f"s3://{ok}"], endpoint_url=s3.endpoint_url, anonymous=False
+    )
     report = scan(tmp_path, cfg)
     missing = next(b for b in report["buckets"] if b["name"] == "no-such-bucket-phiscope")
     assert any("NoSuchBucket" in e for e in missing["exposure_errors"])
@@ -136,14 +144,26 @@ def test_inventory_manifest_replaces_listing(s3: S3Server, tmp_path: Path) -> No
     s3.client.put_object(Bucket=src, Key="listed/x.csv", Body=CSV_ROWS.encode())
     s3.client.put_object(Bucket=src, Key="not in inventory.csv", Body=CSV_ROWS.encode())
     buf = io.StringIO()
-    csv.writer(buf).writerow([src, "listed/x.csv", str(len(CSV_ROWS)), "2026-11-01T00:00:00.000Z", "e", "STANDARD"])
-    s3.client.put_object(Bucket=dest, Key="inv/data/part-0.csv.gz", Body=gzip.compress(buf.getvalue().encode()))
-    manifest = {"sourceBucket": src, "destinationBucket": f"arn:aws:s3:::{dest}", "fileFormat": "CSV",
-                "fileSchema": "Bucket, Key, Size, LastModifiedDate, ETag, StorageClass",
-                "files": [{"key": "inv/data/part-0.csv.gz"}]}
+    csv.writer(buf).writerow(
+        [src, "listed/x.csv", str(len(CSV_ROWS)), "2026-11-01T00:00:00.000Z", "e", "STANDARD"]
+    )
+    s3.client.put_object(
+        Bucket=dest, Key="inv/data/part-0.csv.gz", Body=gzip.compress(buf.getvalue().encode())
+    )
+    manifest = {
+        "sourceBucket": src,
+        "destinationBucket": f"arn:aws:s3:::{dest}",
+        "fileFormat": "CSV",
+        "fileSchema": "Bucket, Key, Size, LastModifiedDate, ETag, StorageClass",
+        "files": [{"key": "inv/data/part-0.csv.gz"}],
+    }
     s3.client.put_object(Bucket=dest, Key="inv/manifest.json", Body=json.dumps(manifest).encode())
-    cfg = ScanConfig(targets=[f"s3://{src}"], endpoint_url=s3.endpoint_url, anonymous=False,
-                     inventory=f"s3://{dest}/inv/manifest.json")
+    cfg = ScanConfig(
+        targets=[f"s3://{src}"],
+        endpoint_url=s3.endpoint_url,
+        anonymous=False,
+        inventory=f"s3://{dest}/inv/manifest.json",
+    )
     report = scan(tmp_path, cfg)
     assert set(by_key(report)) == {"listed/x.csv"}
 
@@ -153,11 +173,29 @@ def test_dead_endpoint_is_a_clear_error(tmp_path: Path) -> None:
 
     url = f"http://127.0.0.1:{free_port()}"
     proc = subprocess.run(
-        [PHISCOPE, "scan", "s3://anything", "--endpoint-url", url, "--db", f"sqlite:///{tmp_path}/f.db",
-         "-o", str(tmp_path / "out"), "--format", "json", "--quiet"],
-        capture_output=True, text=True, timeout=120,
-        env={**__import__("os").environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
-             "PHISCOPE_SECRET_FILE": str(tmp_path / "k")},
+        [
+            PHISCOPE,
+            "scan",
+            "s3://anything",
+            "--endpoint-url",
+            url,
+            "--db",
+            f"sqlite:///{tmp_path}/f.db",
+            "-o",
+            str(tmp_path / "out"),
+            "--format",
+            "json",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **__import__("os").environ,
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "y",
+            "PHISCOPE_SECRET_FILE": str(tmp_path / "k"),
+        },
     )
     assert "Traceback" not in proc.stderr
     report = json.loads((tmp_path / "out" / "phiscope-report.json").read_text())

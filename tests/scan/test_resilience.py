@@ -28,8 +28,9 @@ def test_throttled_endpoint_is_survived(s3: S3Server, tmp_path: Path) -> None:
         s3.client.put_object(Bucket=b, Key=f"p{i:02}.csv", Body=f"name,ssn\nX,123-45-{6780 + i}\n".encode())
     with ThrottlingProxy(s3.endpoint_url, every=3) as proxy:
         db = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
-        cfg = ScanConfig(targets=[f"s3://{b}"], endpoint_url=proxy.url, anonymous=False, secret=b"s" * 32,
-                         workers=1)
+        cfg = ScanConfig(
+            targets=[f"s3://{b}"], endpoint_url=proxy.url, anonymous=False, secret=b"s" * 32, workers=1
+        )
         report = build_report(db, Scanner(cfg, db).run())
     assert proxy.throttled >= 5  # throttling really happened
     statuses = {o["key"]: o["status"] for o in report["objects"]}
@@ -58,10 +59,27 @@ def test_kill_9_then_resume_scans_each_object_once(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'f.db'}"
     env = {**os.environ, "PHISCOPE_SECRET_FILE": str(tmp_path / "secret")}
     log1 = tmp_path / "run1.jsonl"
-    cmd = [PHISCOPE, "scan", str(tmp_path / "data"), "--db", db_url, "-o", str(tmp_path / "out"),
-           "--format", "json", "--quiet", "--workers", "1"]
-    proc = subprocess.Popen([*cmd, "--log-json", str(log1)], env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [
+        PHISCOPE,
+        "scan",
+        str(tmp_path / "data"),
+        "--db",
+        db_url,
+        "-o",
+        str(tmp_path / "out"),
+        "--format",
+        "json",
+        "--quiet",
+        "--workers",
+        "1",
+    ]
+    proc = subprocess.Popen(
+        [*cmd, "--log-json", str(log1)],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while sum(e["event"] == "object_done" for e in _events(log1)) < 30:
         assert proc.poll() is None, "scan ended before it could be killed"
@@ -75,17 +93,26 @@ def test_kill_9_then_resume_scans_each_object_once(tmp_path: Path) -> None:
     assert 30 <= len(before) < n
 
     log2 = tmp_path / "run2.jsonl"
-    done = subprocess.run([*cmd, "--resume", scan_id, "--log-json", str(log2)], env=env, timeout=600,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [*cmd, "--resume", scan_id, "--log-json", str(log2)],
+        env=env,
+        timeout=600,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode in (0, 3), done.stderr
     rescanned = {e["key"] for e in _events(log2) if e["event"] == "object_done"}
     assert not rescanned & before  # finished objects were not scanned again
     assert rescanned | before == {f"f{i:04}.csv" for i in range(n)}
     with sqlite3.connect(tmp_path / "f.db") as c:
-        rows = c.execute("select count(*), count(distinct key) from objects where scan_id=?", (scan_id,)).fetchone()
+        rows = c.execute(
+            "select count(*), count(distinct key) from objects where scan_id=?", (scan_id,)
+        ).fetchone()
         dets = c.execute(
             "select count(*) from detections d join objects o on o.id=d.object_id where o.scan_id=? "
-            "and d.type='US_SSN'", (scan_id,)).fetchone()[0]
+            "and d.type='US_SSN'",
+            (scan_id,),
+        ).fetchone()[0]
         state = c.execute("select state from scans where id=?", (scan_id,)).fetchone()[0]
     assert rows == (n, n) and dets == n and state == "finished"
     report = json.loads((tmp_path / "out" / "phiscope-report.json").read_text())

@@ -76,6 +76,8 @@ class ThrottlingProxy:
         self._thread.start()
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.server.shutdown()
         self.server.server_close()
