@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import S3Server
 
+from conftest import S3Server
 from phiscope.db.store import Store
 from phiscope.scan.pipeline import ScanConfig, Scanner
 from phiscope.scan.report import build_report

@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import S3Server
 from throttle_proxy import ThrottlingProxy
 
+from conftest import S3Server
 from phiscope.db.store import Store
 from phiscope.scan.pipeline import ScanConfig, Scanner
 from phiscope.scan.report import build_report
