@@ -124,21 +124,21 @@ def estimate_skew(gray: Image.Image, max_angle: float = 5.0, step: float = 0.5) 
     from PIL import Image as PILImage
 
     thumb = gray.copy()
-    thumb.thumbnail((600, 600))
+    thumb.thumbnail((500, 500))
     a = np.asarray(thumb, dtype=np.uint8)
     ink = a < 128
     if ink.mean() < 0.005:
         return 0.0
     mask = PILImage.fromarray((ink * 255).astype(np.uint8))
-    best, best_score = 0.0, -1.0
-    n = round(max_angle / step)
-    for k in range(-n, n + 1):
-        angle = k * step
+
+    def sharpness(angle: float) -> float:
         rot = np.asarray(mask.rotate(angle, resample=PILImage.Resampling.NEAREST, expand=False))
-        profile = rot.sum(axis=1, dtype=np.float64)
-        score = float(np.square(np.diff(profile)).sum())
-        if score > best_score:
-            best, best_score = angle, score
+        return float(np.square(np.diff(rot.sum(axis=1, dtype=np.float64))).sum())
+
+    # coarse pass in 2*step increments, then refine around the best: ~13 rotations instead of 21
+    coarse = [k * 2 * step for k in range(-round(max_angle / (2 * step)), round(max_angle / (2 * step)) + 1)]
+    best = max(coarse, key=sharpness)
+    best = max((best - step, best, best + step), key=sharpness)
     return best
 
 

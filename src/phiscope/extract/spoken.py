@@ -78,6 +78,16 @@ _MONTHS = {
     "oct": "October", "november": "November", "nov": "November", "december": "December",
     "dec": "December",
 }  # fmt: skip
+_HOMOPHONES = {
+    "to": "2",
+    "too": "2",
+    "for": "4",
+    "fore": "4",
+    "ate": "8",
+    "won": "1",
+    "free": "3",
+    "tree": "3",
+}
 _SEP_WORDS = frozenset({"dash", "hyphen", "slash"})
 
 # Cue phrases → (label, how the following digit window is written).
@@ -89,6 +99,8 @@ _CUES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("birth", "date"), "date of birth", "dob"),
     (("birthday",), "date of birth", "dob"),
     (("dob",), "date of birth", "dob"),
+    (("birth",), "date of birth", "dob"),  # "date on birth": a small model's usual slip
+    (("birthdays",), "date of birth", "dob"),
     (("born",), "date of birth", "dob"),
     (("member", "id"), "member id", "id"),
     (("member", "number"), "member id", "id"),
@@ -113,6 +125,7 @@ _EDGE_PUNCT = "\"'“”‘’()[]{}<>"
 _TRAIL_RE = re.compile(r"[,.;:!?]+$")
 _DIGITS_RE = re.compile(r"^\d+$")
 _LITERAL_RE = re.compile(r"^\d+(?:[-/.]\d+)+$")  # 123-45-6789, 03/04/1972
+_DECIMAL_RE = re.compile(r"^\d\.\d$")
 _ORD_LITERAL_RE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
 
 
@@ -129,7 +142,7 @@ def _tokens(words: list[Word]) -> list[_Tok]:
     out: list[_Tok] = []
     for w in words:
         for part in w.text.split():
-            raw = part.strip(_EDGE_PUNCT)
+            raw = part.strip(_EDGE_PUNCT).lstrip(".,;:")
             m = _TRAIL_RE.search(raw)
             trail = m.group(0) if m else ""
             raw = raw[: len(raw) - len(trail)] if trail else raw
@@ -197,6 +210,8 @@ def _atom(toks: list[_Tok], i: int) -> _Atom | None:
     c = t.core
     if _DIGITS_RE.match(c):
         return _Atom(c, i + 1, hard=len(c) > 1)
+    if _DECIMAL_RE.match(c):  # "5.9, 7, 0.8": a recogniser's rendering of digits read one by one
+        return _Atom(c.replace(".", ""), i + 1)
     if _LITERAL_RE.match(c):
         return _Atom(re.sub(r"\D", "", c), i + 1, hard=True, literal=t.raw)
     nxt = toks[i + 1].core if i + 1 < len(toks) and not t.trail else ""
@@ -220,6 +235,15 @@ def _atom(toks: list[_Tok], i: int) -> _Atom | None:
     return None
 
 
+def _homophone(toks: list[_Tok], i: int) -> _Atom | None:
+    """'to', 'for', 'ate', 'free' inside a digit run, when a real digit follows: misheard digits."""
+    d = _HOMOPHONES.get(toks[i].core)
+    if d is None or toks[i].trail not in ("", ","):
+        return None
+    nxt = _atom(toks, i + 1) if i + 1 < len(toks) else None
+    return _Atom(d, i + 1) if nxt is not None else None
+
+
 def _run(toks: list[_Tok], i: int) -> tuple[list[_Atom], list[bool], int] | None:
     """A digit run from token i: atoms, whether a separator follows each, and the next index."""
     atoms: list[_Atom] = []
@@ -227,6 +251,8 @@ def _run(toks: list[_Tok], i: int) -> tuple[list[_Atom], list[bool], int] | None
     j = i
     while j < len(toks):
         a = _atom(toks, j)
+        if a is None and atoms and not toks[j - 1].trail.endswith((".", "?", "!")):
+            a = _homophone(toks, j)
         if a is None:
             break
         last = toks[a.end - 1]
@@ -402,19 +428,32 @@ def _word(t: _Tok) -> Piece:
     return Piece(t.raw, "word", t.start, t.end, trail=t.trail)
 
 
-def normalize_words(words: list[Word]) -> list[Piece]:
-    """Recognised words (with timestamps) → pieces whose numbers and dates are written as digits."""
+def _trailing_cue(toks: list[_Tok]) -> tuple[tuple[str, str] | None, int]:
+    """The last cue phrase in `toks` and how many tokens of its window remain after them."""
+    for i in range(len(toks) - 1, max(-1, len(toks) - _CUE_WINDOW - 4), -1):
+        hit = _cue_at(toks, i)
+        if hit is not None:
+            label, kind, n = hit
+            return (label, kind), i + n + _CUE_WINDOW - len(toks)
+    return None, -1
+
+
+def normalize_words(words: list[Word], context: list[Word] | None = None) -> list[Piece]:
+    """Recognised words (with timestamps) → pieces whose numbers and dates are written as digits.
+
+    `context` is what was heard just before (the previous utterance): a cue phrase there ("what is
+    your social security number?") still labels and formats a number at the start of `words`.
+    """
     toks = _tokens(words)
     out: list[Piece] = []
-    cue: tuple[str, str] | None = None
-    cue_until = -1
+    cue, cue_until = _trailing_cue(_tokens(context)) if context else (None, -1)
     i = 0
     while i < len(toks):
         hit = _cue_at(toks, i)
         if hit is not None:
-            label, kind, n = hit
+            cue_label, kind, n = hit
             out.extend(_word(t) for t in toks[i : i + n])
-            cue, cue_until = (label, kind), i + n + _CUE_WINDOW
+            cue, cue_until = (cue_label, kind), i + n + _CUE_WINDOW
             i += n
             continue
         active = cue if i <= cue_until else None

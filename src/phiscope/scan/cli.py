@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +57,9 @@ def scan_command(
 
     formats = _formats(fmt)
     if asr_model is not None:
-        os.environ["PHISCOPE_ASR_MODEL"] = str(asr_model)
+        from phiscope.extract.media import set_asr_model
+
+        set_asr_model(asr_model)  # sets PHISCOPE_ASR_MODEL, inherited by worker processes
     try:
         store = Store.open(db)
     except Exception as e:

@@ -1,0 +1,120 @@
+"""The single entry point from a report v1 object to files: every format renders from that one object.
+
+Files are written atomically (temporary file + rename) so a SIEM or CI step watching the output
+directory never picks up half a report.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("json", "ocsf", "sarif", "csv", "html", "summary")
+EXTENSIONS = {"json": ".json", "ocsf": ".ocsf.json", "sarif": ".sarif", "csv": ".csv", "html": ".html"}
+STABLE_NAME = "phiscope-report.json"
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_scan_id(report: dict[str, Any]) -> str:
+    """The scan id as a file-name component (ids are ours, but never trust a path built from data)."""
+    sid = str((report.get("scan") or {}).get("id") or "unknown")
+    return _SAFE.sub("_", sid).strip("._") or "unknown"
+
+
+def _atomic_write(path: Path, writer: Callable[[Any], object], *, newline: str | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+            writer(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _write_text(text: str, fh: Any) -> None:
+    fh.write(text)
+
+
+def _dump_json(obj: Any, *, compact: bool = False) -> Callable[[Any], None]:
+    def w(fh: Any) -> None:
+        if compact:
+            json.dump(obj, fh, separators=(",", ":"), ensure_ascii=False, default=str)
+        else:
+            json.dump(obj, fh, indent=2, ensure_ascii=False, default=str)
+        fh.write("\n")
+
+    return w
+
+
+def write_reports(
+    report: dict[str, Any],
+    out_dir: Path,
+    formats: Sequence[str],
+    *,
+    csv_delimiter: str = ",",
+    console: Any = None,
+    **_: Any,
+) -> dict[str, Path]:
+    """Write the requested formats; returns {format: path}, plus "report" for the stable JSON.
+
+    `summary` prints to `console` (a rich Console; default stdout) and returns no path.
+    """
+    fmts = [f.strip().lower() for f in formats if f and f.strip()]
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad:
+        raise ValueError(f"unknown report format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    base = f"phiscope-{safe_scan_id(report)}"
+    n_objects = len(report.get("objects") or [])
+    compact = n_objects > 20_000  # indenting a 100k-object report doubles its size for no reader
+    paths: dict[str, Path] = {}
+    from phiscope.report.findings import iter_findings
+
+    findings = None
+    if any(f in fmts for f in ("ocsf", "sarif", "csv")):
+        findings = list(iter_findings(report))
+    for fmt in dict.fromkeys(fmts):
+        if fmt == "summary":
+            continue
+        path = out_dir / f"{base}{EXTENSIONS[fmt]}"
+        if fmt == "json":
+            _atomic_write(path, _dump_json(report, compact=compact))
+        elif fmt == "ocsf":
+            from phiscope.report.ocsf import to_ocsf
+
+            _atomic_write(path, _dump_json(to_ocsf(report, findings), compact=compact))
+        elif fmt == "sarif":
+            from phiscope.report.sarif import to_sarif
+
+            _atomic_write(path, _dump_json(to_sarif(report, findings), compact=compact))
+        elif fmt == "csv":
+            from phiscope.report.csvout import write_csv
+
+            _atomic_write(
+                path, lambda fh: write_csv(report, fh, delimiter=csv_delimiter, findings=findings), newline=""
+            )
+        elif fmt == "html":
+            from phiscope.report.html import render_html
+
+            _atomic_write(path, functools.partial(_write_text, render_html(report)))
+        paths[fmt] = path
+    stable = out_dir / STABLE_NAME
+    _atomic_write(stable, _dump_json(report, compact=compact))
+    paths["report"] = stable
+    if "summary" in fmts:
+        from phiscope.report.summary import print_summary
+
+        print_summary(report, console)
+    return paths

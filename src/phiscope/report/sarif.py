@@ -1,0 +1,171 @@
+"""SARIF 2.1.0: one rule per detection type and exposure kind, results located at s3://bucket/key.
+
+Regions: `line` → startLine; a table `row` → startLine (the data row, 1 = first after the header); a
+byte offset → byteOffset; page, column, sheet, JSON path and audio times stay in the region's property
+bag so nothing is lost for tools that read it. Muted findings carry an external suppression, which
+GitHub code scanning and the SARIF viewers show as dismissed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from phiscope.report.compliance import requirements_for
+from phiscope.report.findings import (
+    AUDIENCE_TEXT,
+    CAPABILITY_TEXT,
+    Finding,
+    cap1,
+    iter_findings,
+    location_text,
+)
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+# GitHub code scanning reads properties["security-severity"] (CVSS-like 0.0-10.0)
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
+MAX_LOCATIONS = 15
+
+
+def _rule_for(f: Finding) -> dict[str, Any]:
+    if f.family == "exposure":
+        if f.kind in ("latent", "unverified"):
+            text = {
+                "latent": "A public grant exists but is blocked (Block Public Access / Object Ownership)",
+                "unverified": "Bucket access settings could not be read; exposure unverified",
+            }[f.kind]
+        else:
+            aud, cap = f.kind.split(":")
+            text = f"{cap1(AUDIENCE_TEXT[aud])} can {CAPABILITY_TEXT[cap]}"
+        rid = f"exposure/{f.kind.replace(':', '/')}"
+        tags = ["security", "s3", "exposure"]
+    else:
+        text = f"{f.kind} ({f.category}) stored in an object"
+        rid = f"data/{f.kind}"
+        tags = ["security", "privacy", f"category:{f.category}"]
+    return {
+        "id": rid,
+        "name": rid.replace("/", "_"),
+        "shortDescription": {"text": text},
+        "fullDescription": {"text": text + "."},
+        "help": {"text": "See docs/report-formats.md and `phiscope remediate plan` for the fix."},
+        "defaultConfiguration": {"level": LEVEL.get(f.severity, "warning")},
+        "properties": {"tags": tags, "security-severity": SECURITY_SEVERITY.get(f.severity, "5.5")},
+    }
+
+
+def region(loc: dict[str, Any]) -> dict[str, Any]:
+    r: dict[str, Any] = {}
+    if loc.get("line") is not None and int(loc["line"]) >= 1:
+        r["startLine"] = int(loc["line"])
+    elif loc.get("row") is not None and int(loc["row"]) >= 1:
+        r["startLine"] = int(loc["row"])
+    if loc.get("offset") is not None and int(loc["offset"]) >= 0:
+        r["byteOffset"] = int(loc["offset"])
+    txt = location_text(loc)
+    if txt:
+        r["message"] = {"text": txt}
+    r["properties"] = dict(loc)
+    return r
+
+
+def _result(f: Finding, rule_index: int, rule_id: str) -> dict[str, Any]:
+    uri = f.uri
+    locs: list[dict[str, Any]] = []
+    if f.family == "data" and f.locations:
+        for loc in f.locations[:MAX_LOCATIONS]:
+            locs.append({"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region(loc)}})
+    else:
+        locs.append({"physicalLocation": {"artifactLocation": {"uri": uri}}})
+    if f.family == "data":
+        ex = ", ".join(f.masked_examples[:3])
+        msg = (
+            f"{f.count} × {f.kind} in {uri}"
+            + (f" (e.g. {ex})" if ex else "")
+            + f"; readable by: {f.exposure}"
+        )
+    else:
+        msg = f.title
+    props: dict[str, Any] = {
+        "severity": f.severity,
+        "bucket": f.bucket,
+        "compliance": requirements_for(f.tags),
+    }
+    if f.family == "data":
+        props.update({"count": f.count, "category": f.category, "masked_examples": list(f.masked_examples)})
+    res: dict[str, Any] = {
+        "ruleId": rule_id,
+        "ruleIndex": rule_index,
+        "level": LEVEL.get(f.severity, "warning"),
+        "message": {"text": msg},
+        "locations": locs,
+        "partialFingerprints": {"phiscopeFindingId/v1": f.uid},
+        "properties": props,
+    }
+    if f.confidence is not None:
+        res["rank"] = round(float(f.confidence) * 100, 1)
+    if f.muted is not None:
+        res["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{f.muted.get('reason')} (owner: {f.muted.get('owner')}, "
+                f"expires: {f.muted.get('expires')})",
+            }
+        ]
+    return res
+
+
+def to_sarif(report: dict[str, Any], findings: Iterable[Finding] | None = None) -> dict[str, Any]:
+    scan = report.get("scan") or {}
+    rules: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    results: list[dict[str, Any]] = []
+    for f in findings if findings is not None else iter_findings(report):
+        rid = f"exposure/{f.kind.replace(':', '/')}" if f.family == "exposure" else f"data/{f.kind}"
+        i = index.get(rid)
+        if i is None:
+            i = index[rid] = len(rules)
+            rules.append(_rule_for(f))
+        else:
+            # the rule's default level is its worst result
+            cur = rules[i]["defaultConfiguration"]["level"]
+            new = LEVEL.get(f.severity, "warning")
+            if ("note", "warning", "error").index(new) > ("note", "warning", "error").index(cur):
+                rules[i]["defaultConfiguration"]["level"] = new
+                rules[i]["properties"]["security-severity"] = SECURITY_SEVERITY[f.severity]
+        results.append(_result(f, i, rid))
+    invocation: dict[str, Any] = {
+        "executionSuccessful": True,
+        "properties": {
+            "targets": scan.get("targets") or [],
+            "status_counts": scan.get("status_counts") or {},
+        },
+    }
+    if scan.get("started_at"):
+        invocation["startTimeUtc"] = scan["started_at"]
+    if scan.get("finished_at"):
+        invocation["endTimeUtc"] = scan["finished_at"]
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "PHIscope",
+                        "version": str(scan.get("phiscope_version") or "0"),
+                        "rules": rules,
+                    }
+                },
+                "automationDetails": {"id": f"phiscope/{scan.get('id', '')}"},
+                "invocations": [invocation],
+                "results": results,
+                "properties": {
+                    "scan_id": scan.get("id"),
+                    "severity": (report.get("impact") or {}).get("severity"),
+                },
+            }
+        ],
+    }

@@ -1,0 +1,228 @@
+"""The end-of-scan terminal summary: what is exposed and how, what is inside, who is affected, what
+was not scanned, and which obligations started their clock."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from phiscope.report.findings import exposure_kinds, sev_rank, text_of
+
+SEV_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+LEVEL_TEXT = {
+    "public": "[bold red]public[/]",
+    "authenticated": "[red]any AWS account[/]",
+    "latent": "[yellow]latent[/]",
+    "none": "[green]private[/]",
+}
+TOP_OBJECTS = 10
+TOP_SKIPPED = 10
+
+
+def _sev(s: str | None) -> Text:
+    s = s or "info"
+    return Text(s.upper(), style=SEV_STYLE.get(s, ""))
+
+
+def _level(b: dict[str, Any]) -> str:
+    lvl = b.get("exposure_level")
+    if not lvl:
+        from phiscope.impact.severity import exposure_level
+
+        lvl = exposure_level(b.get("exposure"))
+    return str(lvl)
+
+
+def _human_bytes(n: int | float | None) -> str:
+    v = float(n or 0)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if v < 1024 or unit == "TB":
+            return f"{v:.0f} {unit}" if unit == "B" else f"{v:.1f} {unit}"
+        v /= 1024
+    return f"{v:.1f} TB"
+
+
+def headline(report: dict[str, Any]) -> dict[str, Any]:
+    """The numbers every human-facing format leads with (HTML and terminal share them)."""
+    buckets = report.get("buckets") or []
+    impact = report.get("impact") or {}
+    exposed = [b for b in buckets if _level(b) in ("public", "authenticated")]
+    types: Counter[str] = Counter()
+    for b in buckets:
+        types.update(b.get("detections_by_type") or {})
+    objects = report.get("objects") or []
+    return {
+        "buckets": len(buckets),
+        "exposed_buckets": len(exposed),
+        "public_buckets": sum(1 for b in exposed if _level(b) == "public"),
+        "objects_with_data": sum(1 for o in objects if o.get("detections")),
+        "phi_objects": sum(1 for o in objects if o.get("contains_phi") and o.get("health")),
+        "detections": sum(types.values()),
+        "people_affected": int(impact.get("people_affected") or 0),
+        "people_exposed": int(
+            impact.get("people_exposed") or sum(b.get("people_affected") or 0 for b in exposed)
+        ),
+        "obligations": len(impact.get("obligations") or []),
+        "severity": impact.get("severity") or "info",
+    }
+
+
+def _buckets_table(report: dict[str, Any]) -> Table:
+    t = Table(title="Buckets", title_justify="left", expand=True, show_lines=False)
+    t.add_column("Severity")
+    t.add_column("Bucket", overflow="fold")
+    t.add_column("Exposure")
+    t.add_column("How", overflow="fold", ratio=2)
+    t.add_column("People", justify="right")
+    t.add_column("Data", overflow="fold", ratio=1)
+    for b in report.get("buckets") or []:
+        exp = b.get("exposure") or {}
+        kinds = exposure_kinds(exp)
+        how = ", ".join(kinds) or ("latent: " + text_of(exp["latent"][0]) if exp.get("latent") else "—")
+        reasons = exp.get("reasons") or []
+        if kinds and reasons:
+            how += "\n[dim]" + "; ".join(text_of(r) for r in reasons[:2]) + "[/]"
+        if exp.get("muted"):
+            how += f"\n[magenta]muted: {exp['muted'].get('reason')}[/]"
+        if b.get("exposure_errors"):
+            how += "\n[yellow]unverified: " + "; ".join(map(text_of, b["exposure_errors"][:2])) + "[/]"
+        t.add_row(
+            _sev(b.get("severity")),
+            b["name"],
+            LEVEL_TEXT.get(_level(b), _level(b)),
+            how,
+            f"{b.get('people_affected') or 0:,}",
+            ", ".join(b.get("categories") or []) or "—",
+        )
+    return t
+
+
+def _types_table(report: dict[str, Any]) -> Table:
+    types: Counter[str] = Counter()
+    for b in report.get("buckets") or []:
+        types.update(b.get("detections_by_type") or {})
+    t = Table(title="Sensitive data found, by type", title_justify="left")
+    t.add_column("Type")
+    t.add_column("Occurrences", justify="right")
+    for k, n in types.most_common(15):
+        t.add_row(k, f"{n:,}")
+    if len(types) > 15:
+        t.add_row(f"[dim]… {len(types) - 15} more types[/]", "")
+    return t
+
+
+def _top_objects(report: dict[str, Any]) -> Table:
+    objs = [o for o in report.get("objects") or [] if o.get("detections")]
+    exposure = {b["name"]: _level(b) for b in report.get("buckets") or []}
+    rank = {"public": 3, "authenticated": 2, "latent": 1, "none": 0}
+    objs.sort(
+        key=lambda o: (
+            -rank.get(exposure.get(o["bucket"], "none"), 0),
+            -(bool(o.get("contains_phi")) and bool(o.get("health"))),
+            -sum(d.get("count") or 0 for d in o["detections"]),
+        )
+    )
+    t = Table(title=f"Top objects (of {len(objs):,} with findings)", title_justify="left", expand=True)
+    t.add_column("Object", overflow="fold", ratio=3)
+    t.add_column("Exposure")
+    t.add_column("Found", overflow="fold", ratio=2)
+    for o in objs[:TOP_OBJECTS]:
+        found = ", ".join(
+            f"{d['type']}×{d.get('count', 0)}"
+            for d in sorted(o["detections"], key=lambda d: -(d.get("count") or 0))
+        )
+        t.add_row(
+            f"s3://{o['bucket']}/{o['key']}", LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""), found
+        )
+    return t
+
+
+def _coverage(report: dict[str, Any]) -> Group:
+    scan = report.get("scan") or {}
+    cov = scan.get("coverage") or {}
+    sc = scan.get("status_counts") or {}
+    line = Text.from_markup(
+        f"Coverage: [bold]{cov.get('objects_scanned', 0):,}[/] of {cov.get('objects_listed', 0):,} objects "
+        f"({_human_bytes(cov.get('bytes_scanned'))} of {_human_bytes(cov.get('bytes_listed'))})"
+        + (" [yellow](sampled)[/]" if cov.get("sampled") else "")
+        + f" — complete {sc.get('complete', 0):,}, partial {sc.get('partial', 0):,}, "
+        f"[{'yellow' if sc.get('skipped') else 'green'}]skipped {sc.get('skipped', 0):,}[/]"
+    )
+    parts: list[Any] = [line]
+    not_done = [o for o in report.get("objects") or [] if o.get("status") in ("skipped", "partial")]
+    if not_done:
+        reasons: Counter[str] = Counter(
+            f"{o['status']}: {o.get('reason') or 'no reason given'}" for o in not_done
+        )
+        t = Table(title="Not fully scanned", title_justify="left")
+        t.add_column("Status: reason", overflow="fold")
+        t.add_column("Objects", justify="right")
+        t.add_column("Example", overflow="fold")
+        examples: dict[str, str] = {}
+        for o in not_done:
+            examples.setdefault(
+                f"{o['status']}: {o.get('reason') or 'no reason given'}", f"s3://{o['bucket']}/{o['key']}"
+            )
+        for r, n in reasons.most_common(TOP_SKIPPED):
+            t.add_row(r, f"{n:,}", examples[r])
+        parts.append(t)
+    return Group(*parts)
+
+
+def _obligations(report: dict[str, Any]) -> Table | Text:
+    obs = (report.get("impact") or {}).get("obligations") or []
+    if not obs:
+        return Text("No notification obligation triggered.", style="green")
+    t = Table(title="Obligations triggered", title_justify="left", expand=True)
+    t.add_column("Rule")
+    t.add_column("What", overflow="fold", ratio=2)
+    t.add_column("Deadline")
+    t.add_column("Why", overflow="fold", ratio=2)
+    for o in obs:
+        dl = o.get("deadline") or "without undue delay"
+        if o.get("deadline_days") is not None:
+            dl = f"{dl} ({o['deadline_days']} d)"
+        t.add_row(f"[bold]{o.get('id')}[/]", o.get("title") or "", dl, o.get("why") or "")
+    return t
+
+
+def print_summary(report: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    h = headline(report)
+    scan = report.get("scan") or {}
+    sev = h["severity"]
+    head = Text.assemble(
+        ("PHIscope ", "bold"),
+        (f"scan {scan.get('id', '?')}  ", "dim"),
+        "overall ",
+        _sev(sev),
+        "\n",
+        (f"{h['exposed_buckets']}", "bold red" if h["exposed_buckets"] else "bold green"),
+        f" of {h['buckets']} bucket(s) exposed ({h['public_buckets']} public) · ",
+        (f"{h['detections']:,}", "bold"),
+        f" sensitive values in {h['objects_with_data']:,} objects ({h['phi_objects']:,} with PHI) · ",
+        (f"{h['people_affected']:,}", "bold"),
+        f" people affected ({h['people_exposed']:,} in exposed buckets) · ",
+        (f"{h['obligations']}", "bold yellow" if h["obligations"] else "bold green"),
+        " obligation(s)",
+    )
+    border = "red" if sev_rank(sev) >= 3 else "yellow" if sev_rank(sev) == 2 else "green"
+    console.print(Panel(head, border_style=border))
+    if report.get("buckets"):
+        console.print(_buckets_table(report))
+    if h["detections"]:
+        console.print(_types_table(report))
+        console.print(_top_objects(report))
+    console.print(_coverage(report))
+    console.print(_obligations(report))

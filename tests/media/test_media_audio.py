@@ -1,0 +1,124 @@
+"""Speech-to-text extractor on calls the tests synthesise with espeak-ng (telephone 8 kHz mu-law)."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from media_synth import speak, spoken_ssn
+
+from phiscope.detect.engine import DetectionEngine
+from phiscope.extract import audio
+from phiscope.extract.base import ExtractContext, Limits, SkipObject
+from phiscope.extract.media import asr_available, extract_audio
+from phiscope.model import Segment
+
+pytestmark = [
+    pytest.mark.audio,
+    pytest.mark.skipif(
+        not asr_available() or shutil.which("espeak-ng") is None or shutil.which("sox") is None,
+        reason=f"speech-to-text unavailable: {audio.unavailable_reason()}",
+    ),
+]
+
+SSN = "287-65-4310"  # invented
+CALL = (
+    "Hello, this is the billing office at Lakeview Clinic. "
+    "Can I have your social security number please? "
+    f"Sure. It is {spoken_ssn(SSN)}. "
+    "Thank you. And when were you born? "
+    "I was born on March fourteenth, nineteen seventy two. "
+    "Thank you, goodbye."
+)
+
+
+@pytest.fixture(scope="module")
+def call_8k(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return speak(CALL, tmp_path_factory.mktemp("calls") / "call.wav")
+
+
+def _run(data: bytes, **limits: object) -> tuple[list[Segment], ExtractContext]:
+    ctx = ExtractContext("call.wav", limits=Limits(**limits))  # type: ignore[arg-type]
+    segs = [s for s in extract_audio(io.BytesIO(data), ctx) if isinstance(s, Segment)]
+    return segs, ctx
+
+
+def test_spoken_ssn_and_dob_come_back_normalised_with_tight_timestamps(call_8k: Path) -> None:
+    segs, ctx = _run(call_8k.read_bytes())
+    assert ctx.partial_reasons == []
+    ssn = next(s for s in segs if SSN in s.text)
+    dob = next(s for s in segs if re.search(r"March 14, 1972", s.text))
+    duration = audio.probe_duration(call_8k)
+    assert duration is not None
+    for seg in (ssn, dob):
+        start, end = seg.location.start_s, seg.location.end_s
+        assert start is not None and end is not None
+        assert 0 < start < end <= duration + 0.5
+    # the number span is its own segment: its times cover the ~5 s the digits take, not the call
+    assert ssn.location.end_s - ssn.location.start_s < 8.0  # type: ignore[operator]
+    assert ssn.location.start_s < dob.location.start_s  # type: ignore[operator]
+    assert ssn.label == "social security number"
+    assert dob.label == "date of birth"
+
+
+def test_detector_reports_ssn_with_seconds_and_masks_it(call_8k: Path) -> None:
+    segs, _ = _run(call_8k.read_bytes())
+    findings = DetectionEngine(b"k" * 32).scan(segs)
+    summary = findings.detections["US_SSN"]
+    assert summary.masked_examples == ["***-**-4310"]
+    loc = summary.locations[0]
+    assert loc.start_s is not None and loc.end_s is not None
+    assert SSN not in repr(findings)
+
+
+@pytest.mark.parametrize("fmt", ["flac", "mp3", "ogg"])
+def test_other_containers_decode(call_8k: Path, tmp_path: Path, fmt: str) -> None:
+    import subprocess
+
+    out = tmp_path / f"call.{fmt}"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(call_8k), str(out)], check=True)
+    samples = audio.decode(out)
+    assert abs(len(samples) / audio.SAMPLE_RATE - (audio.probe_duration(call_8k) or 0)) < 0.2
+
+
+def test_audio_max_seconds_transcribes_only_the_start(call_8k: Path) -> None:
+    segs, ctx = _run(call_8k.read_bytes(), audio_max_seconds=4.0)
+    assert any(r == "only the first 4 s transcribed" for r in ctx.partial_reasons)
+    assert all((s.location.end_s or 0) <= 4.5 for s in segs)
+    assert not any(SSN in s.text for s in segs)
+
+
+def test_out_of_time_stops_and_marks_partial(call_8k: Path) -> None:
+    ctx = ExtractContext("call.wav", deadline=0.0)  # already past
+    segs = list(extract_audio(io.BytesIO(call_8k.read_bytes()), ctx))
+    assert "time budget exceeded" in ctx.partial_reasons
+    assert len(segs) < 6
+
+
+def test_disabled_missing_model_and_garbage() -> None:
+    with pytest.raises(SkipObject, match=r"^audio disabled$"):
+        _run(b"RIFF....", audio=False)
+    with pytest.raises(SkipObject, match=r"^audio not decodable as audio$"):
+        _run(b"this is not audio at all, only text" * 10)
+
+
+def test_missing_model_skips_with_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(audio.ENV_MODEL, str(tmp_path / "nowhere"))
+    with pytest.raises(SkipObject, match=r"^speech-to-text not available: .*no model\.bin$"):
+        _run(b"RIFF")
+
+
+def test_checksum_mismatch_refuses_model(tmp_path: Path) -> None:
+    (tmp_path / "model.bin").write_bytes(b"not the pinned weights")
+    spec = audio.ModelSpec(tmp_path, "fake", {"model.bin": "0" * 64})
+    with pytest.raises(audio.AsrUnavailable, match="SHA-256"):
+        audio.verify(spec)
+
+
+def test_packaged_model_is_verified() -> None:
+    spec = audio.find_model()
+    assert spec.sha256  # a third-party package's files carry recorded digests
+    audio.verify(spec)
