@@ -17,6 +17,7 @@ import pytest
 from botocore.config import Config
 
 from phiscope.storage.embedded import EmbeddedS3
+from phiscope.storage.s3 import make_client
 
 # Never let a test reach real AWS or pick up a developer's credentials.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -45,7 +46,7 @@ def s3_server() -> Iterator[S3Server]:
     with EmbeddedS3() as server:
         cfg = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2, "mode": "standard"})
         client = boto3.client("s3", endpoint_url=server.endpoint_url, region_name="us-east-1", config=cfg)
-        control = boto3.client("s3control", endpoint_url=server.endpoint_url, region_name="us-east-1")
+        control = make_client("s3control", endpoint_url=server.endpoint_url, region="us-east-1")
         yield S3Server(server.endpoint_url, client, control, server.account_id)
 
 

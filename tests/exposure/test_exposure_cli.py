@@ -15,12 +15,32 @@ runner = CliRunner()
 
 def test_snapshot_then_evaluate(s3: Any, tmp_path: Path) -> None:
     b = s3.new_bucket("cli")
-    s3.client.put_bucket_acl(Bucket=b, ACL="public-read-write")
+    acl = s3.client.get_bucket_acl(Bucket=b)
+    everyone = {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}
+    grants = [
+        *acl["Grants"],
+        {"Grantee": everyone, "Permission": "READ"},
+        {"Grantee": everyone, "Permission": "WRITE"},
+    ]
+    s3.client.put_bucket_acl(Bucket=b, AccessControlPolicy={"Owner": acl["Owner"], "Grants": grants})
     out = tmp_path / "snap.json"
     r = runner.invoke(
         app,
-        ["exposure", "snapshot", f"s3://{b}", "--endpoint-url", s3.endpoint_url, "--region", "us-east-1",
-         "--account-id", s3.account_id, "--max-object-acls", "5", "-o", str(out)],
+        [
+            "exposure",
+            "snapshot",
+            f"s3://{b}",
+            "--endpoint-url",
+            s3.endpoint_url,
+            "--region",
+            "us-east-1",
+            "--account-id",
+            s3.account_id,
+            "--max-object-acls",
+            "5",
+            "-o",
+            str(out),
+        ],
     )
     assert r.exit_code == 0, r.output
     snap = json.loads(out.read_text())
@@ -46,14 +66,18 @@ def test_evaluate_bad_input_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_snapshot_missing_bucket(s3: Any) -> None:
-    r = runner.invoke(app, ["exposure", "snapshot", "s3://phiscope-missing-x", "--endpoint-url", s3.endpoint_url])
+    r = runner.invoke(
+        app, ["exposure", "snapshot", "s3://phiscope-missing-x", "--endpoint-url", s3.endpoint_url]
+    )
     assert r.exit_code == 2 and "does not exist" in r.output
 
 
 def test_probe_json(s3: Any) -> None:
     b = s3.new_bucket("cprobe")
     s3.client.put_bucket_acl(Bucket=b, ACL="public-read")
-    r = runner.invoke(app, ["probe", b, "phiscope-missing-y", "--endpoint-url", s3.endpoint_url, "--format", "json"])
+    r = runner.invoke(
+        app, ["probe", b, "phiscope-missing-y", "--endpoint-url", s3.endpoint_url, "--format", "json"]
+    )
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)
     assert [x["bucket"] for x in res] == [b, "phiscope-missing-y"]

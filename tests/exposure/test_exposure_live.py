@@ -44,21 +44,34 @@ def test_snapshot_round_trips_settings(s3: Any, owner: Any) -> None:
     policy = {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "Pub", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-             "Resource": f"arn:aws:s3:::{b}/pub/*"}
+            {
+                "Sid": "Pub",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{b}/pub/*",
+            }
         ],
     }
     owner.put_bucket_policy(Bucket=b, Policy=json.dumps(policy))
     owner.put_public_access_block(
         Bucket=b,
-        PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": False,
-                                        "BlockPublicPolicy": True, "RestrictPublicBuckets": False},
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": False,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": False,
+        },
     )
     control = control_client(endpoint_url=s3.endpoint_url, region="us-east-1")
     control.put_public_access_block(
         AccountId=s3.account_id,
-        PublicAccessBlockConfiguration={"BlockPublicAcls": False, "IgnorePublicAcls": False,
-                                        "BlockPublicPolicy": False, "RestrictPublicBuckets": False},
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": False,
+            "IgnorePublicAcls": False,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False,
+        },
     )
     snap = collect_snapshot(owner, b, s3control=control, account_id=s3.account_id)
     assert snap["errors"] == []
@@ -67,7 +80,9 @@ def test_snapshot_round_trips_settings(s3: Any, owner: Any) -> None:
     assert snap["public_access_block"]["BlockPublicAcls"] is True
     assert snap["public_access_block"]["RestrictPublicBuckets"] is False
     assert snap["account_public_access_block"] == {
-        "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
+        "BlockPublicAcls": False,
+        "IgnorePublicAcls": False,
+        "BlockPublicPolicy": False,
         "RestrictPublicBuckets": False,
     }
     uris = {(g["Grantee"].get("URI"), g["Permission"]) for g in snap["acl"]["Grants"]}
@@ -76,8 +91,13 @@ def test_snapshot_round_trips_settings(s3: Any, owner: Any) -> None:
 
     r = evaluate_snapshot(json.loads(json.dumps(snap)))  # the JSON form evaluates the same
     assert r["policy_is_public"] is True
-    assert r["access"]["anonymous"] == {"list": False, "read": True, "write": False,
-                                        "read_acl": True, "write_acl": False}
+    assert r["access"]["anonymous"] == {
+        "list": False,
+        "read": True,
+        "write": False,
+        "read_acl": True,
+        "write_acl": False,
+    }
     assert r["access"]["any_aws_account"]["list"] is True  # AuthenticatedUsers READ
     assert any("pub/a.csv" in x for x in r["reasons"])
 
@@ -88,8 +108,12 @@ def test_snapshot_account_bpa_and_enforced_ownership(s3: Any, owner: Any) -> Non
     control = control_client(endpoint_url=s3.endpoint_url, region="us-east-1")
     control.put_public_access_block(
         AccountId=s3.account_id,
-        PublicAccessBlockConfiguration={"BlockPublicAcls": False, "IgnorePublicAcls": True,
-                                        "BlockPublicPolicy": False, "RestrictPublicBuckets": False},
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": False,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False,
+        },
     )
     try:
         snap = collect_snapshot(owner, b, s3control=control, account_id=s3.account_id, object_keys=[])
@@ -239,7 +263,12 @@ def test_probe_follows_region_redirect_once(fake_s3: str) -> None:
 
 
 def test_probe_target_forms() -> None:
-    assert parse_target("s3://b/k/x.csv") == {"bucket": "b", "key": "k/x.csv", "endpoint_url": None, "region": None}
+    assert parse_target("s3://b/k/x.csv") == {
+        "bucket": "b",
+        "key": "k/x.csv",
+        "endpoint_url": None,
+        "region": None,
+    }
     t = parse_target("https://b.s3.eu-west-1.amazonaws.com/dir/f.pdf")
     assert (t["bucket"], t["key"], t["region"]) == ("b", "dir/f.pdf", "eu-west-1")
     t = parse_target("https://s3.amazonaws.com/b/f.pdf")
@@ -268,7 +297,9 @@ def test_classify(code: str, status: int | None, want: str) -> None:
     assert classify(code, status) == want
 
 
-def test_probe_invalid_credentials_profile(fake_s3: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_probe_invalid_credentials_profile(
+    fake_s3: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     creds = tmp_path / "credentials"
     creds.write_text("[other]\naws_access_key_id = AKIAFAKE\naws_secret_access_key = fake\n")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))

@@ -14,6 +14,38 @@ from phiscope.remediate.apply import read_bucket_config
 runner = CliRunner()
 
 
+def _stored_scan(db: str, s3: Any, bucket: str) -> str:
+    """A finished scan in the findings DB that saw `bucket` exposed (as `phiscope scan` would store it)."""
+    from phiscope.db.store import BucketRow, Store
+    from phiscope.exposure.evaluate import evaluate_snapshot
+    from phiscope.exposure.snapshot import collect_snapshot
+
+    evaluation = evaluate_snapshot(collect_snapshot(s3.client, bucket))
+    store = Store.open(db)
+    store.create_scan(
+        "scan-cli",
+        targets=[f"s3://{bucket}"],
+        endpoint=s3.endpoint_url,
+        mode="owner",
+        options={},
+        version="0.1.0",
+    )
+    row = BucketRow(
+        name=bucket,
+        endpoint=s3.endpoint_url,
+        region=None,
+        exposure=evaluation,
+        exposure_errors=[],
+        objects_total=1,
+        bytes_total=1,
+        objects_selected=1,
+        sampled=False,
+    )
+    store.save_bucket("scan-cli", row)
+    store.set_scan_state("scan-cli", "finished")
+    return "scan-cli"
+
+
 def test_plan_apply_rollback_cli(s3: Any, tmp_path: Path) -> None:
     bucket = s3.new_bucket("cli")
     c = s3.client
@@ -42,11 +74,11 @@ def test_plan_apply_rollback_cli(s3: Any, tmp_path: Path) -> None:
     plan_path = tmp_path / "plan.json"
     db = f"sqlite:///{tmp_path / 'r.db'}"
 
-    r = runner.invoke(
-        app, ["fix", "plan", f"s3://{bucket}", "--endpoint-url", s3.endpoint_url, "-o", str(plan_path)]
-    )
+    scan_id = _stored_scan(db, s3, bucket)
+    r = runner.invoke(app, ["fix", "plan", "--scan", scan_id, "--db", db, "-o", str(plan_path)])
     assert r.exit_code == 0, r.output
     plan = json.loads(plan_path.read_text())
+    assert plan["scan_id"] == scan_id and [b["bucket"] for b in plan["buckets"]] == [bucket]
     assert plan["account_id"] == s3.account_id  # from STS on the same endpoint
     assert {ch["action"] for ch in plan["buckets"][0]["changes"]} >= {"put_object_acl", "put_bucket_policy"}
 
@@ -63,6 +95,10 @@ def test_plan_apply_rollback_cli(s3: Any, tmp_path: Path) -> None:
     (backup,) = backups.glob("phiscope-backup-*.json")
     after = read_bucket_config(c, bucket, ["a.csv"])
     assert after["policy"]["Statement"] == policy["Statement"][:1]
+
+    r = runner.invoke(app, ["incident", scan_id, "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "Fix applied: put_bucket_policy" in r.output and f"s3://{bucket} CLOSED" in r.output
 
     r = runner.invoke(app, ["fix", "rollback", str(backup)])
     assert r.exit_code == 0 and "WOULD restore bucket policy" in r.output
@@ -85,3 +121,24 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "not a PHIscope backup" in r.output
     r = runner.invoke(app, ["fix", "plan"])
     assert r.exit_code == 2 and "no bucket" in r.output
+
+
+def test_plan_reports_a_missing_bucket_without_crashing(s3: Any, tmp_path: Path) -> None:
+    ok = s3.new_bucket("ok")
+    out = tmp_path / "p.json"
+    r = runner.invoke(
+        app,
+        [
+            "fix",
+            "plan",
+            f"s3://{ok}",
+            "s3://no-such-bucket-9f8e7d",
+            "--endpoint-url",
+            s3.endpoint_url,
+            "-o",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 1, r.output
+    status = {b["bucket"]: b["status"] for b in json.loads(out.read_text())["buckets"]}
+    assert status == {ok: "not_exposed", "no-such-bucket-9f8e7d": "error"}

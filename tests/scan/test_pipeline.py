@@ -22,7 +22,11 @@ from phiscope.storage.s3 import S3Store
 SECRET = b"test-secret-" * 3
 PHISCOPE = str(Path(sys.executable).with_name("phiscope"))
 
-CSV_ROWS = "patient_name,dob,ssn\nAda Quinn,1972-03-04,123-45-6789\nBo Reyes,1980-11-02,234-56-7890\n"
+CSV_ROWS = (
+    "patient_name,dob,ssn,diagnosis,icd10\n"
+    "Ada Quinn,1972-03-04,123-45-6789,Type 2 diabetes mellitus,E11.9\n"
+    "Bo Reyes,1980-11-02,234-56-7890,Essential hypertension,I10\n"
+)
 
 
 def scan(tmp_path: Path, cfg: ScanConfig) -> dict:

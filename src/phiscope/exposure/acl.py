@@ -59,9 +59,11 @@ def group_of(grantee: Any) -> str | None:
     if not uri:
         return None
     tail = uri.rsplit("/", 1)[-1]
-    return {ALL_USERS: "AllUsers", AUTHENTICATED_USERS: "AuthenticatedUsers", LOG_DELIVERY: "LogDelivery"}.get(
-        tail
-    )
+    return {
+        ALL_USERS: "AllUsers",
+        AUTHENTICATED_USERS: "AuthenticatedUsers",
+        LOG_DELIVERY: "LogDelivery",
+    }.get(tail)
 
 
 def public_grants(acl: Any, *, level: str, key: str | None = None) -> tuple[list[AclGrant], list[str]]:

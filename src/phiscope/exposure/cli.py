@@ -132,7 +132,12 @@ def probe_command(
         raise typer.BadParameter("--format must be json or text")
     results = [
         probe_bucket(
-            t, endpoint_url=endpoint_url, aws_profile=aws_profile, key=key, test_write=test_write, region=region
+            t,
+            endpoint_url=endpoint_url,
+            aws_profile=aws_profile,
+            key=key,
+            test_write=test_write,
+            region=region,
         )
         for t in targets
     ]

@@ -272,7 +272,11 @@ def _model(key: str, audience: Audience) -> str:
     return "unknown"
 
 
-_ANON_FIXED = {"aws:userid": "anonymous", "aws:principaltype": "Anonymous", "aws:principalisawsservice": "false"}
+_ANON_FIXED = {
+    "aws:userid": "anonymous",
+    "aws:principaltype": "Anonymous",
+    "aws:principalisawsservice": "false",
+}
 
 
 def _eval_fixed(clause: Clause, value: str) -> bool | None:

@@ -189,10 +189,10 @@ def evaluate_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
         acl_grants.extend(gs)
         for p in problems:
             v.add(v.uncertain, p)
-    for g in acl_grants:
-        for cap in g.capabilities:
-            for audience in g.audiences:
-                _classify_acl_grant(v, g, cap, audience, deny_cache, acls_disabled, bpa, bucket)
+    for ag in acl_grants:
+        for cap in ag.capabilities:
+            for audience in ag.audiences:
+                _classify_acl_grant(v, ag, cap, audience, deny_cache, acls_disabled, bpa, bucket)
 
     # -- cross-account, future-write-only flags --------------------------------------------------
     for st, acct in pol.cross_account_grants(statements, owner_account):
@@ -330,30 +330,46 @@ def _classify_acl_grant(
     bucket: str,
 ) -> None:
     who = _SHARED if audience == "anonymous" else _AUDIENCE_TEXT[audience]
-    base = {"kind": "acl_grant", "level": g.level, "key": g.key, "grantee": g.group, "permission": g.permission}
+    base = {
+        "kind": "acl_grant",
+        "level": g.level,
+        "key": g.key,
+        "grantee": g.group,
+        "permission": g.permission,
+    }
     text = f"{g.text()}: {who} can {cap.replace('_', ' ')}"
     src = f"acl:{g.level}:{g.key}:{g.permission}"
     if acls_disabled:
         v.grant_reason(
-            audience, src, cap, f"{text}; ineffective now: Object Ownership is BucketOwnerEnforced", latent=True
+            audience,
+            src,
+            cap,
+            f"{text}; ineffective now: Object Ownership is BucketOwnerEnforced",
+            latent=True,
         )
         v.ev(**base, effect="latent", audience=audience, capability=cap, text="ACLs disabled by ownership")
         return
     if bpa.on("IgnorePublicAcls"):
-        v.grant_reason(audience, src, cap, f"{text}; ignored now by {bpa.where('IgnorePublicAcls')}", latent=True)
+        v.grant_reason(
+            audience, src, cap, f"{text}; ignored now by {bpa.where('IgnorePublicAcls')}", latent=True
+        )
         v.ev(**base, effect="latent", audience=audience, capability=cap, text=bpa.where("IgnorePublicAcls"))
         return
     blocker = _acl_grant_blocked(g, cap, audience, deny_cache, bucket)
     if blocker is not None:
         v.grant_reason(
-            audience, f"deny{blocker.statement.index}:{src}", cap,
+            audience,
+            f"deny{blocker.statement.index}:{src}",
+            cap,
             f"{blocker.statement.label} (Deny) overrides {g.text()} for {who}",
         )
         v.ev(**_stmt_ev(blocker.statement), effect="blocks", audience=audience, capability=cap)
         return
     critical = cap == "write_acl"
     v.grant_reason(audience, src, cap, ("CRITICAL: " if critical else "") + text)
-    v.ev(**base, effect="grants", audience=audience, capability=cap, severity="critical" if critical else None)
+    v.ev(
+        **base, effect="grants", audience=audience, capability=cap, severity="critical" if critical else None
+    )
     v.access[audience][cap] = True
     if cap == "read" and g.key is not None:
         v.readable[audience].add(g.key)

@@ -420,7 +420,9 @@ def policy_status(statements: list[Statement]) -> StatusResult:
     return StatusResult(bool(public), public, neutral, uncertain)
 
 
-def cross_account_grants(statements: list[Statement], owner_account: str | None) -> list[tuple[Statement, str]]:
+def cross_account_grants(
+    statements: list[Statement], owner_account: str | None
+) -> list[tuple[Statement, str]]:
     """Allow statements naming other AWS accounts (not public, but cut by RestrictPublicBuckets)."""
     out: list[tuple[Statement, str]] = []
     for st in statements:

@@ -23,7 +23,12 @@ _CREDENTIAL_CODES = {
     "InvalidClientTokenId",
     "UnrecognizedClientException",
 }
-_REGION_CODES = {"PermanentRedirect", "301", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException"}
+_REGION_CODES = {
+    "PermanentRedirect",
+    "301",
+    "AuthorizationHeaderMalformed",
+    "IllegalLocationConstraintException",
+}
 _AWS_HOST = re.compile(
     r"^(?:(?P<bucket>.+)\.)?s3(?:[.-](?:website[.-])?(?:dualstack\.)?(?P<region>[a-z0-9-]+))?\.amazonaws\.com(?:\.cn)?$",
     re.IGNORECASE,
@@ -88,7 +93,12 @@ def classify(code: str, status: int | None = None) -> str:
         return "NoCredentials"
     if code in _REGION_CODES or status == 301:
         return "WrongRegion"
-    if code in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"):
+    if code in (
+        "EndpointConnectionError",
+        "ConnectTimeoutError",
+        "ReadTimeoutError",
+        "ConnectionClosedError",
+    ):
         return "unreachable"
     if status == 403 or code == "403":
         return "AccessDenied"
@@ -246,9 +256,7 @@ def probe_bucket(
         if p.redirected_to:
             regions.add(p.redirected_to)
             audiences[name]["redirected_to_region"] = p.redirected_to
-    outcomes = [
-        r.get("outcome") for aud in audiences.values() for r in aud.values() if isinstance(r, dict)
-    ]
+    outcomes = [r.get("outcome") for aud in audiences.values() for r in aud.values() if isinstance(r, dict)]
     out["audiences"] = audiences
     if regions:
         out["region"] = sorted(regions)[0]
@@ -277,7 +285,12 @@ def _summary(out: dict[str, Any]) -> str:
     if parts:
         return "EXPOSED - " + "; ".join(parts)
     codes = sorted(
-        {str(r.get("outcome")) for tests in out["audiences"].values() for r in tests.values() if isinstance(r, dict)}
+        {
+            str(r.get("outcome"))
+            for tests in out["audiences"].values()
+            for r in tests.values()
+            if isinstance(r, dict)
+        }
         - {"skipped"}
     )
     return "nothing allowed (" + ", ".join(codes) + ")"

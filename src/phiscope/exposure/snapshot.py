@@ -92,7 +92,9 @@ def collect_snapshot(
         snap["public_access_block"] = resp.get("PublicAccessBlockConfiguration")
 
     if s3control is not None and account_id:
-        resp, _ = call("s3control:GetPublicAccessBlock", s3control.get_public_access_block, AccountId=account_id)
+        resp, _ = call(
+            "s3control:GetPublicAccessBlock", s3control.get_public_access_block, AccountId=account_id
+        )
         if resp is not None:
             snap["account_public_access_block"] = resp.get("PublicAccessBlockConfiguration")
     else:
@@ -133,24 +135,8 @@ def control_client(
 ) -> Any:
     """An s3control client that also works against a custom endpoint.
 
-    The SDK's endpoint rules put the account id in front of the host (`ACCOUNT.s3-control...`); a
-    custom endpoint (moto, MinIO, a proxy) has no such DNS name, so the prefix is removed before signing.
+    (make_client strips the account-id host prefix the SDK adds, which custom endpoints lack.)
     """
     from phiscope.storage.s3 import make_client
 
-    client = make_client("s3control", endpoint_url=endpoint_url, profile=profile, region=region)
-    if endpoint_url:
-        from urllib.parse import urlsplit, urlunsplit
-
-        want = urlsplit(endpoint_url).netloc
-
-        def _strip_account_host(request: Any, **_: Any) -> None:
-            parts = urlsplit(request.url)
-            if parts.netloc != want and parts.netloc.endswith("." + want):
-                request.url = urlunsplit(parts._replace(netloc=want))
-                if "host" in request.headers:
-                    del request.headers["host"]
-                    request.headers["host"] = want
-
-        client.meta.events.register("before-sign.s3-control", _strip_account_host)
-    return client
+    return make_client("s3control", endpoint_url=endpoint_url, profile=profile, region=region)

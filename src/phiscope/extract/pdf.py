@@ -118,15 +118,16 @@ def form_fields(reader: Any, max_pages: int) -> list[FormField]:
 def _open_pypdf(stream: BinaryIO, ctx: ExtractContext) -> Any:
     """pypdf reader, decrypted when only an owner password is set; raises SkipObject for a user password."""
     from pypdf import PdfReader
-    from pypdf.constants import PasswordType
+    from pypdf import PasswordType
 
     stream.seek(0)
     reader = PdfReader(stream, strict=False)
     if reader.is_encrypted:
         try:
             result = reader.decrypt("")
-        except Exception:  # unsupported crypto handler, missing cryptography backend
-            raise SkipObject("encrypted: PDF encryption not supported") from None
+        except Exception:  # unsupported crypto handler: pdfium may still read the pages
+            ctx.mark_partial("encrypted: form fields not readable")
+            return None
         if result == PasswordType.NOT_DECRYPTED:
             raise SkipObject("encrypted: PDF needs a user password")
     return reader

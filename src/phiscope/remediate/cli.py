@@ -113,17 +113,27 @@ def make_plan(
         s3control = make_s3control(endpoint_url, profile)
     muter = load_muter(mutelist)
     snapshots, complete = [], {}
+    failed: dict[str, str] = {}
     for b in buckets:
         try:
             keys, complete[b] = list_keys(s3, b, max_objects)
         except Exception as e:
             keys, complete[b] = [], False
             typer.echo(f"warning: cannot list s3://{b}: {type(e).__name__}: {e}", err=True)
-        snap = collect_snapshot(
-            s3, b, s3control=s3control, account_id=account_id, object_keys=keys, max_object_acls=max_objects
-        )
+        try:
+            snap = collect_snapshot(
+                s3,
+                b,
+                s3control=s3control,
+                account_id=account_id,
+                object_keys=keys,
+                max_object_acls=max_objects,
+            )
+        except Exception as e:  # no such bucket, endpoint unreachable: reported per bucket
+            failed[b] = f"{type(e).__name__}: {e}"
+            continue
         snapshots.append(snap)
-    return build_plan(
+    plan = build_plan(
         snapshots,
         evaluate_snapshot,
         account_level=account_level,
@@ -134,6 +144,11 @@ def make_plan(
         endpoint_url=endpoint_url,
         profile=profile,
     )
+    for b, why in failed.items():
+        plan["buckets"].append(
+            {"bucket": b, "status": "error", "exposure": [], "changes": [], "notes": [f"no snapshot: {why}"]}
+        )
+    return plan
 
 
 def _report_exposed(db_url: str | None, scan_id: str) -> tuple[list[str], str | None]:
@@ -211,6 +226,8 @@ def plan_command(
     else:
         sys.stdout.write(text + "\n")
     print_plan_summary(plan)
+    if any(b["status"] == "error" for b in plan["buckets"]):
+        raise typer.Exit(1)
 
 
 # -- apply / rollback -----------------------------------------------------------------------------

@@ -365,7 +365,8 @@ def plan_bucket(
                         new_acl,
                         "remove public bucket ACL grant(s) "
                         + "; ".join(
-                            f"{grant_label(g)}: {PUBLIC_GROUPS[public_group(g) or '']}" for g in removed
+                            f"{g.get('Permission')} to {PUBLIC_GROUPS[public_group(g) or '']}"
+                            for g in removed
                         )
                         + "; owner and non-public grants kept",
                         removed=removed,

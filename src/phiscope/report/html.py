@@ -97,11 +97,11 @@ def _badge(sev: str | None) -> str:
 
 
 def hbar_chart(
-    items: list[tuple[str, float]], *, color: str = "#3a5ba0", width: int = 520, unit: str = ""
+    items: list[tuple[str, float]], *, color: str = "#3a5ba0", width: int = 420, unit: str = ""
 ) -> str:
     if not items:
         return '<p class="muted">Nothing to show.</p>'
-    label_w, bar_h, gap = 190, 18, 8
+    label_w, bar_h, gap = 140, 18, 8
     vmax = max(v for _, v in items) or 1
     h = len(items) * (bar_h + gap) + 4
     avail = width - label_w - 70
@@ -109,7 +109,7 @@ def hbar_chart(
     for i, (label, v) in enumerate(items):
         y = i * (bar_h + gap) + 2
         w = max(1.0, avail * v / vmax)
-        short = label if len(label) <= 28 else label[:26] + "…"
+        short = label if len(label) <= 22 else label[:20] + "…"
         rows.append(
             f"<g><title>{e(label)}: {v:,.0f}{unit}</title>"
             f'<text x="{label_w - 8}" y="{y + bar_h * 0.72:.1f}" text-anchor="end" class="lbl">{e(short)}</text>'

@@ -78,7 +78,9 @@ def write_reports(
     out_dir.mkdir(parents=True, exist_ok=True)
     base = f"phiscope-{safe_scan_id(report)}"
     n_objects = len(report.get("objects") or [])
-    compact = n_objects > 20_000  # indenting a 100k-object report doubles its size for no reader
+    # People open the report v1 JSON; indenting a 100k-object one doubles its size for no reader.
+    # OCSF and SARIF are for machines (SIEMs, code scanning upload limits): always compact.
+    compact = n_objects > 20_000
     paths: dict[str, Path] = {}
     from phiscope.report.findings import iter_findings
 
@@ -94,11 +96,11 @@ def write_reports(
         elif fmt == "ocsf":
             from phiscope.report.ocsf import to_ocsf
 
-            _atomic_write(path, _dump_json(to_ocsf(report, findings), compact=compact))
+            _atomic_write(path, _dump_json(to_ocsf(report, findings), compact=True))
         elif fmt == "sarif":
             from phiscope.report.sarif import to_sarif
 
-            _atomic_write(path, _dump_json(to_sarif(report, findings), compact=compact))
+            _atomic_write(path, _dump_json(to_sarif(report, findings), compact=True))
         elif fmt == "csv":
             from phiscope.report.csvout import write_csv
 

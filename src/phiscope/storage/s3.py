@@ -55,7 +55,28 @@ def make_client(
     )
     session = make_session(profile, region)
     region_name = region or session.region_name or "us-east-1"
-    return session.client(service, endpoint_url=endpoint_url, region_name=region_name, config=cfg)
+    client = session.client(service, endpoint_url=endpoint_url, region_name=region_name, config=cfg)
+    if service == "s3control" and endpoint_url:
+        _keep_custom_host(client, endpoint_url)
+    return client
+
+
+def _keep_custom_host(client: Any, endpoint_url: str) -> None:
+    """s3control puts the account id in front of the host (`ACCOUNT.s3-control...`); a custom
+    endpoint (moto, MinIO, a proxy) has no such DNS name, so the prefix is removed before signing."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    want = urlsplit(endpoint_url).netloc
+
+    def strip_account_host(request: Any, **_: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.netloc != want and parts.netloc.endswith("." + want):
+            request.url = urlunsplit(parts._replace(netloc=want))
+            if "host" in request.headers:
+                del request.headers["host"]
+                request.headers["host"] = want
+
+    client.meta.events.register("before-sign.s3-control", strip_account_host)
 
 
 def has_credentials(profile: str | None = None) -> bool:

@@ -1,0 +1,111 @@
+"""Context: keywords near a candidate (whole words, not substrings) and labels that name a value.
+
+A column header, a form field's name, an HL7 field name or a "Label: value" line is context for its
+value just like a keyword a few words before it in running text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from phiscope.detect.identifiers import ALL_KINDS
+
+BEFORE = 48  # characters before a candidate searched for keywords (about 6-8 words)
+AFTER = 16
+DATE_BEFORE = 40
+
+# Words that say a number is NOT a person's identifier (trace ids, order numbers, product codes).
+NEGATIVE = (
+    "trace",
+    "traceid",
+    "trace id",
+    "order",
+    "invoice",
+    "ticket",
+    "tracking",
+    "ref",
+    "reference",
+    "sku",
+    "part",
+    "serial",
+    "model",
+    "lot",
+    "batch",
+    "request",
+    "req",
+    "transaction",
+    "txn",
+    "confirmation",
+    "build",
+    "version",
+    "commande",
+    "facture",
+    "product",
+    "item",
+    "span",
+    "job",
+)
+NEG = "NEGATIVE"
+
+
+def _keyword_table() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for kind in ALL_KINDS:
+        for kw in kind.context:
+            table.setdefault(kw.lower(), set()).add(kind.type)
+    for kw in NEGATIVE:
+        table.setdefault(kw, set()).add(NEG)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+KEYWORDS = _keyword_table()
+KEYWORD_RE = re.compile(
+    r"(?<![a-z0-9])(?:"
+    + "|".join(re.escape(k) for k in sorted(KEYWORDS, key=len, reverse=True))
+    + r")(?![a-z0-9])"
+)
+
+
+@cache
+def types_in(lower_text: str) -> frozenset[str]:
+    """Types whose keywords occur as whole words in a short, lower-cased text (a label, a window)."""
+    found = KEYWORD_RE.findall(lower_text)
+    if not found:
+        return frozenset()
+    out: set[str] = set()
+    for k in found:
+        out |= KEYWORDS[k]
+    return frozenset(out)
+
+
+def window_types(lower: str, start: int, end: int) -> frozenset[str]:
+    """Keyword types in the window around [start, end) of the lower-cased buffer."""
+    a = lower[max(0, start - BEFORE) : start]
+    b = lower[end : end + AFTER]
+    found = KEYWORD_RE.findall(a) + KEYWORD_RE.findall(b)
+    if not found:
+        return frozenset()
+    out: set[str] = set()
+    for k in found:
+        out |= KEYWORDS[k]
+    return frozenset(out)
+
+
+_DOB_KW = re.compile(
+    r"(?<![a-z0-9])(?:"
+    + "|".join(
+        re.escape(k) for k in sorted((k for k, v in KEYWORDS.items() if "DATE_OF_BIRTH" in v), key=len, reverse=True)
+    )
+    + r")(?![a-z0-9])"
+)
+_DIGIT = re.compile(r"\d")
+
+
+def dob_context(lower: str, start: int) -> bool:
+    """A birth keyword shortly before the date with no other number in between ("DOB: x, seen: y")."""
+    a = lower[max(0, start - DATE_BEFORE) : start]
+    last = None
+    for last in _DOB_KW.finditer(a):  # noqa: B007 - we want the last one
+        pass
+    return last is not None and _DIGIT.search(a, last.end()) is None
