@@ -115,10 +115,18 @@ def form_fields(reader: Any, max_pages: int) -> list[FormField]:
     return out
 
 
+def _quiet_pypdf() -> None:
+    """pypdf logs repairs of damaged files as warnings: they are statuses here, not console noise."""
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
 def _open_pypdf(stream: BinaryIO, ctx: ExtractContext) -> Any:
     """pypdf reader, decrypted when only an owner password is set; raises SkipObject for a user password."""
-    from pypdf import PdfReader
-    from pypdf import PasswordType
+    from pypdf import PasswordType, PdfReader
+
+    _quiet_pypdf()
 
     stream.seek(0)
     reader = PdfReader(stream, strict=False)

@@ -74,21 +74,30 @@ def assess_anonymous(bucket: str, endpoint_url: str | None, region: str | None) 
 
 def exposure_from_probe(bucket: str, probe: dict[str, Any]) -> dict[str, Any]:
     """Map probe outcomes onto the evaluate object's shape (observed, not inferred)."""
-    tests = probe.get("tests") or probe.get("results") or {}
-    anon = {c: False for c in CAPS}
-    reasons = []
-    for cap in CAPS:
-        t = tests.get(cap)
-        outcome = t.get("outcome") if isinstance(t, dict) else t
-        if outcome == "allowed":
-            anon[cap] = True
-            reasons.append(f"anonymous {cap} succeeded (probe)")
+    audiences = probe.get("audiences") or {}
+    access: dict[str, dict[str, bool]] = {}
+    reasons: list[str] = []
+    for audience in ("anonymous", "any_aws_account"):
+        tests = audiences.get(audience) or {}
+        caps = {c: False for c in CAPS}
+        for cap in CAPS:
+            t = tests.get(cap)
+            if isinstance(t, dict) and t.get("outcome") == "allowed":
+                caps[cap] = True
+                reasons.append(f"{audience} {cap} succeeded (live probe)")
+        access[audience] = caps
+    # Anything anonymous users can do, any AWS account can do too.
+    access["any_aws_account"] = {c: access["any_aws_account"][c] or access["anonymous"][c] for c in CAPS}
+    untested = ["write"] if not any("write" in (audiences.get(a) or {}) for a in audiences) else []
+    uncertain = ["settings not readable without credentials: verdict from the live probe only"]
+    if untested:
+        uncertain.append("write not tested (probe --test-write was not requested)")
     return {
         "bucket": bucket,
-        "public": any(anon.values()),
+        "public": any(access["anonymous"].values()) or any(access["any_aws_account"].values()),
         "policy_is_public": None,
-        "access": {"anonymous": anon, "any_aws_account": dict(anon)},
-        "uncertain": ["settings not readable without credentials: verdict from live probe only"],
+        "access": access,
+        "uncertain": uncertain,
         "latent": [],
         "reasons": reasons,
         "probe": probe,

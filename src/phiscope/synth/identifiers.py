@@ -12,8 +12,11 @@ import string
 from dataclasses import dataclass
 
 # SSA rules: areas 000, 666 and 900-999 were never issued; group 00 and serial 0000 neither.
-# Numbers advertised in public (wallet inserts, ads) are refused too, so no generated SSN can be one.
-ADVERTISED_SSNS = frozenset({"078-05-1120", "219-09-9999", "457-55-5462", "123-45-6789"})
+# Numbers the SSA voided after they were advertised (wallet insert, ad) can never be anyone's:
+VOIDED_SSNS = ("078-05-1120", "219-09-9999")
+# ... and numbers printed in public that the generator must never produce (one is a real person's;
+# 123-45-6789 is the classic placeholder), though SSA rules alone would accept them.
+ADVERTISED_SSNS = frozenset({*VOIDED_SSNS, "457-55-5462", "123-45-6789"})
 
 _SSN_RE = re.compile(r"^(\d{3})-(\d{2})-(\d{4})$")
 
@@ -58,7 +61,7 @@ def invalid_ssn_shaped(rng: random.Random, kind: str | None = None) -> str:
     elif kind == "serial0000":
         s = 0
     elif kind == "advertised":
-        return rng.choice(sorted(ADVERTISED_SSNS))
+        return rng.choice(VOIDED_SSNS)
     else:
         raise ValueError(f"unknown invalid SSN kind: {kind}")
     return f"{a:03d}-{g:02d}-{s:04d}"
