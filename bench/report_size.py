@@ -1,7 +1,7 @@
 """Size and render time of every report format for synthetic scans (default 10,000 objects).
 
-    .venv/bin/python bench/report_size.py            # 10,000 objects
-    .venv/bin/python bench/report_size.py 100000     # the HTML must stay usable at this size
+.venv/bin/python bench/report_size.py            # 10,000 objects
+.venv/bin/python bench/report_size.py 100000     # the HTML must stay usable at this size
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from phiscope.exposure.cli import app as exposure_app
 from phiscope.exposure.cli import probe_command
 from phiscope.remediate.cli import app as fix_app
 from phiscope.remediate.cli import incident_command
-from phiscope.scan.cli import demo_command, scan_command
+from phiscope.scan.cli import demo_command, report_command, scan_command
 
 app = typer.Typer(
     name="phiscope",
@@ -43,6 +43,7 @@ app.add_typer(exposure_app, name="exposure")
 app.command("probe")(probe_command)
 app.add_typer(fix_app, name="fix")
 app.command("incident")(incident_command)
+app.command("report")(report_command)
 
 
 def main() -> None:

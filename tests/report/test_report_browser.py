@@ -64,15 +64,32 @@ def test_html_report_in_chromium(driver: Any, tmp_path: Path) -> None:
     r = make_report(3000)
     r["objects"][0]["key"] = "<img src=x onerror=document.title='pwned'>.csv"
     r["objects"][0]["detections"] = [
-        {"type": "US_SSN", "category": "identity", "count": 1, "confidence": 0.9, "locations": [], "masked_examples": ["***-**-0001"]}
+        {
+            "type": "US_SSN",
+            "category": "identity",
+            "count": 1,
+            "confidence": 0.9,
+            "locations": [],
+            "masked_examples": ["***-**-0001"],
+        }
     ]
     r["objects"][1]["detections"][:] = []
     r["objects"][1]["detections"].append(
-        {"type": "US_SSN", "category": "identity", "count": 1, "confidence": 0.9, "locations": [], "masked_examples": ["***-**-0002"], "muted": {"reason": "fixture", "owner": "qa", "expires": None}}
+        {
+            "type": "US_SSN",
+            "category": "identity",
+            "count": 1,
+            "confidence": 0.9,
+            "locations": [],
+            "masked_examples": ["***-**-0002"],
+            "muted": {"reason": "fixture", "owner": "qa", "expires": None},
+        }
     )
     path = write_reports(r, tmp_path, ["html"])["html"]
     driver.get(path.as_uri())
-    WebDriverWait(driver, 30).until(lambda d: d.find_element("tag name", "body").get_attribute("data-ready") == "1")
+    WebDriverWait(driver, 30).until(
+        lambda d: d.find_element("tag name", "body").get_attribute("data-ready") == "1"
+    )
 
     h = headline(r)
     assert _text(driver, "h-exposed") == str(h["exposed_buckets"])
@@ -86,7 +103,9 @@ def test_html_report_in_chromium(driver: Any, tmp_path: Path) -> None:
     assert _text(driver, "pageinfo") == f"1–50 of {unmuted:,} findings"
     assert len(driver.find_elements("css selector", "#rows tr")) == 50
     # the hostile key is shown as text, never run
-    assert driver.title.startswith("PHIscope report") and not driver.find_elements("css selector", "#rows img")
+    assert driver.title.startswith("PHIscope report") and not driver.find_elements(
+        "css selector", "#rows img"
+    )
 
     driver.find_element("id", "fm").click()  # show muted
     assert _text(driver, "pageinfo") == f"1–50 of {len(data):,} findings"

@@ -25,8 +25,16 @@ def _exp(**caps: list[str]) -> dict:
     ("rule", "exposure", "kinds"),
     [
         ("nothing granted", _exp(), []),
-        ("anonymous read implies any account read: widest audience only", _exp(anonymous=["read"]), ["anonymous:read"]),
-        ("authenticated only", _exp(any_aws_account=["list", "read"]), ["any_aws_account:list", "any_aws_account:read"]),
+        (
+            "anonymous read implies any account read: widest audience only",
+            _exp(anonymous=["read"]),
+            ["anonymous:read"],
+        ),
+        (
+            "authenticated only",
+            _exp(any_aws_account=["list", "read"]),
+            ["any_aws_account:list", "any_aws_account:read"],
+        ),
         (
             "mixed audiences per capability",
             _exp(anonymous=["list"], any_aws_account=["read", "write"]),
@@ -57,15 +65,30 @@ def test_data_exposure_kind(exposure: dict | None, kind: str) -> None:
 
 
 def _bucket(exposure: dict, severity: str = "medium", **kw: object) -> dict:
-    return {"name": "b1", "exposure": exposure, "severity": severity, "contains_phi": False, "health": False, **kw}
+    return {
+        "name": "b1",
+        "exposure": exposure,
+        "severity": severity,
+        "contains_phi": False,
+        "health": False,
+        **kw,
+    }
 
 
 @pytest.mark.parametrize(
     ("rule", "bucket", "expected"),
     [
-        ("write_acl is always critical (escalation)", _bucket(_exp(anonymous=["write_acl"]), "medium"), {"anonymous:write_acl": "critical"}),
+        (
+            "write_acl is always critical (escalation)",
+            _bucket(_exp(anonymous=["write_acl"]), "medium"),
+            {"anonymous:write_acl": "critical"},
+        ),
         ("write at least high", _bucket(_exp(anonymous=["write"]), "medium"), {"anonymous:write": "high"}),
-        ("read follows bucket severity", _bucket(_exp(anonymous=["read"]), "critical"), {"anonymous:read": "critical"}),
+        (
+            "read follows bucket severity",
+            _bucket(_exp(anonymous=["read"]), "critical"),
+            {"anonymous:read": "critical"},
+        ),
         (
             "latent gets its own finding",
             _bucket({"access": _access(), "latent": ["blocked by BPA"], "reasons": []}, "info"),

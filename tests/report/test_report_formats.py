@@ -49,7 +49,10 @@ def report() -> dict[str, Any]:
             "category": "identity",
             "count": 2,
             "confidence": 0.97,
-            "locations": [{"sheet": "Patients", "row": 3, "column": "ssn", "column_index": 1}, {"start_s": 1.5, "end_s": 2.0}],
+            "locations": [
+                {"sheet": "Patients", "row": 3, "column": "ssn", "column_index": 1},
+                {"start_s": 1.5, "end_s": 2.0},
+            ],
             "masked_examples": ["=***-**-6789"],
         }
     ]
@@ -108,7 +111,10 @@ def test_ocsf_data_security_content(report: dict[str, Any]) -> None:
         ({"page": 2, "line": 14}, {"page_number": 2, "start_line": 14, "end_line": 14}),
         ({"json_path": "$.a[0]"}, {"json_path": "$.a[0]"}),
         ({"start_s": 1.0, "end_s": 2.0}, None),
-        ({"sheet": "S", "row": 1, "column_index": 27}, {"row_number": 1, "column_number": 28, "cell_name": "S!AB1"}),
+        (
+            {"sheet": "S", "row": 1, "column_index": 27},
+            {"row_number": 1, "column_number": 28, "cell_name": "S!AB1"},
+        ),
     ],
 )
 def test_ocsf_occurrence_mapping(loc: dict[str, Any], occ: dict[str, Any] | None) -> None:
@@ -133,9 +139,17 @@ def test_sarif_rules_and_locations(report: dict[str, Any]) -> None:
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
         for loc in res["locations"]:
             assert loc["physicalLocation"]["artifactLocation"]["uri"].startswith("s3://")
-    r0 = next(r for r in run["results"] if r["ruleId"] == "data/US_SSN" and "quoted" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+    r0 = next(
+        r
+        for r in run["results"]
+        if r["ruleId"] == "data/US_SSN"
+        and "quoted" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    )
     assert r0["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
-    assert r0["locations"][0]["physicalLocation"]["region"]["message"]["text"] == "sheet Patients, row 3, column ssn"
+    assert (
+        r0["locations"][0]["physicalLocation"]["region"]["message"]["text"]
+        == "sheet Patients, row 3, column ssn"
+    )
     assert r0["locations"][1]["physicalLocation"]["region"]["properties"] == {"start_s": 1.5, "end_s": 2.0}
     assert r0["partialFingerprints"]["phiscopeFindingId/v1"]
 
@@ -164,7 +178,10 @@ def test_csv_one_row_per_object_and_type(report: dict[str, Any], delimiter: str)
     assert hostile[0]["count"] == "2" and hostile[0]["locations"].startswith("sheet Patients, row 3")
 
 
-@pytest.mark.parametrize(("value", "cell"), [("=1+1", "'=1+1"), ("+x", "'+x"), ("-2", "'-2"), ("@a", "'@a"), ("ok", "ok"), (None, "")])
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [("=1+1", "'=1+1"), ("+x", "'+x"), ("-2", "'-2"), ("@a", "'@a"), ("ok", "ok"), (None, "")],
+)
 def test_csv_safe_cell(value: Any, cell: str) -> None:
     assert safe_cell(value) == cell
 

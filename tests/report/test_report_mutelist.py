@@ -21,7 +21,12 @@ WEBSITE = {
     "owner": "web-team@example.org",
     "expires": date(2027, 6, 30),
 }
-FIXTURES = {"bucket": "medcall-*", "prefix": "tests/fixtures/", "types": ["US_SSN"], "reason": "synthetic test data"}
+FIXTURES = {
+    "bucket": "medcall-*",
+    "prefix": "tests/fixtures/",
+    "types": ["US_SSN"],
+    "reason": "synthetic test data",
+}
 ASSETS = {
     "bucket": "medcall-website",
     "prefix": "assets/",
@@ -34,40 +39,95 @@ ASSETS = {
 @pytest.mark.parametrize(
     ("rule", "entry", "query", "muted"),
     [
-        ("bucket + exposure mutes that exposure", WEBSITE, {"bucket": "medcall-website", "exposure": "anonymous:read"}, True),
-        ("other exposure kind stays", WEBSITE, {"bucket": "medcall-website", "exposure": "anonymous:write"}, False),
+        (
+            "bucket + exposure mutes that exposure",
+            WEBSITE,
+            {"bucket": "medcall-website", "exposure": "anonymous:read"},
+            True,
+        ),
+        (
+            "other exposure kind stays",
+            WEBSITE,
+            {"bucket": "medcall-website", "exposure": "anonymous:write"},
+            False,
+        ),
         ("other bucket stays", WEBSITE, {"bucket": "medcall-exports", "exposure": "anonymous:read"}, False),
         (
             "data in that bucket, readable the accepted way",
             WEBSITE,
-            {"bucket": "medcall-website", "key": "index.html", "type": "EMAIL_ADDRESS", "exposure": "anonymous:read"},
+            {
+                "bucket": "medcall-website",
+                "key": "index.html",
+                "type": "EMAIL_ADDRESS",
+                "exposure": "anonymous:read",
+            },
             True,
         ),
         (
             "data muted only while readable the accepted way",
             WEBSITE,
-            {"bucket": "medcall-website", "key": "index.html", "type": "EMAIL_ADDRESS", "exposure": "anonymous:write_acl"},
+            {
+                "bucket": "medcall-website",
+                "key": "index.html",
+                "type": "EMAIL_ADDRESS",
+                "exposure": "anonymous:write_acl",
+            },
             False,
         ),
-        ("bucket glob + prefix + type", FIXTURES, {"bucket": "medcall-x", "key": "tests/fixtures/a.csv", "type": "US_SSN"}, True),
-        ("prefix must match", FIXTURES, {"bucket": "medcall-x", "key": "prod/a.csv", "type": "US_SSN"}, False),
-        ("type must match", FIXTURES, {"bucket": "medcall-x", "key": "tests/fixtures/a.csv", "type": "US_MBI"}, False),
+        (
+            "bucket glob + prefix + type",
+            FIXTURES,
+            {"bucket": "medcall-x", "key": "tests/fixtures/a.csv", "type": "US_SSN"},
+            True,
+        ),
+        (
+            "prefix must match",
+            FIXTURES,
+            {"bucket": "medcall-x", "key": "prod/a.csv", "type": "US_SSN"},
+            False,
+        ),
+        (
+            "type must match",
+            FIXTURES,
+            {"bucket": "medcall-x", "key": "tests/fixtures/a.csv", "type": "US_MBI"},
+            False,
+        ),
         (
             "a prefix/type entry never mutes bucket exposure",
             FIXTURES,
             {"bucket": "medcall-x", "exposure": "anonymous:read"},
             False,
         ),
-        ("all criteria ANDed: exposure missing", ASSETS, {"bucket": "medcall-website", "key": "assets/a", "type": "US_SSN"}, False),
+        (
+            "all criteria ANDed: exposure missing",
+            ASSETS,
+            {"bucket": "medcall-website", "key": "assets/a", "type": "US_SSN"},
+            False,
+        ),
         (
             "all criteria ANDed: all met",
             ASSETS,
             {"bucket": "medcall-website", "key": "assets/a", "type": "US_SSN", "exposure": "anonymous:read"},
             True,
         ),
-        ("bucket-only entry mutes everything in it", {"bucket": "b", "reason": "r"}, {"bucket": "b", "exposure": "latent"}, True),
-        ("glob prefix", {"bucket": "b", "prefix": "*/tmp/*", "reason": "r"}, {"bucket": "b", "key": "x/tmp/y"}, True),
-        ("glob type", {"bucket": "b", "types": ["US_*"], "reason": "r"}, {"bucket": "b", "key": "k", "type": "US_SSN"}, True),
+        (
+            "bucket-only entry mutes everything in it",
+            {"bucket": "b", "reason": "r"},
+            {"bucket": "b", "exposure": "latent"},
+            True,
+        ),
+        (
+            "glob prefix",
+            {"bucket": "b", "prefix": "*/tmp/*", "reason": "r"},
+            {"bucket": "b", "key": "x/tmp/y"},
+            True,
+        ),
+        (
+            "glob type",
+            {"bucket": "b", "types": ["US_*"], "reason": "r"},
+            {"bucket": "b", "key": "k", "type": "US_SSN"},
+            True,
+        ),
         (
             "expired entry matches nothing",
             dict(WEBSITE, expires=date(2026, 1, 1)),
@@ -100,7 +160,7 @@ def test_match(rule: str, entry: dict, query: dict, muted: bool) -> None:
     ],
 )
 def test_parse_errors_name_the_entry(doc: object, message: str) -> None:
-    with pytest.raises(MutelistError, match="entry #1|expected a mapping") as ei:
+    with pytest.raises(MutelistError, match=r"entry #1|expected a mapping") as ei:
         parse_mutelist(doc, today=TODAY)
     assert message in str(ei.value)
 
@@ -139,7 +199,10 @@ def test_apply_marks_report_and_exit_code_ignores_muted() -> None:
     r = make_report(200)
     assert exit_code(r, "high") == 3
     exposed = [b for b in r["buckets"] if b["exposure_level"] in ("public", "authenticated")]
-    entries = [{"bucket": b["name"], "reason": "accepted", "owner": "o", "expires": "2027-01-01"} for b in r["buckets"]]
+    entries = [
+        {"bucket": b["name"], "reason": "accepted", "owner": "o", "expires": "2027-01-01"}
+        for b in r["buckets"]
+    ]
     entries.append({"bucket": "gone-*", "reason": "stale entry"})
     entries.append({"bucket": "x", "reason": "expired", "expires": "2020-01-01"})
     warnings = apply_mutelist(r, parse_mutelist({"mutelist": entries}, today=TODAY))
@@ -158,7 +221,9 @@ def test_partial_mute_keeps_other_findings() -> None:
     r = make_report(200)
     target = next(b for b in r["buckets"] if b["exposure_level"] == "public")
     kinds = [k for k, v in target["exposure"]["access"]["anonymous"].items() if v]
-    ml = parse_mutelist({"mutelist": [{"bucket": target["name"], "exposure": [f"anonymous:{kinds[0]}"], "reason": "r"}]})
+    ml = parse_mutelist(
+        {"mutelist": [{"bucket": target["name"], "exposure": [f"anonymous:{kinds[0]}"], "reason": "r"}]}
+    )
     apply_mutelist(r, ml)
     exp = target["exposure"]
     assert list(exp["muted_kinds"]) == [f"anonymous:{kinds[0]}"]

@@ -1,4 +1,4 @@
-"""write_reports, the terminal summary, compliance data, and that no renderer leaks fields it was not given."""
+"""write_reports, the terminal summary, compliance data, and that no renderer leaks unknown fields."""
 
 from __future__ import annotations
 
@@ -89,7 +89,10 @@ def test_frameworks_cover_the_required_articles() -> None:
 @pytest.mark.parametrize(
     ("tags", "expected"),
     [
-        (["exposure", "exposure:anonymous:read", "exposure:anonymous:*"], {"HIPAA": "164.312(d)", "GDPR": "Art. 25"}),
+        (
+            ["exposure", "exposure:anonymous:read", "exposure:anonymous:*"],
+            {"HIPAA": "164.312(d)", "GDPR": "Art. 25"},
+        ),
         (["exposure", "exposure:any_aws_account:write"], {"HIPAA": "164.312(c)(1)"}),
         (["obligation:GDPR-ART33"], {"GDPR": "Art. 33"}),
         (["obligation:HDS-V2-EEA"], {"HDS": "HDS-LOC"}),
@@ -121,7 +124,9 @@ def test_every_pattern_in_the_framework_files_can_match_a_finding_kind() -> None
 def test_compliance_status_counts_unmuted_findings() -> None:
     r = make_report(200)
     st = {fw["framework"]: {x["id"]: x for x in fw["requirements"]} for fw in compliance_status(r)}
-    assert st["HIPAA"]["164.312(a)(1)"]["status"] == "triggered" and st["HIPAA"]["164.312(a)(1)"]["findings"] > 0
+    assert (
+        st["HIPAA"]["164.312(a)(1)"]["status"] == "triggered" and st["HIPAA"]["164.312(a)(1)"]["findings"] > 0
+    )
     assert st["HIPAA"]["164.404"]["status"] == "triggered" and st["HIPAA"]["164.404"]["scan_level"]
     r["impact"]["obligations"] = []
     for b in r["buckets"]:

@@ -47,6 +47,7 @@ SEVEN_Z = "application/x-7z-compressed"
 SPREADSHEETS = frozenset({XLSX, XLSM, ODS})
 ARCHIVES = frozenset({ZIP, GZIP, BZIP2, XZ, TAR, SEVEN_Z})
 IMAGE_PREFIX = "image/"
+_TRUSTED_IMAGES = frozenset({"image/png", "image/jpeg", "image/tiff", "image/bmp", "image/webp", "image/gif"})
 AUDIO_PREFIX = "audio/"
 
 _MAGIC: tuple[tuple[int, bytes, str], ...] = (
@@ -209,6 +210,8 @@ def sniff_head(head: bytes, complete: bool, stream: BinaryIO | None = None) -> s
     if len(head) > 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06:
         return "audio/mpeg"  # MPEG audio frame sync without ID3 tag
     mt = _libmagic(head)
-    if mt and (mt.startswith((IMAGE_PREFIX, AUDIO_PREFIX)) or mt in ARCHIVES or mt == PDF):
-        return mt
-    return mt if mt and mt not in ("text/plain", "application/octet-stream") else BINARY
+    if not mt or mt in ("text/plain", "application/octet-stream"):
+        return BINARY
+    if mt.startswith(IMAGE_PREFIX) and mt not in _TRUSTED_IMAGES:
+        return BINARY  # libmagic's weak image guesses (TGA, ICO...) on arbitrary bytes
+    return mt

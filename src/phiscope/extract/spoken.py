@@ -142,6 +142,12 @@ def _tokens(words: list[Word]) -> list[_Tok]:
     out: list[_Tok] = []
     for w in words:
         for part in w.text.split():
+            # Whisper's word tokens carry the group dash of "297-54-2364" as a prefix ("-54"), or
+            # alone ("-"): it belongs to the previous token as a separator.
+            if part.startswith("-") and out:
+                if not out[-1].trail:
+                    out[-1].trail = "-"
+                part = part.lstrip("-")
             raw = part.strip(_EDGE_PUNCT).lstrip(".,;:")
             m = _TRAIL_RE.search(raw)
             trail = m.group(0) if m else ""

@@ -210,3 +210,34 @@ def demo_command(
         keep_running=keep_running,
     )
     raise typer.Exit(code)
+
+
+def report_command(
+    scan_id: str = typer.Argument(None, help="Scan id (default: the latest scan in the database)"),
+    db: str | None = typer.Option(None, "--db", help="Findings DB URL"),
+    output_dir: Path = typer.Option(Path("phiscope-output"), "--output-dir", "-o"),
+    fmt: str = typer.Option("json,html,summary", "--format", "-M"),
+    mutelist: Path | None = typer.Option(None, "--mutelist"),
+    fail_on: str = typer.Option("high", "--fail-on"),
+    ignore_exit_code_3: bool = typer.Option(False, "--ignore-exit-code-3"),
+) -> None:
+    """Render the reports of a past scan from the findings database (same code path as the scan)."""
+    from phiscope.db.store import Store
+    from phiscope.scan.report import build_report
+
+    store = Store.open(db)
+    scan_id = scan_id or store.latest_scan_id()
+    if not scan_id or store.get_scan(scan_id) is None:
+        typer.echo(f"error: no scan {scan_id or ''} in the database", err=True)
+        raise typer.Exit(1)
+    report = build_report(store, scan_id)
+    raise typer.Exit(
+        write_outputs(
+            report,
+            output_dir=output_dir,
+            formats=_formats(fmt),
+            mutelist=mutelist,
+            fail_on=fail_on,
+            ignore_exit_code_3=ignore_exit_code_3,
+        )
+    )

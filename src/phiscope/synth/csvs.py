@@ -54,7 +54,7 @@ CLAIM_HEADER = [
 PROCEDURES = ("99213", "99214", "99442", "99443", "G2012", "99441")
 
 
-def _csv_text(header: Sequence[str] | None, rows: list[list[str]], delimiter: str = ",") -> str:
+def csv_text(header: Sequence[str] | None, rows: list[list[str]], delimiter: str = ",") -> str:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
     if header:
@@ -67,53 +67,56 @@ def _visit(rng: random.Random) -> str:
     return f"2024-{rng.randint(1, 6):02d}-{rng.randint(1, 28):02d}"
 
 
+Values = list[tuple[str, str | None]]
+
+
+def patient_row(p: Person, rng: random.Random) -> tuple[list[str], Values]:
+    """One patients-export row and the identifiers it holds."""
+    dx = p.conditions[0]
+    dob = p.dob.isoformat()
+    row = [
+        p.mrn,
+        p.first,
+        p.last,
+        dob,
+        "F" if p.female else "M",
+        p.ssn or "",
+        p.mbi or "",
+        p.street,
+        p.city,
+        p.state,
+        p.postcode,
+        p.phone,
+        p.email,
+        p.employer or "",
+        dx.code,
+        dx.description,
+        p.provider.npi,
+        _visit(rng),
+    ]
+    values: Values = [
+        ("MEDICAL_RECORD_NUMBER", p.mrn),
+        ("PERSON_NAME", p.name),
+        ("DATE_OF_BIRTH", dob),
+        ("US_SSN", p.ssn),
+        ("US_MBI", p.mbi),
+        ("STREET_ADDRESS", p.street),
+        ("PHONE_NUMBER", p.phone),
+        ("EMAIL_ADDRESS", p.email),
+        ("ICD10_CM", dx.code),
+        ("US_NPI", p.provider.npi),
+    ]
+    return row, values
+
+
 def write_patients_csv(rec: Recorder, bucket: str, key: str, people: list[Person], rng: random.Random) -> None:
     note = rec.note(bucket, key, "csv")
     rows = []
     for p in people:
-        dx = p.conditions[0]
-        dob = p.dob.isoformat()
-        rows.append(
-            [
-                p.mrn,
-                p.first,
-                p.last,
-                dob,
-                "F" if p.female else "M",
-                p.ssn or "",
-                p.mbi or "",
-                p.street,
-                p.city,
-                p.state,
-                p.postcode,
-                p.phone,
-                p.email,
-                p.employer or "",
-                dx.code,
-                dx.description,
-                p.provider.npi,
-                _visit(rng),
-            ]
-        )
-        rec.person(
-            note,
-            p.pid,
-            [
-                ("MEDICAL_RECORD_NUMBER", p.mrn),
-                ("PERSON_NAME", p.name),
-                ("DATE_OF_BIRTH", dob),
-                ("US_SSN", p.ssn),
-                ("US_MBI", p.mbi),
-                ("STREET_ADDRESS", p.street),
-                ("PHONE_NUMBER", p.phone),
-                ("EMAIL_ADDRESS", p.email),
-                ("ICD10_CM", dx.code),
-                ("US_NPI", p.provider.npi),
-            ],
-            employer=p.employer,
-            health=True,
-        )
-    rec.path(bucket, key).write_text(_csv_text(PATIENT_HEADER, rows), "utf-8")
+        row, values = patient_row(p, rng)
+        rows.append(row)
+        rec.person(note, p.pid, values, employer=p.employer, health=True)
+    rec.path(bucket, key).write_text(csv_text(PATIENT_HEADER, rows), "utf-8")
 
 
 def write_claims_csv(rec: Recorder, bucket: str, key: str, people: list[Person], rng: random.Random) -> None:
@@ -158,32 +161,34 @@ def write_claims_csv(rec: Recorder, bucket: str, key: str, people: list[Person],
                 health=True,
             )
             rec.also("US_MBI", p.mbi)
-    rec.path(bucket, key).write_text(_csv_text(CLAIM_HEADER, rows), "utf-8")
+    rec.path(bucket, key).write_text(csv_text(CLAIM_HEADER, rows), "utf-8")
+
+
+def dump_row(p: Person) -> tuple[list[str], Values]:
+    """LAST;FIRST;MM/DD/YYYY;SSN;phone;employer;ICD-10 and the identifiers it holds."""
+    dx = p.conditions[0]
+    dob = p.dob.strftime("%m/%d/%Y")
+    row = [p.last.upper(), p.first.upper(), dob, p.ssn or "", p.phone, p.employer or "", dx.code]
+    values: Values = [
+        ("PERSON_NAME", f"{p.last.upper()};{p.first.upper()}"),
+        ("DATE_OF_BIRTH", dob),
+        ("US_SSN", p.ssn),
+        ("PHONE_NUMBER", p.phone),
+        ("ICD10_CM", dx.code),
+    ]
+    return row, values
 
 
 def write_semicolon_dump(rec: Recorder, bucket: str, key: str, people: list[Person]) -> None:
-    """A headerless legacy dump: LAST;FIRST;MM/DD/YYYY;SSN;phone;employer;ICD-10 — no column names."""
+    """A headerless legacy dump: no column names, names upper-case and split."""
     note = rec.note(bucket, key, "csv-headerless-semicolon")
     rows = []
     for p in people:
-        dx = p.conditions[0]
-        dob = p.dob.strftime("%m/%d/%Y")
-        rows.append([p.last.upper(), p.first.upper(), dob, p.ssn or "", p.phone, p.employer or "", dx.code])
-        rec.person(
-            note,
-            p.pid,
-            [
-                ("PERSON_NAME", f"{p.last.upper()};{p.first.upper()}"),
-                ("DATE_OF_BIRTH", dob),
-                ("US_SSN", p.ssn),
-                ("PHONE_NUMBER", p.phone),
-                ("ICD10_CM", dx.code),
-            ],
-            employer=p.employer,
-            health=True,
-        )
+        row, values = dump_row(p)
+        rows.append(row)
+        rec.person(note, p.pid, values, employer=p.employer, health=True)
         rec.also("PERSON_NAME", p.name)
-    rec.path(bucket, key).write_text(_csv_text(None, rows, delimiter=";"), "utf-8")
+    rec.path(bucket, key).write_text(csv_text(None, rows, delimiter=";"), "utf-8")
 
 
 def write_icd10_reference(rec: Recorder, bucket: str, key: str) -> None:
@@ -192,7 +197,7 @@ def write_icd10_reference(rec: Recorder, bucket: str, key: str) -> None:
     note.health = True
     rows = [[c.code, c.description] for c in ids.ICD10_ALL]
     note.decoys["ICD10_CODE_LIST"] = len(rows)
-    rec.path(bucket, key).write_text(_csv_text(["code", "description"], rows), "utf-8")
+    rec.path(bucket, key).write_text(csv_text(["code", "description"], rows), "utf-8")
 
 
 EXPORT_README = """MedCall telehealth nightly export

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 
-from phiscope.synth import identifiers as ids
 from phiscope.synth.people import Person
 from phiscope.synth.truth import Recorder
 
@@ -38,26 +37,33 @@ def _patient_resource(p: Person) -> dict[str, object]:
     }
 
 
+Values = list[tuple[str, str | None]]
+
+
+def fhir_line(p: Person) -> tuple[str, Values]:
+    """One Patient resource as an NDJSON line and the identifiers it holds."""
+    line = json.dumps(_patient_resource(p), ensure_ascii=False, separators=(",", ":"))
+    values: Values = [
+        ("MEDICAL_RECORD_NUMBER", p.mrn),
+        ("US_SSN", p.ssn),
+        ("US_MBI", p.mbi),
+        ("FR_NIR", p.nir),
+        ("PERSON_NAME", p.name),
+        ("DATE_OF_BIRTH", p.dob.isoformat()),
+        ("PHONE_NUMBER", p.phone),
+        ("EMAIL_ADDRESS", p.email),
+        ("STREET_ADDRESS", p.street),
+    ]
+    return line, values
+
+
 def write_fhir_patients(rec: Recorder, bucket: str, key: str, people: list[Person]) -> None:
     note = rec.note(bucket, key, "ndjson-fhir")
     lines = []
     for p in people:
-        lines.append(json.dumps(_patient_resource(p), ensure_ascii=False, separators=(",", ":")))
-        rec.person(
-            note,
-            p.pid,
-            [
-                ("MEDICAL_RECORD_NUMBER", p.mrn),
-                ("US_SSN", p.ssn),
-                ("US_MBI", p.mbi),
-                ("FR_NIR", p.nir),
-                ("PERSON_NAME", p.name),
-                ("DATE_OF_BIRTH", p.dob.isoformat()),
-                ("PHONE_NUMBER", p.phone),
-                ("EMAIL_ADDRESS", p.email),
-                ("STREET_ADDRESS", p.street),
-            ],
-        )
+        line, values = fhir_line(p)
+        lines.append(line)
+        rec.person(note, p.pid, values)
     rec.path(bucket, key).write_text("\n".join(lines) + "\n", "utf-8")
 
 
@@ -67,7 +73,7 @@ def _hl7_escape(text: str) -> str:
     ).replace("~", "\\R\\")
 
 
-def hl7_message(p: Person, n: int, rng: random.Random) -> str:
+def hl7_message(p: Person, n: int, rng: random.Random) -> tuple[str, Values]:
     """One ADT^A04 (register a patient) message; segments end with carriage returns, as HL7 v2 wants."""
     ts = f"202403{rng.randint(1, 28):02d}{rng.randint(8, 17):02d}{rng.randint(0, 59):02d}00"
     dx = p.conditions[0]
@@ -84,33 +90,27 @@ def hl7_message(p: Person, n: int, rng: random.Random) -> str:
         f"PV1|1|O|TELE^^^MEDCALL||||{p.provider.npi}^^^^^^^^NPI",
         f"DG1|1||{dx.code}^{_hl7_escape(dx.description)}^I10||{ts[:8]}|A",
     ]
-    return "\r".join(segs) + "\r"
+    values: Values = [
+        ("MEDICAL_RECORD_NUMBER", p.mrn),
+        ("PERSON_NAME", f"{p.last.upper()}^{p.first.upper()}"),
+        ("DATE_OF_BIRTH", f"{p.dob:%Y%m%d}"),
+        ("STREET_ADDRESS", p.street),
+        ("PHONE_NUMBER", f"{area}^{rest}"),
+        ("US_SSN", p.ssn),
+        ("US_NPI", p.provider.npi),
+        ("ICD10_CM", dx.code),
+    ]
+    return "\r".join(segs) + "\r", values
 
 
 def write_hl7_feed(rec: Recorder, bucket: str, key: str, people: list[Person], rng: random.Random) -> None:
     note = rec.note(bucket, key, "hl7v2")
     msgs = []
     for n, p in enumerate(people, 1):
-        msgs.append(hl7_message(p, n, rng))
-        area, rest = p.phone[1:4], p.phone[6:].replace("-", "")
-        rec.person(
-            note,
-            p.pid,
-            [
-                ("MEDICAL_RECORD_NUMBER", p.mrn),
-                ("PERSON_NAME", f"{p.last.upper()}^{p.first.upper()}"),
-                ("DATE_OF_BIRTH", f"{p.dob:%Y%m%d}"),
-                ("STREET_ADDRESS", p.street),
-                ("PHONE_NUMBER", f"{area}^{rest}"),
-                ("US_SSN", p.ssn),
-                ("US_NPI", p.provider.npi),
-                ("ICD10_CM", p.conditions[0].code),
-            ],
-            health=True,
-        )
+        msg, values = hl7_message(p, n, rng)
+        msgs.append(msg)
+        rec.person(note, p.pid, values, health=True)
         rec.also("PERSON_NAME", p.name)
+        rec.also("PHONE_NUMBER", p.phone)
     # Messages back to back, one per line, the way feeds are archived to object storage.
     rec.path(bucket, key).write_bytes("\n".join(msgs).encode("utf-8"))
-
-
-__all__ = ["hl7_message", "ids", "write_fhir_patients", "write_hl7_feed"]
