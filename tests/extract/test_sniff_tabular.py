@@ -131,3 +131,11 @@ def test_encodings(encode: object) -> None:
     assert chunk.header == ["nom", "prénom", "ville"]
     assert chunk.rows[0] == ["Müller", "Zoë", "Besançon"]
     assert ctx.partial_reasons == []
+
+
+def test_python_log_with_comma_millis_is_text() -> None:
+    log = b"".join(
+        b"2024-01-0%d 12:00:0%d,123 INFO worker %d picked up job for the nightly export\n" % (i, i, i)
+        for i in range(1, 9)
+    )
+    assert sniff.sniff(io.BytesIO(log)) == sniff.TEXT

@@ -77,8 +77,11 @@ def sniff_dialect(text: str, complete: bool = True) -> SniffedDialect | None:
         if mode < 2:
             continue
         agree = sum(1 for c in counts if c == mode) / len(counts)
-        lengths = [len(f) for r in recs[:50] for f in r]
-        if agree < 0.8 or statistics.median(lengths) > 80:
+        split = sum(1 for c in counts if c >= 2) / len(counts)
+        cells = [f for r in recs[:50] for f in r]
+        wordy = sum(1 for f in cells if f.count(" ") >= 4) / len(cells)
+        # Ragged rows are fine; lines without the delimiter, or prose-length cells, are not a table.
+        if agree < 0.5 or split < 0.9 or wordy > 0.3 or statistics.median(len(f) for f in cells) > 80:
             continue
         score = (agree, mode, delim)
         if best is None or score[:2] > best[:2]:

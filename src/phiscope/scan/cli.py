@@ -171,7 +171,12 @@ def write_outputs(
     if mutelist is not None:
         from phiscope.report.mutelist import apply_mutelist, load_mutelist
 
-        for w in apply_mutelist(report, load_mutelist(mutelist)):
+        try:
+            muter = load_mutelist(mutelist)
+        except (OSError, ValueError) as e:
+            Console(stderr=True).print(f"[red]error:[/] mutelist {mutelist}: {e}")
+            return 1
+        for w in apply_mutelist(report, muter):
             console.print(f"[yellow]mutelist:[/] {w}")
     if render is not None:
         if quiet:

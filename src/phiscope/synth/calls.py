@@ -128,8 +128,12 @@ def render_call(script: list[tuple[str, str]], out: Path, *, patient_voice: str,
 def write_call(
     rec: Recorder, bucket: str, key: str, p: Person, *, patient_voice: str, telephone: bool
 ) -> None:
-    script = call_script(p)
-    render_call(script, rec.path(bucket, key), patient_voice=patient_voice, telephone=telephone)
+    render_call(call_script(p), rec.path(bucket, key), patient_voice=patient_voice, telephone=telephone)
+    record_call(rec, bucket, key, p, telephone=telephone)
+
+
+def record_call(rec: Recorder, bucket: str, key: str, p: Person, *, telephone: bool) -> None:
+    """The ground truth of one call: what the patient said, spelt as spoken and as written."""
     note = rec.note(bucket, key, "wav-mulaw-8k" if telephone else "wav-pcm-16k")
     rec.person(
         note,

@@ -110,8 +110,8 @@ def write_access_log(rec: Recorder, bucket: str, key: str, rng: random.Random, l
     rec.path(bucket, key).write_text("\n".join(out) + "\n", "utf-8")
 
 
-def write_app_log(rec: Recorder, bucket: str, key: str, rng: random.Random, lines: int) -> None:
-    note = rec.note(bucket, key, "decoy-log")
+def app_log_lines(rng: random.Random, lines: int) -> list[str]:
+    """Application log lines, each with an SSN-shaped trace id and an NPI-shaped order number (both invalid)."""
     events = ("booking.created", "booking.cancelled", "payment.authorised", "cache.miss", "session.start")
     out = []
     for i in range(lines):
@@ -122,8 +122,14 @@ def write_app_log(rec: Recorder, bucket: str, key: str, rng: random.Random, line
             f"2024-03-15T{8 + i * 10 // max(lines, 1):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z "
             f"INFO web-{rng.randint(1, 4)} {ev} trace={trace} order={order} sku={rng.choice(SERVICES)[0]}"
         )
-        note.decoys["INVALID_SSN_SHAPED"] += 1
-        note.decoys["NPI_SHAPED_INVALID"] += 1
+    return out
+
+
+def write_app_log(rec: Recorder, bucket: str, key: str, rng: random.Random, lines: int) -> None:
+    note = rec.note(bucket, key, "decoy-log")
+    out = app_log_lines(rng, lines)
+    note.decoys["INVALID_SSN_SHAPED"] += len(out)
+    note.decoys["NPI_SHAPED_INVALID"] += len(out)
     rec.path(bucket, key).write_text("\n".join(out) + "\n", "utf-8")
 
 
