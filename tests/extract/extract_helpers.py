@@ -10,7 +10,9 @@ from phiscope.extract.dispatch import extract_object
 from phiscope.model import Segment, TableChunk
 
 
-def run(data: bytes | Path, name: str = "obj", limits: Limits | None = None, **kw: object) -> tuple[list[Item], ExtractContext]:
+def run(
+    data: bytes | Path, name: str = "obj", limits: Limits | None = None, **kw: object
+) -> tuple[list[Item], ExtractContext]:
     ctx = ExtractContext(name=name, limits=limits or Limits(), **kw)  # type: ignore[arg-type]
     if isinstance(data, Path):
         with data.open("rb") as f:

@@ -46,14 +46,26 @@ def fillable_pdf(pages: int = 2) -> bytes:
     c = canvas.Canvas(buf, pagesize=letter)
     c.drawString(72, 720, "WORKERS' COMPENSATION - EMPLOYEE'S CLAIM FORM")
     c.drawString(72, 690, "Employee name")
-    c.acroForm.textfield(name="emp_name", tooltip="Employee name", value="Marisol Quentara", x=220, y=682, width=200, height=18)
+    c.acroForm.textfield(
+        name="emp_name", tooltip="Employee name", value="Marisol Quentara", x=220, y=682, width=200, height=18
+    )
     c.drawString(72, 660, "Social Security No.")
-    c.acroForm.textfield(name="emp_ssn", tooltip="Social Security No.", value="287-65-4310", x=220, y=652, width=200, height=18)
+    c.acroForm.textfield(
+        name="emp_ssn", tooltip="Social Security No.", value="287-65-4310", x=220, y=652, width=200, height=18
+    )
     c.acroForm.checkbox(name="injured_at_work", checked=True, x=220, y=620)
     for p in range(2, pages + 1):
         c.showPage()
         c.drawString(72, 720, f"Page {p}: details of the injury and the treating physician")
-        c.acroForm.textfield(name=f"physician_{p}", tooltip="Treating physician", value="Dr. Alma Reyes", x=220, y=682, width=200, height=18)
+        c.acroForm.textfield(
+            name=f"physician_{p}",
+            tooltip="Treating physician",
+            value="Dr. Alma Reyes",
+            x=220,
+            y=682,
+            width=200,
+            height=18,
+        )
     c.save()
     return buf.getvalue()
 
@@ -164,8 +176,17 @@ def fhir_bundle() -> bytes:
         "birthDate": "1972-03-14",
         "address": [{"line": ["12 Harbor Rd"], "city": "Salem", "state": "MA", "postalCode": "01970"}],
     }
-    cond = {"resourceType": "Condition", "code": {"coding": [{"system": "http://snomed.info/sct", "code": "38341003", "display": "Hypertension"}]}}
-    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}, {"resource": cond}]}
+    cond = {
+        "resourceType": "Condition",
+        "code": {
+            "coding": [{"system": "http://snomed.info/sct", "code": "38341003", "display": "Hypertension"}]
+        },
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": patient}, {"resource": cond}],
+    }
     return json.dumps(bundle, indent=1).encode()
 
 
@@ -209,7 +230,13 @@ def docx() -> bytes:
     d.add_comment(p.runs, text="Check SSN 532-71-0846", author="QA")
     out = io.BytesIO()
     d.save(out)
-    return _inject(out.getvalue(), "word/document.xml", lambda x: x.replace("<w:t>Anchor paragraph</w:t></w:r>", "<w:t>Anchor paragraph</w:t></w:r>" + _TEXTBOX, 1))
+    return _inject(
+        out.getvalue(),
+        "word/document.xml",
+        lambda x: x.replace(
+            "<w:t>Anchor paragraph</w:t></w:r>", "<w:t>Anchor paragraph</w:t></w:r>" + _TEXTBOX, 1
+        ),
+    )
 
 
 def _inject(zbytes: bytes, part: str, fn: object) -> bytes:
@@ -228,15 +255,23 @@ def pptx() -> bytes:
     """A minimal presentation: one slide with a title and a table, plus speaker notes."""
     a = 'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"'
     slide = (
-        f"<p:sld {a}><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>Case review: Marisol Quentara</a:t></a:r></a:p>"
+        f"<p:sld {a}><p:cSld><p:spTree><p:sp><p:txBody>"
+        "<a:p><a:r><a:t>Case review: Marisol Quentara</a:t></a:r></a:p>"
         "</p:txBody></p:sp><a:tbl><a:tr><a:tc><a:txBody><a:p><a:r><a:t>SSN</a:t></a:r></a:p></a:txBody></a:tc></a:tr>"
         "<a:tr><a:tc><a:txBody><a:p><a:r><a:t>287-65-4310</a:t></a:r></a:p></a:txBody></a:tc></a:tr></a:tbl>"
         "</p:spTree></p:cSld></p:sld>"
     )
-    notes = f"<p:notes {a}><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>Call back at (978) 555-0142</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:notes>"
+    notes = (
+        f"<p:notes {a}><p:cSld><p:spTree><p:sp><p:txBody>"
+        "<a:p><a:r><a:t>Call back at (978) 555-0142</a:t></a:r></a:p>"
+        "</p:txBody></p:sp></p:spTree></p:cSld></p:notes>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
         z.writestr("ppt/presentation.xml", f"<p:presentation {a}/>")
         z.writestr("ppt/slides/slide1.xml", slide)
         z.writestr("ppt/notesSlides/notesSlide1.xml", notes)
@@ -264,7 +299,10 @@ def tar_gz_of(members: dict[str, bytes]) -> bytes:
 def zip_bomb(path: Path, mb: int = 300) -> Path:
     """One member of `mb` MiB of zeros (ratio ~1000:1), written in chunks."""
     zero = bytes(1 << 20)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z, z.open("zeros.csv", "w", force_zip64=True) as f:
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z,
+        z.open("zeros.csv", "w", force_zip64=True) as f,
+    ):
         for _ in range(mb):
             f.write(zero)
     return path

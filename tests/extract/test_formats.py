@@ -28,7 +28,10 @@ def test_plain_text_lines() -> None:
 
 
 def test_json_paths_and_labels() -> None:
-    doc = {"patients": [{"name": "Marisol Quentara", "ssn": "287-65-4310", "age": 51, "vip": True}], "odd key": "x"}
+    doc = {
+        "patients": [{"name": "Marisol Quentara", "ssn": "287-65-4310", "age": 51, "vip": True}],
+        "odd key": "x",
+    }
     items, ctx = run(json.dumps(doc).encode())
     got = {(s.location.json_path, s.label, s.text) for s in segments(items)}
     assert got == {
@@ -65,11 +68,14 @@ def test_fhir_bundle_labels() -> None:
 
 
 def test_xml_elements_attributes_and_lines() -> None:
-    xml = b'<?xml version="1.0"?>\n<cda:doc xmlns:cda="urn:hl7-org:v3">\n <patient>\n  <name use="L">Marisol Quentara</name>\n  <birthTime value="19720314"/>\n </patient>\n</cda:doc>\n'
+    xml = (
+        b'<?xml version="1.0"?>\n<cda:doc xmlns:cda="urn:hl7-org:v3">\n <patient>\n'
+        b'  <name use="L">Marisol Quentara</name>\n  <birthTime value="19720314"/>\n </patient>\n</cda:doc>\n'
+    )
     items, ctx = run(xml)
     got = {(s.label, s.text, s.location.line) for s in segments(items)}
     assert ("doc/patient/name", "Marisol Quentara", 4) in got
-    assert ("patient/birthTime/@value", "19720314", 5) in got
+    assert ("doc/patient/birthTime/@value", "19720314", 5) in got
     assert ctx.partial_reasons == []
 
 
@@ -116,7 +122,10 @@ def test_dicom_header_tags(preamble: bool) -> None:
     name = next(s for s in segments(items) if s.label == "PatientName")
     assert name.location.dicom_tag == "(0010,0010) PatientName"
     nested = next(s for s in segments(items) if s.label == "ReferringPhysicianName")
-    assert nested.location.dicom_tag == "(0040,0275) RequestAttributesSequence[0] > (0008,0090) ReferringPhysicianName"
+    assert (
+        nested.location.dicom_tag
+        == "(0040,0275) RequestAttributesSequence[0] > (0008,0090) ReferringPhysicianName"
+    )
     assert not any(s.label == "SOPInstanceUID" for s in segments(items))  # UIDs are not scanned
     assert ctx.content_type == sniff.DICOM and ctx.partial_reasons == []
 
@@ -172,8 +181,9 @@ def test_scanned_page_is_handed_to_ocr() -> None:
     assert len(calls) == 1
     png, loc = calls[0]
     assert png.startswith(b"\x89PNG") and loc.page == 1
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     assert Image.open(io.BytesIO(png)).width >= 2000  # rendered near 300 dpi for OCR
     assert [s.text for s in segments(items)] == ["ocr text"]

@@ -80,16 +80,22 @@ def types_in(lower_text: str) -> frozenset[str]:
 
 
 def window_types(lower: str, start: int, end: int) -> frozenset[str]:
-    """Keyword types in the window around [start, end) of the lower-cased buffer."""
+    """Types named by the keyword nearest before [start, end) (else the first one just after it).
+
+    The nearest keyword labels a value: in "SSN 123-45-6789. Order 555123456" the order number is
+    not an SSN, and in "ITIN 9xx-xx-xxxx. SIN: 046 454 279" the last number is a SIN.
+    """
     a = lower[max(0, start - BEFORE) : start]
-    b = lower[end : end + AFTER]
-    found = KEYWORD_RE.findall(a) + KEYWORD_RE.findall(b)
-    if not found:
-        return frozenset()
-    out: set[str] = set()
-    for k in found:
-        out |= KEYWORDS[k]
-    return frozenset(out)
+    last = None
+    for last in KEYWORD_RE.finditer(a):  # noqa: B007 - the last match is the nearest
+        pass
+    if last is not None:
+        types = KEYWORDS[last.group()]
+        if NEG in types and last.end() < len(a) - 24:
+            return frozenset()  # a negative word only vetoes a number right after it
+        return types
+    m = KEYWORD_RE.search(lower, end, end + AFTER)
+    return KEYWORDS[m.group()] if m is not None else frozenset()
 
 
 _DOB_KW = re.compile(

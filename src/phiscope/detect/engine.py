@@ -49,7 +49,7 @@ _ORG_SUFFIX = re.compile(
 
 
 def normalise_org(raw: str) -> str:
-    s = names.strip_accents(raw).casefold().replace("&", " and ")
+    s = (raw if raw.isascii() else names.strip_accents(raw)).casefold().replace("&", " and ")
     s = re.sub(r"[^\w\s]", " ", s)
     s = _ORG_SUFFIX.sub(" ", s)
     return " ".join(s.split())
@@ -76,10 +76,14 @@ _DIGITS_ONLY = re.compile(r"[\d \-./()+]+")
 # ---- value checks: a value already known (by header/label/context) to be of one type ----------
 
 
+_SSN_CELL = re.compile(r"[ \t]*(\d{3})[- ]?(\d{2})[- ]?(\d{4})[ \t]*")
+
+
 def _v_ssn(raw: str) -> Valid | None:
-    d = digits(raw)
-    if len(d) != 9 or not _DIGITS_ONLY.fullmatch(raw.strip()):
+    m = _SSN_CELL.fullmatch(raw)
+    if m is None:
         return None
+    d = "".join(m.groups())
     if us_ssn.is_valid_ssn(d):
         return us_ssn.SSN, d, HIGH
     if us_ssn.is_valid_itin(d):
@@ -187,6 +191,7 @@ class Hit:
     norm: str
     conf: float
     subject: bool = False  # a name/DOB that belongs to the record's person (from a label or context)
+    prio: int = 1  # 0: the value of a label/field or right after its keyword; wins overlaps
     seg: int = -1  # index of the segment/cell the hit is in (set once overlaps are resolved)
 
 
@@ -284,6 +289,42 @@ class DetectionEngine:
             out.health = True
         return fp
 
+    def _record_many(
+        self,
+        out: ContentFindings,
+        kind: Kind,
+        found: list[tuple[int, str, str]],
+        conf: float,
+        loc: Callable[[int], Callable[[], Location]],
+    ) -> list[str]:
+        """A column's detections at once: (row index, raw, normalised) → fingerprints, in order.
+
+        Same result as `_record` per item; fingerprints are computed once per distinct value."""
+        if not found:
+            return []
+        t = kind.type
+        cache = {n: self.fingerprint(t, n) for n in {f[2] for f in found}}
+        fps = [cache[f[2]] for f in found]
+        s = out.detections.get(t)
+        if s is None:
+            s = out.detections[t] = DetectionSummary(t, kind.category)
+        s.count += len(found)
+        if conf > s.confidence:
+            s.confidence = conf
+        room = s.MAX_LOCATIONS - len(s.locations)
+        for i, _, _ in found[: max(0, room)]:
+            s.locations.append(loc(i)())
+        for _, raw, _ in found:
+            if len(s.masked_examples) >= s.MAX_EXAMPLES:
+                break
+            m = kind.mask(raw)
+            if m not in s.masked_examples:
+                s.masked_examples.append(m)
+        s.fingerprints.update(cache.values())
+        if kind.category == _HEALTH_CATEGORY:
+            out.health = True
+        return fps
+
     # -- entry point --------------------------------------------------------------------------
 
     def scan(self, items: Iterable[Segment | TableChunk]) -> ContentFindings:
@@ -305,6 +346,12 @@ class DetectionEngine:
         if pending:
             self._scan_segments(pending, state)
         return state.out
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, type) of every detection in one text: offsets only, for benchmarks and tests
+        on synthetic data (the scan pipeline uses `scan`)."""
+        buf = _Buffer.build([text], [None])
+        return [(h.start, h.end, h.kind.type) for h in self.text_hits(buf, labelled=True)]
 
     # -- free text ----------------------------------------------------------------------------
 
@@ -334,7 +381,7 @@ class DetectionEngine:
                 self._name_pass(buf, hits)
             self._health_pass(buf, hits)
         if len(hits) > 1:
-            hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+            hits.sort(key=lambda h: (h.start, h.prio, -(h.end - h.start)))
             kept: list[Hit] = []
             end = -1
             outer: Hit | None = None
@@ -367,7 +414,10 @@ class DetectionEngine:
                 continue
             start = buf.starts[i]
             text = buf.text[start : start + (len(buf.text) if i + 1 >= len(buf.starts) else buf.starts[i + 1] - 1)]
+            n0 = len(hits)
             self._cell_hits(kind, text, start, i, hits, subject=True)
+            for h in hits[n0:]:
+                h.prio = 0
         if ":" not in buf.text and "=" not in buf.text:
             return
         for m in KV_RE.finditer(buf.text):
@@ -375,7 +425,10 @@ class DetectionEngine:
             if kind is None or kind == C.TEXT:
                 continue
             s, e = m.span("value")
+            n0 = len(hits)
             self._cell_hits(kind, buf.text[s:e], s, buf.seg_of(s), hits, subject=True)
+            for h in hits[n0:]:
+                h.prio = 0
 
     def _cell_hits(self, kind: str, value: str, offset: int, seg: int, hits: list[Hit], subject: bool) -> None:
         v = value.strip()
@@ -646,7 +699,7 @@ class DetectionEngine:
                 continue
             if dob.parse_date(raw) is not None:
                 continue
-            hits.append(Hit(s, e, kind, raw, alnum_upper(raw), MID, False))
+            hits.append(Hit(s, e, kind, raw, alnum_upper(raw), MID, False, 0))
 
     def _text_dates(self, buf: _Buffer, hits: list[Hit]) -> None:
         lower = buf.lower
@@ -745,31 +798,31 @@ class DetectionEngine:
                 last_names = col
                 continue
             if kind in (C.FULL_NAME, C.OTHER_NAME):
-                for i, v in enumerate(col):
-                    if v and names.looks_like_name(v):
-                        norm = names.normalise_name(v)
-                        self._record(out, PERSON_NAME, v, norm, MID, loc(i))
-                        if kind == C.FULL_NAME:
-                            keys[i].setdefault("PERSON_NAME", norm)
+                found = [(i, v, names.normalise_name(v)) for i, v in enumerate(col) if v and names.looks_like_name(v)]
+                self._record_many(out, PERSON_NAME, found, MID, loc)
+                if kind == C.FULL_NAME:
+                    for i, _, norm in found:
+                        keys[i].setdefault("PERSON_NAME", norm)
                 continue
             if kind == "DATE_OF_BIRTH":
-                for i, v in enumerate(col):
-                    if v:
-                        iso = dob.parse_date(v, plan.dayfirst)
-                        if iso is not None:
-                            self._record(out, dob.DOB, iso, iso, HIGH, loc(i))
-                            keys[i]["DATE_OF_BIRTH"] = iso
+                parse = dob.parse_date
+                dayfirst = plan.dayfirst
+                found = [(i, iso, iso) for i, v in enumerate(col) if v and (iso := parse(v, dayfirst)) is not None]
+                self._record_many(out, dob.DOB, found, HIGH, loc)
+                for i, iso, _ in found:
+                    keys[i]["DATE_OF_BIRTH"] = iso
                 continue
             if kind == C.ORGANISATION:
-                for i, v in enumerate(col):
-                    if v and any(c.isalpha() for c in v):
-                        fp = self._record(out, ORGANISATION, v, normalise_org(v), MID, loc(i))
-                        out.organisations.add(fp)
+                found = [(i, v, normalise_org(v)) for i, v in enumerate(col) if v and any(c.isalpha() for c in v)]
+                out.organisations.update(self._record_many(out, ORGANISATION, found, MID, loc))
                 continue
             if kind in C.HEALTH_KINDS:
-                for i, v in enumerate(col):
-                    if v and any(c.isalpha() for c in v) and v.strip().lower() not in _EMPTY:
-                        self._record(out, HEALTH[kind], v, v.strip().lower(), MID, loc(i))
+                found = [
+                    (i, v, low)
+                    for i, v in enumerate(col)
+                    if v and (low := v.strip().lower()) not in _EMPTY and any(c.isalpha() for c in low)
+                ]
+                self._record_many(out, HEALTH[kind], found, MID, loc)
                 continue
             if kind is not None and kind in VALUE_CHECKS:
                 self._typed_column(kind, col, out, keys, loc)
@@ -801,6 +854,7 @@ class DetectionEngine:
         loc: Callable[[int], Callable[[], Location]],
     ) -> None:
         check = VALUE_CHECKS[kind]
+        by_kind: dict[str, tuple[Kind, float, list[tuple[int, str, str]]]] = {}
         for i, v in enumerate(col):
             if not v:
                 continue
@@ -808,9 +862,16 @@ class DetectionEngine:
             if r is None:
                 continue
             k, norm, conf = r
-            self._record(out, k, v, norm, conf, loc(i))
+            entry = by_kind.get(k.type)
+            if entry is None:
+                entry = by_kind[k.type] = (k, conf, [])
+            entry[2].append((i, v, norm))
+        for k, conf, found in by_kind.values():
+            self._record_many(out, k, found, conf, loc)
             if k.type in PERSON_KEY_TYPES:
-                keys[i].setdefault(k.type, norm)
+                t = k.type
+                for i, _, norm in found:
+                    keys[i].setdefault(t, norm)
 
     def _text_column(
         self,

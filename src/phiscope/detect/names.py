@@ -13,8 +13,11 @@ from functools import cache
 from importlib import resources
 
 # Title-case token sequences: "John Smith", "Mary-Ann O'Neil", "Jean-Pierre de la Fontaine".
-_TOK = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þa-zà-öø-ÿ][a-zà-öø-ÿ]+)?"
-NAME_RE = re.compile(rf"{_TOK}(?:[ \t]+[A-Z]\.)?(?:[ \t]+(?:(?:de|du|van|von|da|di|le|la|del)[ \t]+)?{_TOK}){{1,2}}")
+_UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞŁŃŇŐŒŘŚŞŠŢŤŮŰŹŻŽ"
+_LO = "a-zà-öø-ÿā-ž"
+_TOK = rf"[{_UP}][{_LO}]+(?:[-'’][{_UP}{_LO}][{_LO}]+)?"
+_PARTICLE = r"(?:de|du|des|van|von|der|den|da|das|dos|di|le|la|del|ter|ten)"
+NAME_RE = re.compile(rf"{_TOK}(?:[ \t]+[A-Z]\.)?(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_TOK}){{1,2}}")
 TITLE_RE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|M|Mme|Mlle|Madame|Monsieur)\.?[ \t]+(?P<n>{_TOK}(?:[ \t]+{_TOK})?)")
 _VALUE_RE = re.compile(r"[^\W\d_]+(?:[-'’. ][^\W\d_]+)*\.?", re.UNICODE)
 # Title-case words that are first names or surnames but, in running text, mostly are not names.
@@ -46,6 +49,9 @@ def strip_accents(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
+_PUNCT = re.compile(r"[^\w\s-]")
+
+
 def normalise_name(raw: str) -> str:
     """Case-fold, strip accents, drop punctuation, collapse whitespace; 'Smith, John' → 'john smith'."""
     s = raw.strip()
@@ -53,8 +59,11 @@ def normalise_name(raw: str) -> str:
         last, first = (p.strip() for p in s.split(","))
         if last and first:
             s = f"{first} {last}"
-    s = strip_accents(s).casefold()
-    s = re.sub(r"[^\w\s-]", " ", s)
+    if not s.isascii():
+        s = strip_accents(s)
+    s = s.casefold()
+    if not s.replace(" ", "").replace("-", "").isalnum():
+        s = _PUNCT.sub(" ", s)
     return " ".join(s.split())
 
 
@@ -78,30 +87,54 @@ def is_dictionary_name(tokens: list[str]) -> bool:
     return f in first_names() and last in last_names() and f not in _STOP and last not in _STOP
 
 
+_PRE = re.compile(
+    r"(?<![a-z])(?:patient|patiente|name|nom|mr|mrs|ms|miss|mx|dr|doctor|m|mme|mlle|madame|monsieur|pt|client|member|"
+    r"employee|insured|resident|nurse|dear|spouse|wife|husband|son|daughter|mother|father|contact)\.?[ \t]*[:,-]?[ \t]*$"
+)
+_POST = re.compile(
+    r",?[ \t]+(?:was|is|has|had|presented|presents|reports|reported|complains|denies|underwent|died|visited|"
+    r"called|lives|arrived|admitted|discharged|né|née|est|a été|\(dob|\(born|age[ds]?[ \t]+\d)\b"
+)
+
+
+def _in_dict(tokens: list[str]) -> int:
+    """How many of (first token is a first name, last token is a surname) hold."""
+    f = tokens[0].casefold()
+    last = tokens[-1].casefold()
+    return (f in first_names() and f not in _STOP) + (last in last_names() and last not in _STOP)
+
+
 def find_names(text: str, strong_context: bool = False) -> list[tuple[int, int]]:
     """Spans of person names in free text.
 
     A capitalised sequence counts when its first token is a known first name and its last a known
-    surname; with a courtesy title (Mr, Dr, Mme) a known surname alone suffices; `strong_context`
-    (the text is a name field's value) accepts any capitalised pair.
+    surname; when one of the two is known, or neither but a courtesy title or a cue ("Patient:",
+    "... was admitted") surrounds it, it counts too. With a title a known surname alone suffices;
+    `strong_context` (the text is a name field's value) accepts any capitalised pair.
     """
     out: list[tuple[int, int]] = []
+    lower_cache: str | None = None
     for m in NAME_RE.finditer(text):
-        toks = m.group().split()
-        toks = [t for t in toks if not (len(t) == 2 and t.endswith("."))]
-        if strong_context or is_dictionary_name(toks):
-            out.append((m.start(), m.end()))
-        elif len(toks) >= 2 and is_dictionary_name(toks[:2]):
-            e = m.start() + len(toks[0]) + 1 + m.group()[len(toks[0]) + 1 :].find(toks[1]) + len(toks[1])
-            out.append((m.start(), e))
+        toks = [t for t in m.group().split() if not (len(t) == 2 and t.endswith("."))]
+        if any(t.casefold() in _STOP for t in toks):
+            continue
+        s, e = m.span()
+        known = _in_dict(toks)
+        if strong_context or known == 2:
+            out.append((s, e))
+            continue
+        if lower_cache is None:
+            lower_cache = text.lower()
+        cue = _PRE.search(lower_cache, max(0, s - 24), s) is not None or _POST.match(lower_cache, e) is not None
+        if cue:
+            out.append((s, e))
     if "M" in text or "D" in text:
-        seen = {s for s, _ in out}
         for m in TITLE_RE.finditer(text):
             s, e = m.span("n")
-            if s in seen or any(a <= s < b for a, b in out):
+            if any(a <= s < b for a, b in out):
                 continue
             toks = m.group("n").split()
-            if toks[-1].casefold() in last_names():
+            if toks[-1].casefold() in last_names() or len(toks) >= 2:
                 out.append((s, e))
     out.sort()
     return out

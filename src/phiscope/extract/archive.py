@@ -21,7 +21,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 from phiscope.extract import sniff
 from phiscope.extract.base import ExtractContext, Item, SkipObject
@@ -52,7 +52,7 @@ class _Spooled:
     """Result of copying one member out: the file (rewound) and what stopped the copy early."""
 
     def __init__(self) -> None:
-        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by the caller / finally)
         self.size = 0
         self.problem: str | None = None
 
@@ -92,7 +92,9 @@ def spool(src: IO[bytes], ctx: ExtractContext, budget: Budget, compressed: int |
     return out
 
 
-def _dispatch(member: BinaryIO, name: str, base: Location, ctx: ExtractContext, budget: Budget) -> Iterator[Item]:
+def _dispatch(
+    member: BinaryIO, name: str, base: Location, ctx: ExtractContext, budget: Budget
+) -> Iterator[Item]:
     """Hand one member back to the dispatcher; a member's failure is counted, never raised."""
     from phiscope.extract.dispatch import extract_object
 
@@ -174,16 +176,22 @@ def _zip(stream: BinaryIO, ctx: ExtractContext, budget: Budget) -> Iterator[Item
             if info.flag_bits & 0x1:
                 budget.encrypted += 1
                 continue
-            if info.compress_size and info.file_size > BOMB_FLOOR and info.file_size / info.compress_size > ratio:
+            if (
+                info.compress_size
+                and info.file_size > BOMB_FLOOR
+                and info.file_size / info.compress_size > ratio
+            ):
                 budget.members += 1
                 budget.skipped["compression ratio too high (zip bomb?)"] += 1
                 continue
-            yield from _member(lambda i=info: zf.open(i), info.filename, ctx, budget, info.compress_size or None)
+            yield from _member(
+                lambda i=info: zf.open(i), info.filename, ctx, budget, info.compress_size or None
+            )
 
 
 def _tar(stream: BinaryIO, ctx: ExtractContext, budget: Budget) -> Iterator[Item]:
     try:
-        tf = tarfile.open(fileobj=stream, mode="r:")
+        tf = tarfile.open(fileobj=stream, mode="r:")  # noqa: SIM115 (closed by the caller / finally)
     except (tarfile.TarError, OSError, EOFError, ValueError):
         raise SkipObject("corrupt: unreadable tar archive") from None
     with tf:
@@ -207,8 +215,13 @@ def _tar_open(tf: tarfile.TarFile, m: tarfile.TarInfo) -> IO[bytes]:
 
 def _compressed(stream: BinaryIO, ctx: ExtractContext, budget: Budget, size: int) -> Iterator[Item]:
     """gzip/bzip2/xz: one stream; decompress under caps and dispatch as the same object."""
-    opener = {sniff.GZIP: gzip.GzipFile, sniff.BZIP2: bz2.BZ2File, sniff.XZ: lzma.LZMAFile}[str(ctx.content_type)]
-    src = opener(fileobj=stream) if opener is gzip.GzipFile else opener(stream)  # type: ignore[operator]
+    src: IO[bytes]
+    if ctx.content_type == sniff.GZIP:
+        src = cast(IO[bytes], gzip.GzipFile(fileobj=stream))
+    elif ctx.content_type == sniff.BZIP2:
+        src = bz2.BZ2File(stream)
+    else:
+        src = lzma.LZMAFile(stream)  # noqa: SIM115 (closed by the caller / finally)
     budget.members += 1
     sp = spool(src, ctx, budget, size)
     try:
@@ -287,7 +300,7 @@ def _seven_zip(stream: BinaryIO, ctx: ExtractContext, budget: Budget) -> Iterato
         raise SkipObject("encrypted: 7z archive headers are encrypted") from None
     except Exception:
         raise SkipObject("corrupt: unreadable 7z archive") from None
-    store = tempfile.TemporaryFile()
+    store = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the caller / finally)
     sinks: list[_SevenZipSink] = []
 
     class Factory(WriterFactory):
@@ -321,7 +334,7 @@ def _seven_zip(stream: BinaryIO, ctx: ExtractContext, budget: Budget) -> Iterato
                 break
             if sink.clipped:
                 ctx.mark_partial(f"limit hit: archive member larger than {limits.max_read_bytes} bytes")
-            member = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+            member = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by the caller / finally)
             store.seek(sink.start)
             _copy(store, member, sink.length)
             member.seek(0)
@@ -377,4 +390,3 @@ def _report(budget: Budget, ctx: ExtractContext) -> None:
         if budget.members == 0 and not budget.skipped:
             raise SkipObject(f"encrypted: all {budget.encrypted} archive member(s) are encrypted")
         ctx.mark_partial(f"encrypted: {budget.encrypted} archive member(s) not read")
-

@@ -87,7 +87,7 @@ def extract_dicom(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
 
     stream.seek(0)
     try:
-        ds = pydicom.dcmread(stream, stop_before_pixels=True, force=True)  # type: ignore[arg-type]
+        ds = pydicom.dcmread(stream, stop_before_pixels=True, force=True)
     except (InvalidDicomError, EOFError, ValueError, KeyError, OSError, TypeError, AttributeError):
         raise SkipObject("corrupt: unreadable DICOM") from None
     if not len(ds) and not len(getattr(ds, "file_meta", []) or []):
@@ -117,7 +117,7 @@ def _burned_in(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
 
     stream.seek(0)
     try:
-        full = pydicom.dcmread(stream, force=True)  # type: ignore[arg-type]
+        full = pydicom.dcmread(stream, force=True)
     except Exception:
         ctx.mark_partial("DICOM pixel data unreadable")
         return

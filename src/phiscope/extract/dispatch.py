@@ -37,7 +37,7 @@ def extract_object(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
     ctx.start_clock()
     try:
         size = stream_size(stream)
-        kind = sniff.sniff(stream)
+        kind = sniff.sniff(stream, ctx.name)
     except OSError:
         raise SkipObject("corrupt: unreadable stream") from None
     ctx.content_type = kind

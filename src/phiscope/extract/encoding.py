@@ -22,6 +22,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
+_SINGLE_BYTE = ("cp125", "iso8859", "latin", "mac_", "cp437", "cp850", "koi8")
+
 # Counts undecodable byte runs replaced anywhere in this process; readers compare before/after.
 _REPLACED = [0]
 
@@ -85,9 +87,16 @@ def detect(head: bytes, complete: bool = False) -> tuple[str, int]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(head[:65536]).best()
-    if best is not None and best.encoding not in ("utf_8", "ascii"):
-        return best.encoding, 0
-    return "cp1252", 0
+    enc = best.encoding if best is not None else "cp1252"
+    # Small samples make single-byte guesses arbitrary (cp1250 vs cp1252): prefer Western European
+    # when it decodes cleanly, the usual case for US/EU exports.
+    if enc in ("utf_8", "ascii") or enc.startswith(_SINGLE_BYTE):
+        try:
+            head.decode("cp1252")
+            return "cp1252", 0
+        except UnicodeDecodeError:
+            pass
+    return (enc if enc not in ("utf_8", "ascii") else "latin-1"), 0
 
 
 def looks_binary(head: bytes) -> bool:

@@ -79,7 +79,9 @@ def walk_resource(doc: dict[str, Any], ctx: ExtractContext, base: Location, root
                 full = address_text(node)
                 if full:
                     yield Segment(full, at(base, json_path=path), f"{elem} (full address)")
-            child_qual = _identifier_kind(node) if "value" in node and ("system" in node or "type" in node) else None
+            child_qual = (
+                _identifier_kind(node) if "value" in node and ("system" in node or "type" in node) else None
+            )
             for k, v in reversed(list(node.items())):
                 key = str(k)
                 if key == "resourceType":

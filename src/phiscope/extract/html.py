@@ -18,8 +18,43 @@ from phiscope.model import Location, Segment
 
 _HIDDEN = frozenset({"script", "style", "noscript", "template", "head", "svg"})
 _BLOCK = frozenset(
-    "p div br tr td th li ul ol table h1 h2 h3 h4 h5 h6 section article header footer nav pre "
-    "blockquote dd dt dl form label option title body html tbody thead hr".split()
+    [
+        "p",
+        "div",
+        "br",
+        "tr",
+        "td",
+        "th",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "pre",
+        "blockquote",
+        "dd",
+        "dt",
+        "dl",
+        "form",
+        "label",
+        "option",
+        "title",
+        "body",
+        "html",
+        "tbody",
+        "thead",
+        "hr",
+    ]
 )
 _VALUE_INPUTS = frozenset({"text", "email", "tel", "date", "number", "search", "hidden", "", "url"})
 
@@ -79,7 +114,7 @@ def extract_html(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
     stream.seek(0)
     enc, skip = encoding.detect(head, complete=len(head) < 65536)
     stream.read(skip)
-    text = io.TextIOWrapper(stream, encoding=enc, errors="replace", newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(stream, encoding=enc, errors="replace", newline="")
     parser = _Visible(ctx.base, ctx.limits.max_line_bytes)
     budget = ctx.limits.max_read_bytes
     read = 0

@@ -118,10 +118,13 @@ class _WordML:
         p.EndElementHandler = self.end
         p.CharacterDataHandler = self.chars
         p.EntityDeclHandler = self.refuse
-        p.ExternalEntityRefHandler = self.refuse
+        p.ExternalEntityRefHandler = self.refuse_ext
         self.parser = p
 
     def refuse(self, *a: object) -> None:
+        raise _Unsafe()
+
+    def refuse_ext(self, *a: object) -> int:
         raise _Unsafe()
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
@@ -251,4 +254,3 @@ def extract_pptx(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
             label = "speaker notes" if notes else "slide"
             parts.append((info, _WordML(ctx, at(ctx.base, page=n), label, "")))
         yield from _run_parts(zf, parts, ctx)
-

@@ -10,6 +10,7 @@ AGPL/GPL PDF libraries (PyMuPDF, pdftotext) are deliberately not used.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -204,25 +205,35 @@ def extract_pdf(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
     max_pages = ctx.limits.max_pages
     fields: list[FormField] = []
     reader = None
+    fields_failed = False
     try:
         reader = _open_pypdf(stream, ctx)
         fields = form_fields(reader, max_pages)
     except SkipObject:
         raise
     except Exception:  # damaged structure: page text may still be readable with pdfium
-        ctx.mark_partial("corrupt: PDF form fields unreadable")
+        fields_failed = True
     by_page: dict[int | None, list[FormField]] = {}
     for f in fields:
         by_page.setdefault(f.page, []).append(f)
 
     pages = _pdfium_pages(stream, ctx)
     if pages is None:
-        if reader is None:
+        if reader is not None:
+            ctx.mark_partial("corrupt: PDF damaged, text recovered with pypdf")
+            yield from _fields(by_page.pop(None, []), base)
+            yield from _pypdf_pages(reader, ctx, by_page)
+            return
+        found = 0
+        for item in salvage(stream, ctx):
+            found += 1
+            yield item
+        if not found:
             raise SkipObject("corrupt: unreadable PDF")
-        ctx.mark_partial("corrupt: PDF damaged, text recovered with pypdf")
-        yield from _fields(by_page.pop(None, []), base)
-        yield from _pypdf_pages(reader, ctx, by_page)
+        ctx.mark_partial("corrupt: PDF damaged (truncated?), text salvaged from content streams")
         return
+    if fields_failed:
+        ctx.mark_partial("corrupt: PDF form fields unreadable")
     unreadable = 0
     for n, page in pages:
         if n > max_pages:
@@ -251,7 +262,9 @@ def _fields(fields: list[FormField], base: Location) -> Iterator[Item]:
         yield Segment(f.value, at(base, page=f.page, field=f.name), f.label)
 
 
-def _pypdf_pages(reader: Any, ctx: ExtractContext, by_page: dict[int | None, list[FormField]]) -> Iterator[Item]:
+def _pypdf_pages(
+    reader: Any, ctx: ExtractContext, by_page: dict[int | None, list[FormField]]
+) -> Iterator[Item]:
     unreadable = 0
     try:
         pages = list(reader.pages)
@@ -275,3 +288,86 @@ def _pypdf_pages(reader: Any, ctx: ExtractContext, by_page: dict[int | None, lis
         yield from _fields(by_page.pop(n, []), ctx.base)
     if unreadable:
         ctx.mark_partial(f"{unreadable} page(s) unreadable")
+
+
+# --- salvage of damaged files ----------------------------------------------------------------------------
+
+_STREAM = re.compile(rb"stream\r?\n")
+_ENDSTREAM = b"endstream"
+_TEXT_OP = re.compile(rb"\((?P<s>(?:\\.|[^\\()])*)\)\s*(?:Tj|'|\")|\[(?P<a>(?:\\.|[^\]\\])*)\]\s*TJ", re.S)
+_LITERAL = re.compile(rb"\(((?:\\.|[^\\()])*)\)", re.S)
+_ESC = re.compile(rb"\\([nrtbf()\\]|[0-7]{1,3}|\r?\n)")
+_ESC_MAP = {
+    b"n": b"\n",
+    b"r": b"\r",
+    b"t": b"\t",
+    b"b": b"\b",
+    b"f": b"\f",
+    b"(": b"(",
+    b")": b")",
+    b"\\": b"\\",
+}
+SALVAGE_BYTES = 64 * 1024**2
+
+
+def _unescape_literal(s: bytes) -> str:
+    def sub(m: re.Match[bytes]) -> bytes:
+        e = m.group(1)
+        if e in _ESC_MAP:
+            return _ESC_MAP[e]
+        if e[:1].isdigit():
+            return bytes([int(e, 8) & 0xFF])
+        return b""  # escaped line break: continuation
+
+    return _ESC.sub(sub, s).decode("cp1252", "replace")
+
+
+def content_text(content: bytes) -> str:
+    """Text shown by Tj/TJ/'/" operators of a content stream, one line per operator."""
+    lines: list[str] = []
+    for m in _TEXT_OP.finditer(content):
+        if m.group("s") is not None:
+            lines.append(_unescape_literal(m.group("s")))
+        else:
+            lines.append("".join(_unescape_literal(x) for x in _LITERAL.findall(m.group("a") or b"")))
+    return "\n".join(t for t in lines if t.strip())
+
+
+def _a85(raw: bytes) -> bytes:
+    """ASCII85 that may be cut short: decode the whole 5-character groups that are there."""
+    import base64
+
+    body = raw.split(b"~>", 1)[0]
+    body = b"".join(body.split())
+    body = body[: len(body) - (len(body.replace(b"z", b"")) % 5)] if b"z" not in body else body
+    try:
+        return base64.a85decode(body)
+    except ValueError:
+        return b""
+
+
+def salvage(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
+    """Last resort for a PDF no library opens (typically cut short): inflate each content stream
+    found in the raw bytes and read its text operators. Locations are byte offsets (no page tree)."""
+    import zlib
+
+    stream.seek(0)
+    data = stream.read(min(SALVAGE_BYTES, ctx.limits.max_read_bytes))
+    for m in _STREAM.finditer(data):
+        start = m.end()
+        end = data.find(_ENDSTREAM, start)
+        raw = data[start : end if end != -1 else len(data)]
+        head = data[max(0, m.start() - 300) : m.start()]
+        head = head[head.rfind(b"<<") :]
+        if b"ASCII85Decode" in head or b"/A85" in head:
+            raw = _a85(raw)
+        try:
+            content = zlib.decompressobj().decompress(raw, 16 * len(raw) + 65536)
+        except zlib.error:
+            content = raw
+        text = content_text(content)
+        if text:
+            yield Segment(text, at(ctx.base, offset=start))
+        if ctx.out_of_time():
+            ctx.mark_partial("timeout: time budget exceeded")
+            return

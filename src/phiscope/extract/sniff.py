@@ -74,8 +74,42 @@ _MAGIC: tuple[tuple[int, bytes, str], ...] = (
 _AUDIO_FTYP = (b"M4A ", b"M4B ", b"mp42", b"isom", b"mp41", b"3gp4", b"3gp5", b"3gp6", b"dash", b"iso2")
 _DICOM_VRS = frozenset(
     b.encode()
-    for b in "AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR "
-    "US UT UV".split()
+    for b in [
+        "AE",
+        "AS",
+        "AT",
+        "CS",
+        "DA",
+        "DS",
+        "DT",
+        "FL",
+        "FD",
+        "IS",
+        "LO",
+        "LT",
+        "OB",
+        "OD",
+        "OF",
+        "OL",
+        "OV",
+        "OW",
+        "PN",
+        "SH",
+        "SL",
+        "SQ",
+        "SS",
+        "ST",
+        "SV",
+        "TM",
+        "UC",
+        "UI",
+        "UL",
+        "UN",
+        "UR",
+        "US",
+        "UT",
+        "UV",
+    ]
 )
 _HL7_START = re.compile(rb"^\s*(?:\x0b)?(?:MSH|FHS|BHS)\|")
 _HTML_HINT = re.compile(rb"<(?:!doctype\s+html|html|head|body|div|table|p|span|br|title)\b", re.I)
@@ -172,13 +206,25 @@ def _json_kind(text: str, complete: bool) -> str:
     return JSON
 
 
-def sniff(stream: BinaryIO) -> str:
-    """Content type of the object in `stream` (rewound afterwards)."""
+def sniff(stream: BinaryIO, name: str = "") -> str:
+    """Content type of the object in `stream` (rewound afterwards).
+
+    The name is only a tie-breaker: text whose sample is too short to show a table shape (one giant
+    first line) but whose key says .csv/.tsv is read as delimited when its first line has the delimiter.
+    """
     stream.seek(0)
     head = stream.read(HEAD_BYTES)
     stream.seek(0)
     complete = len(head) < HEAD_BYTES
-    return sniff_head(head, complete, stream)
+    kind = sniff_head(head, complete, stream)
+    if kind == TEXT and not complete:
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        first = head.split(b"\n", 1)[0]
+        if ext in ("csv", "psv") and any(d in first for d in (b",", b";", b"|")):
+            return CSV
+        if ext in ("tsv", "tab") and b"\t" in first:
+            return TSV
+    return kind
 
 
 def sniff_head(head: bytes, complete: bool, stream: BinaryIO | None = None) -> str:

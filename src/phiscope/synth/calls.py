@@ -18,18 +18,20 @@ from phiscope.synth.truth import Recorder
 
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen"
-).split()
+    *DIGITS, "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+    "eighteen", "nineteen",
+)  # fmt: skip
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _ORDINAL_ONES = (
-    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth"
-).split()
+    "zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+    "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+    "seventeenth", "eighteenth", "nineteenth",
+)  # fmt: skip
 _ORDINAL_TENS = {20: "twentieth", 30: "thirtieth"}
 MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
 
 NURSE_VOICE = "en-us"
 PATIENT_VOICES = ("en-us+f3", "en-us+m3", "en-us+f2", "en-us+m7")
@@ -58,7 +60,7 @@ def ordinal_words(n: int) -> str:
 
 
 def year_words(y: int) -> str:
-    """How a year is said: 1972 -> "nineteen seventy two", 1905 -> "nineteen oh five", 2003 -> "two thousand three"."""
+    """How a year is said: 1972 "nineteen seventy two", 1905 "nineteen oh five", 2003 "two thousand three"."""
     if 2000 <= y <= 2009:
         return "two thousand" + (f" {_ONES[y - 2000]}" if y > 2000 else "")
     hi, lo = divmod(y, 100)
@@ -84,15 +86,14 @@ def call_script(p: Person) -> list[tuple[str, str]]:
     assert p.ssn is not None
     dx = p.conditions[0]
     return [
-        ("nurse", "Thank you for calling MedCall telehealth, this is the nurse line. May I have your full name?"),
-        ("patient", f"Yes, my name is {p.name}."),
-        ("nurse", "Thank you. And what is your date of birth?"),
+        ("nurse", "MedCall nurse line. May I have your full name?"),
+        ("patient", f"My name is {p.name}."),
+        ("nurse", "Your date of birth?"),
         ("patient", f"{spoken_date(p.dob)}."),
-        ("nurse", "To verify your identity, can you read me your social security number?"),
-        ("patient", f"Sure, it is {spoken_digits(p.ssn)}."),
-        ("nurse", "Thank you. What can we help you with today?"),
-        ("patient", f"Well, {dx.lay}, and I would like to see a doctor this week."),
-        ("nurse", "All right, I am booking a video visit for tomorrow morning. Goodbye."),
+        ("nurse", "And your social security number?"),
+        ("patient", f"{spoken_digits(p.ssn)}."),
+        ("nurse", "What is the reason for your call?"),
+        ("patient", f"{dx.lay}."),
     ]
 
 
@@ -111,17 +112,23 @@ def render_call(script: list[tuple[str, str]], out: Path, *, patient_voice: str,
         parts: list[str] = []
         pause = Path(tmp) / "pause.wav"
         subprocess.run(
-            [sox, "-R", "-n", "-r", "22050", "-b", "16", "-c", "1", str(pause), "trim", "0", "0.35"],
+            [sox, "-R", "-n", "-r", "22050", "-b", "16", "-c", "1", str(pause), "trim", "0", "0.3"],
             check=True,
             capture_output=True,
         )
         for i, (speaker, line) in enumerate(script):
             wav = Path(tmp) / f"turn{i:02d}.wav"
             voice = NURSE_VOICE if speaker == "nurse" else patient_voice
-            rate = "165" if speaker == "nurse" else "140"
-            subprocess.run([espeak, "-v", voice, "-s", rate, "-w", str(wav), line], check=True, capture_output=True)
+            rate = "185" if speaker == "nurse" else "155"
+            subprocess.run(
+                [espeak, "-v", voice, "-s", rate, "-w", str(wav), line], check=True, capture_output=True
+            )
             parts += [str(wav), str(pause)]
-        enc = ["-r", "8000", "-e", "mu-law", "-b", "8"] if telephone else ["-r", "16000", "-e", "signed-integer", "-b", "16"]
+        enc = (
+            ["-r", "8000", "-e", "mu-law", "-b", "8"]
+            if telephone
+            else ["-r", "16000", "-e", "signed-integer", "-b", "16"]
+        )
         subprocess.run([sox, "-R", *parts, *enc, "-c", "1", str(out)], check=True, capture_output=True)
 
 
@@ -138,7 +145,11 @@ def record_call(rec: Recorder, bucket: str, key: str, p: Person, *, telephone: b
     rec.person(
         note,
         p.pid,
-        [("PERSON_NAME", p.name), ("DATE_OF_BIRTH", spoken_date(p.dob)), ("US_SSN", spoken_digits(p.ssn or ""))],
+        [
+            ("PERSON_NAME", p.name),
+            ("DATE_OF_BIRTH", spoken_date(p.dob)),
+            ("US_SSN", spoken_digits(p.ssn or "")),
+        ],
         health=True,
     )
     rec.also("US_SSN", p.ssn or "")

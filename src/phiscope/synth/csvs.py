@@ -109,7 +109,9 @@ def patient_row(p: Person, rng: random.Random) -> tuple[list[str], Values]:
     return row, values
 
 
-def write_patients_csv(rec: Recorder, bucket: str, key: str, people: list[Person], rng: random.Random) -> None:
+def write_patients_csv(
+    rec: Recorder, bucket: str, key: str, people: list[Person], rng: random.Random
+) -> None:
     note = rec.note(bucket, key, "csv")
     rows = []
     for p in people:

@@ -46,7 +46,7 @@ ROBOTS = "User-agent: *\nAllow: /\nSitemap: /sitemap.xml\n"
 
 PAGES = ("/", "/pricing", "/book", "/faq", "/about", "/pricing/price-list-2024.csv", "/assets/site.css")
 AGENTS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/122.0 Safari/537.36",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
     "curl/8.5.0",
 )
@@ -101,7 +101,7 @@ def write_access_log(rec: Recorder, bucket: str, key: str, rng: random.Random, l
         trace = ids.invalid_ssn_shaped(rng)
         page = rng.choice(PAGES)
         out.append(
-            f'{_doc_ip(rng)} - - [15/Mar/2024:{8 + i * 10 // max(lines, 1):02d}:{rng.randint(0, 59):02d}:'
+            f"{_doc_ip(rng)} - - [15/Mar/2024:{8 + i * 10 // max(lines, 1):02d}:{rng.randint(0, 59):02d}:"
             f'{rng.randint(0, 59):02d} +0000] "GET {page} HTTP/1.1" 200 {rng.randint(200, 90000)} "-" '
             f'"{rng.choice(AGENTS)}" trace_id={trace} rt=0.{rng.randint(1, 999):03d}'
         )
@@ -111,15 +111,16 @@ def write_access_log(rec: Recorder, bucket: str, key: str, rng: random.Random, l
 
 
 def app_log_lines(rng: random.Random, lines: int) -> list[str]:
-    """Application log lines, each with an SSN-shaped trace id and an NPI-shaped order number (both invalid)."""
+    """App log lines, each with an SSN-shaped trace id and an NPI-shaped order number (both invalid)."""
     events = ("booking.created", "booking.cancelled", "payment.authorised", "cache.miss", "session.start")
     out = []
     for i in range(lines):
         ev = rng.choice(events)
         trace = ids.invalid_ssn_shaped(rng)
         order = _bad_npi(rng)
+        hour = 8 + i * 10 // max(lines, 1)
         out.append(
-            f"2024-03-15T{8 + i * 10 // max(lines, 1):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z "
+            f"2024-03-15T{hour:02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z "
             f"INFO web-{rng.randint(1, 4)} {ev} trace={trace} order={order} sku={rng.choice(SERVICES)[0]}"
         )
     return out

@@ -133,7 +133,7 @@ def dea_check_digit(six: str) -> int:
 
 
 def is_valid_dea(dea: str) -> bool:
-    if len(dea) != 9 or not dea[:2].isalpha() or not dea[2:].isdigit():
+    if len(dea) != 9 or not dea[2:].isdigit():
         return False
     if dea[0] not in "ABCDEFGHJKLMPRSTUX" or not (dea[1].isalpha() or dea[1] == "9"):
         return False
@@ -215,14 +215,18 @@ ICD10_GENERAL = (
 )
 
 ICD10_WORK_INJURY = (
-    Icd10("S93.401A", "Sprain of unspecified ligament of right ankle, initial encounter", "I twisted my ankle"),
+    Icd10(
+        "S93.401A", "Sprain of unspecified ligament of right ankle, initial encounter", "I twisted my ankle"
+    ),
     Icd10(
         "S39.012A",
         "Strain of muscle, fascia and tendon of lower back, initial encounter",
         "I hurt my back lifting boxes",
     ),
     Icd10(
-        "S61.411A", "Laceration without foreign body of right hand, initial encounter", "I cut my hand at work"
+        "S61.411A",
+        "Laceration without foreign body of right hand, initial encounter",
+        "I cut my hand at work",
     ),
     Icd10("S63.501A", "Unspecified sprain of right wrist, initial encounter", "I sprained my wrist"),
     Icd10("G56.01", "Carpal tunnel syndrome, right upper limb", "my right hand goes numb at work"),

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from phiscope.synth import identifiers as ids
 
@@ -82,6 +84,14 @@ def ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
+def _unique(draw: Callable[[], str], seen: set[str]) -> str:
+    """Draw until the value is new; remember it."""
+    while (value := draw()) in seen:
+        pass
+    seen.add(value)
+    return value
+
+
 def make_population(seed: int, n_people: int, n_employers: int, *, french_share: float = 0.05) -> Population:
     """`n_people` distinct people (unique names, SSNs, phones, e-mails), deterministic in `seed`."""
     from faker import Faker
@@ -121,25 +131,15 @@ def make_population(seed: int, n_people: int, n_employers: int, *, french_share:
                 break
         seen_names.add(f"{first} {last}".lower())
         dob = date(1932, 1, 1) + timedelta(days=rng.randrange(span_days))
-        while True:
-            phone = ids.fr_phone(rng) if french else ids.us_phone(rng)
-            if phone not in seen_phones:
-                break
-        seen_phones.add(phone)
+        phone = _unique(partial(ids.fr_phone if french else ids.us_phone, rng), seen_phones)
         ssn = mbi = nir = None
         if french:
-            while (nir := ids.nir(rng, female=female, year=dob.year, month=dob.month)) in seen_ids:
-                pass
-            seen_ids.add(nir)
+            nir = _unique(partial(ids.nir, rng, female=female, year=dob.year, month=dob.month), seen_ids)
         else:
-            while (ssn := ids.ssn(rng)) in seen_ids:
-                pass
-            seen_ids.add(ssn)
+            ssn = _unique(partial(ids.ssn, rng), seen_ids)
             age = REFERENCE_DATE.year - dob.year
             if age > MEDICARE_AGE:
-                while (mbi := ids.mbi(rng)) in seen_ids:
-                    pass
-                seen_ids.add(mbi)
+                mbi = _unique(partial(ids.mbi, rng), seen_ids)
         employer = None
         if not french and REFERENCE_DATE.year - dob.year < 67 and rng.random() < 0.85:
             employer = employers[working % len(employers)] if employers else None

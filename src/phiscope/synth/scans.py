@@ -9,20 +9,29 @@ from __future__ import annotations
 import io
 import random
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from phiscope.synth.people import Person
 from phiscope.synth.pdfs import SUBJECT
+from phiscope.synth.people import Person
 from phiscope.synth.truth import Recorder
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+    from PIL.ImageFont import FreeTypeFont, ImageFont
 
 DPI = 150
 PAGE = (1275, 1650)  # US letter at 150 dpi
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation"))
 
 
-def _font(size: int, bold: bool = False):  # type: ignore[no-untyped-def]
+def _font(size: int, bold: bool = False) -> FreeTypeFont | ImageFont:
     from PIL import ImageFont
 
-    names = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf") if bold else ("DejaVuSans.ttf", "LiberationSans-Regular.ttf")
+    names = (
+        ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf")
+        if bold
+        else ("DejaVuSans.ttf", "LiberationSans-Regular.ttf")
+    )
     for d in _FONT_DIRS:
         for n in names:
             if (d / n).exists():
@@ -44,7 +53,7 @@ def intake_rows(p: Person) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def render_intake(p: Person, seed: int):  # type: ignore[no-untyped-def]
+def render_intake(p: Person, seed: int) -> Image:
     """The scanned page as a PIL image (mode L)."""
     import numpy as np
     from PIL import Image, ImageDraw
@@ -63,9 +72,7 @@ def render_intake(p: Person, seed: int):  # type: ignore[no-untyped-def]
         y += 95
     d.text((90, 1450), "Patient signature: ____________________   Date: ____________", font=small, fill=0)
     rng = random.Random(seed)
-    img = img.rotate(
-        rng.uniform(-0.9, 0.9), resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255
-    )
+    img = img.rotate(rng.uniform(-0.9, 0.9), resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
     # Speckles (dust) and a faint grey cast, drawn from a seeded generator: stable bytes.
     arr = np.asarray(img, dtype=np.int16)
     gen = np.random.default_rng(seed)
@@ -75,13 +82,13 @@ def render_intake(p: Person, seed: int):  # type: ignore[no-untyped-def]
     return Image.fromarray(arr, mode="L")
 
 
-def _png(img) -> bytes:  # type: ignore[no-untyped-def]
+def _png(img: Image) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG", dpi=(DPI, DPI))
     return buf.getvalue()
 
 
-def _image_pdf(img, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _image_pdf(img: Image, path: Path) -> None:
     """A PDF page holding only the image (JPEG), like a scanner's output: no text layer."""
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.utils import ImageReader
@@ -108,5 +115,5 @@ def write_scan(rec: Recorder, bucket: str, key: str, p: Person, seed: int) -> No
         path.write_bytes(_png(img))
     else:
         _image_pdf(img, path)
-    values = [(t, v) for _, v, t in intake_rows(p) if t]
+    values: list[tuple[str, str | None]] = [(t, v) for _, v, t in intake_rows(p) if t]
     rec.person(note, p.pid, values, employer=p.employer, health=True)

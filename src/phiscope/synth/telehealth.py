@@ -56,8 +56,12 @@ def build(
     _prepare(out_dir, overwrite)
     pop = make_population(seed, people, employers)
     rec = Recorder(out_dir)
-    rng = random.Random(f"phiscope-synth-build-{seed}")
 
+    def rng_for(part: str) -> random.Random:
+        """One random stream per part, so switching audio or images off changes nothing else."""
+        return random.Random(f"phiscope-synth-{part}-{seed}")
+
+    rng = rng_for("exports")
     # medcall-exports: the text exports; together they hold every person at least once.
     sl = csvs.people_slices(pop, rng)
     csvs.write_patients_csv(rec, EXPORTS, "exports/patients_2024-03.csv", sl["patients"], rng)
@@ -69,6 +73,7 @@ def build(
     csvs.write_export_readme(rec, EXPORTS, "README.txt")
 
     # medcall-forms: the same people again, in claim forms and visit reports.
+    rng = rng_for("forms")
     us = pop.us
     employed = [p for p in us if p.employer]
     for i, p in enumerate(_pick(rng, employed, max(2, people // 40)), 1):
@@ -80,7 +85,7 @@ def build(
         pdfs.write_french_report(rec, FORMS, f"reports/compte-rendu-{i:04d}.pdf", p, rng)
 
     if images and scans > 0:
-        for i, p in enumerate(_pick(rng, employed or us, scans), 1):
+        for i, p in enumerate(_pick(rng_for("scans"), employed or us, scans), 1):
             ext = "png" if i % 2 else "pdf"
             scan_images.write_scan(rec, SCANS, f"intake/intake-{i:04d}.{ext}", p, seed * 1000 + i)
     elif scans > 0:
@@ -91,11 +96,11 @@ def build(
         if missing:
             rec.skipped.append(f"{RECORDINGS}: {missing}; no calls generated")
         else:
-            _write_calls(rec, _pick(rng, us, calls))
+            _write_calls(rec, _pick(rng_for("calls"), us, calls))
     elif calls > 0:
         rec.skipped.append(f"{RECORDINGS}: audio disabled; no calls generated")
 
-    decoys.write_website(rec, WEBSITE, rng, log_lines=max(100, people))
+    decoys.write_website(rec, WEBSITE, rng_for("website"), log_lines=max(100, people))
 
     written = sorted({b for b, _ in rec.notes})
     params = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,9 @@ PERSON_VALUE_TYPES = (
 class FileTruth:
     bucket: str
     key: str
-    kind: str  # e.g. "csv", "csv-headerless-semicolon", "pdf-acroform", "png-scan", "wav-mulaw-8k", "decoy-log"
+    kind: (
+        str  # e.g. "csv", "csv-headerless-semicolon", "pdf-acroform", "png-scan", "wav-mulaw-8k", "decoy-log"
+    )
     contains_phi: bool  # holds identifiers of at least one person (identity or contact data)
     health: bool  # holds health context (diagnoses, ICD-10 codes, symptoms)
     records: int  # person records: rows, messages, forms, calls
@@ -75,7 +78,9 @@ class GroundTruth:
 
     def write(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n", "utf-8")
+        path.write_text(
+            json.dumps(self.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n", "utf-8"
+        )
         return path
 
     @classmethod
@@ -129,7 +134,7 @@ class Recorder:
         self,
         note: FileNote,
         pid: str,
-        values: list[tuple[str, str | None]],
+        values: Sequence[tuple[str, str | None]],
         *,
         employer: str | None = None,
         health: bool = False,

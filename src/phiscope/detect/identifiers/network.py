@@ -10,7 +10,23 @@ from phiscope.detect.mask import mask_ip
 
 IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")
 IPV6_RE = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:|::)[0-9A-Fa-f:]{2,38}(?![\w:])")
-IP_CONTEXT = ("ip", "ip address", "ipv4", "ipv6", "client", "host", "remote", "src", "dst", "adresse ip")
+IP_CONTEXT = (
+    "ip",
+    "ip address",
+    "ipv4",
+    "ipv6",
+    "client",
+    "host",
+    "remote",
+    "src",
+    "dst",
+    "adresse ip",
+    "login",
+    "logged in",
+    "connection",
+    "connected",
+    "session",
+)
 
 
 def is_valid_ipv4(raw: str) -> bool:

@@ -1,0 +1,88 @@
+"""Characters per second on the same patient CSV: PHIscope (as the table extractor hands it over,
+and as plain text lines), Presidio with its defaults (when installed; on a prefix, it is slow), and
+one compiled SSN regex over the text (the bound for any regex-based detector).
+
+    .venv/bin/python bench/detect_speed.py [--rows 20000] [--presidio-chars 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import patients_csv  # noqa: E402
+
+from phiscope.detect.engine import DetectionEngine  # noqa: E402
+from phiscope.model import Location, Segment, TableChunk  # noqa: E402
+
+
+def best_of(n: int, fn) -> float:  # type: ignore[no-untyped-def]
+    best = float("inf")
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def chunks(text: str, rows_per_chunk: int = 5000) -> list[TableChunk]:
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader)
+    rows = list(reader)
+    return [
+        TableChunk(header, rows[i : i + rows_per_chunk], i + 1, Location())
+        for i in range(0, len(rows), rows_per_chunk)
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=20000)
+    ap.add_argument("--presidio-chars", type=int, default=20000)
+    args = ap.parse_args()
+    text = patients_csv(args.rows)
+    n = len(text)
+    engine = DetectionEngine(b"bench-secret-0123456789abcdef012")
+    print(f"CSV: {args.rows} rows, {n:,} chars")
+
+    ssn = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
+    t_re = best_of(3, lambda: sum(1 for _ in ssn.finditer(text)))
+    print(f"{'single compiled SSN regex':44s} {n / t_re:>14,.0f} chars/s")
+
+    def table() -> None:
+        engine.scan(chunks(text))
+
+    t_tab = best_of(3, table)
+    found = engine.scan(chunks(text))
+    print(f"{'PHIscope, CSV as table chunks (incl. parse)':44s} {n / t_tab:>14,.0f} chars/s")
+    lines = text.splitlines()
+    segs = [Segment(ln, Location(line=i + 1)) for i, ln in enumerate(lines)]
+    t_txt = best_of(3, lambda: engine.scan(segs))
+    print(f"{'PHIscope, CSV as plain text lines':44s} {n / t_txt:>14,.0f} chars/s")
+    print("  types found (table mode):", ", ".join(f"{k}={v.count}" for k, v in sorted(found.detections.items())))
+
+    try:
+        from detect_accuracy import presidio_predict
+    except ImportError:
+        presidio_predict = None  # type: ignore[assignment]
+    pred, note = presidio_predict() if presidio_predict else (None, "bench import failed")
+    if pred is None:
+        print(f"Presidio: skipped ({note})")
+        return
+    sample = text[: args.presidio_chars]
+    pred(sample[:1000])  # warm-up (model/recognizer loading is not counted)
+    t_p = best_of(1, lambda: pred(sample))
+    rate = len(sample) / t_p
+    print(f"{note + ' (first ' + str(len(sample)) + ' chars)':44s} {rate:>14,.0f} chars/s")
+    print(f"speed-up vs Presidio: table {n / t_tab / rate:,.0f}x, text {n / t_txt / rate:,.0f}x")
+
+
+if __name__ == "__main__":
+    main()
