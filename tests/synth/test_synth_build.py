@@ -89,7 +89,7 @@ def test_patients_csv_holds_the_values_the_truth_lists(small: tuple[Path, Ground
     assert all(ids.is_valid_npi(r["provider_npi"]) for r in rows)
     assert all(r["icd10_code"] in ids.ICD10_BY_CODE for r in rows)
     assert {f"{r['first_name']} {r['last_name']}" for r in rows} <= set(truth.sensitive_values["PERSON_NAME"])
-    assert {r["email"] for r in rows} <= set(truth.sensitive_values["EMAIL_ADDRESS"])
+    assert {r["email"] for r in rows} <= set(truth.sensitive_values["EMAIL"])
     assert all(r["email"].endswith("@example.com") for r in rows)
 
 
@@ -198,7 +198,7 @@ def test_sensitive_values_cover_the_person_types(small: tuple[Path, GroundTruth]
     root, truth = small
     assert set(truth.sensitive_values) == set(PERSON_VALUE_TYPES)
     blob = b"".join((root / f.bucket / f.key).read_bytes() for f in truth.files if f.kind != "pdf-acroform")
-    for t in ("US_SSN", "US_MBI", "FR_NIR", "EMAIL_ADDRESS", "MEDICAL_RECORD_NUMBER"):
+    for t in ("US_SSN", "US_MBI", "FR_NIR", "EMAIL", "MEDICAL_RECORD_NUMBER"):
         assert truth.sensitive_values[t], t
     for ssn in truth.sensitive_values["US_SSN"]:
         assert ssn.encode() in blob
@@ -237,3 +237,13 @@ def test_truth_path_can_be_chosen(tmp_path: Path) -> None:
     assert GroundTruth.load(target) == truth
     assert not (tmp_path / "ground-truth.json").exists()
     assert truth.skipped == []  # build_small switches media off via calls=0, scans=0
+
+
+def test_every_person_record_carries_a_strong_identifier(small: tuple[Path, GroundTruth]) -> None:
+    """So a scanner can link records of one person (SSN, MBI or NIR), not only by name and birth date."""
+    _, truth = small
+    for f in truth.files:
+        strong = sum(f.identifiers.get(t, 0) for t in ("US_SSN", "US_MBI", "FR_NIR"))
+        assert strong >= f.records, f.key
+        if f.records:
+            assert f.identifiers["PERSON_NAME"] == f.identifiers["DATE_OF_BIRTH"] == f.records, f.key

@@ -4,7 +4,7 @@ small SSN space, which a plain hash would allow)."""
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -47,14 +47,25 @@ def load_or_create_secret(path: Path | None = None) -> bytes:
 
 
 class Fingerprinter:
-    """kind + normalised value → 32 hex chars of HMAC-SHA256 (kind-separated namespaces)."""
+    """kind + normalised value → 32 hex chars of HMAC-SHA256 (kind-separated namespaces).
 
-    __slots__ = ("_key",)
+    The key's inner and outer pads are absorbed once (RFC 2104), so each value costs two hash-state
+    copies instead of a fresh HMAC context: same output as `hmac.new`, about twice as fast.
+    """
+
+    __slots__ = ("_inner", "_outer")
 
     def __init__(self, secret: bytes) -> None:
         if not secret:
             raise ValueError("empty fingerprint secret")
-        self._key = secret
+        key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
     def __call__(self, kind: str, normalised: str) -> str:
-        return hmac.digest(self._key, f"{kind}\x00{normalised}".encode(), "sha256").hex()[:32]
+        h = self._inner.copy()
+        h.update(f"{kind}\x00{normalised}".encode())
+        o = self._outer.copy()
+        o.update(h.digest())
+        return o.hexdigest()[:32]

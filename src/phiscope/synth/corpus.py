@@ -161,7 +161,7 @@ def build_text_corpus(
                 emp = pool.employer[row]
                 if emp:
                     note.employers.add(emp)
-                    note.identifiers["EMPLOYER"] += c
+                    note.identifiers["ORGANISATION"] += c
         rec.path(bucket, key).write_bytes(data)
         written += len(data)
     params = {"megabytes": megabytes, "people": people, "bytes": written, "files": n}

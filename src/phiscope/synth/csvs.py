@@ -100,9 +100,10 @@ def patient_row(p: Person, rng: random.Random) -> tuple[list[str], Values]:
         ("DATE_OF_BIRTH", dob),
         ("US_SSN", p.ssn),
         ("US_MBI", p.mbi),
-        ("STREET_ADDRESS", p.street),
-        ("PHONE_NUMBER", p.phone),
-        ("EMAIL_ADDRESS", p.email),
+        ("POSTAL_ADDRESS", p.street),
+        ("ZIP_CODE", p.postcode),
+        ("PHONE", p.phone),
+        ("EMAIL", p.email),
         ("ICD10_CM", dx.code),
         ("US_NPI", p.provider.npi),
     ]
@@ -175,7 +176,7 @@ def dump_row(p: Person) -> tuple[list[str], Values]:
         ("PERSON_NAME", f"{p.last.upper()};{p.first.upper()}"),
         ("DATE_OF_BIRTH", dob),
         ("US_SSN", p.ssn),
-        ("PHONE_NUMBER", p.phone),
+        ("PHONE", p.phone),
         ("ICD10_CM", dx.code),
     ]
     return row, values

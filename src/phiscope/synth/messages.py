@@ -50,9 +50,10 @@ def fhir_line(p: Person) -> tuple[str, Values]:
         ("FR_NIR", p.nir),
         ("PERSON_NAME", p.name),
         ("DATE_OF_BIRTH", p.dob.isoformat()),
-        ("PHONE_NUMBER", p.phone),
-        ("EMAIL_ADDRESS", p.email),
-        ("STREET_ADDRESS", p.street),
+        ("PHONE", p.phone),
+        ("EMAIL", p.email),
+        ("POSTAL_ADDRESS", p.street),
+        ("ZIP_CODE", p.postcode),
     ]
     return line, values
 
@@ -94,8 +95,9 @@ def hl7_message(p: Person, n: int, rng: random.Random) -> tuple[str, Values]:
         ("MEDICAL_RECORD_NUMBER", p.mrn),
         ("PERSON_NAME", f"{p.last.upper()}^{p.first.upper()}"),
         ("DATE_OF_BIRTH", f"{p.dob:%Y%m%d}"),
-        ("STREET_ADDRESS", p.street),
-        ("PHONE_NUMBER", f"{area}^{rest}"),
+        ("POSTAL_ADDRESS", p.street),
+        ("ZIP_CODE", p.postcode),
+        ("PHONE", f"{area}^{rest}"),
         ("US_SSN", p.ssn),
         ("US_NPI", p.provider.npi),
         ("ICD10_CM", dx.code),
@@ -111,6 +113,6 @@ def write_hl7_feed(rec: Recorder, bucket: str, key: str, people: list[Person], r
         msgs.append(msg)
         rec.person(note, p.pid, values, health=True)
         rec.also("PERSON_NAME", p.name)
-        rec.also("PHONE_NUMBER", p.phone)
+        rec.also("PHONE", p.phone)
     # Messages back to back, one per line, the way feeds are archived to object storage.
     rec.path(bucket, key).write_bytes("\n".join(msgs).encode("utf-8"))

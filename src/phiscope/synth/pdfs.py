@@ -35,10 +35,10 @@ WC_FIELDS = (
     FormField("EmployeeName", "Employee full name", "PERSON_NAME"),
     FormField("DateOfBirth", "Date of birth (MM/DD/YYYY)", "DATE_OF_BIRTH", 140),
     FormField("SSN", "Social Security No.", "US_SSN", 140),
-    FormField("HomeAddress", "Home address", "STREET_ADDRESS", 360),
-    FormField("Phone", "Telephone", "PHONE_NUMBER", 160),
-    FormField("Email", "E-mail", "EMAIL_ADDRESS", 260),
-    FormField("EmployerName", "Employer name", "EMPLOYER", 300),
+    FormField("HomeAddress", "Home address", "POSTAL_ADDRESS", 360),
+    FormField("Phone", "Telephone", "PHONE", 160),
+    FormField("Email", "E-mail", "EMAIL", 260),
+    FormField("EmployerName", "Employer name", "ORGANISATION", 300),
     FormField("DateOfInjury", "Date of injury", None, 140),
     FormField("InjuryDescription", "How did the injury happen?", None, 360),
     FormField("DiagnosisCode", "Diagnosis (ICD-10-CM)", "ICD10_CM", 120),
@@ -133,11 +133,14 @@ def write_wc_form(rec: Recorder, bucket: str, key: str, p: Person, rng: random.R
     rec.person(
         note,
         p.pid,
-        [(f.type, values[f.name]) for f in WC_FIELDS if f.type and f.type != "EMPLOYER"],
+        [
+            *((f.type, values[f.name]) for f in WC_FIELDS if f.type and f.type != "ORGANISATION"),
+            ("ZIP_CODE", p.postcode),
+        ],
         employer=p.employer,
         health=True,
     )
-    rec.also("STREET_ADDRESS", p.street)
+    rec.also("POSTAL_ADDRESS", p.street)
     render_wc_form(rec.path(bucket, key), values)
     return values
 
@@ -191,7 +194,7 @@ def write_visit_report(rec: Recorder, bucket: str, key: str, p: Person, rng: ran
             ("DATE_OF_BIRTH", dob),
             ("MEDICAL_RECORD_NUMBER", p.mrn),
             ("US_SSN", p.ssn),
-            ("PHONE_NUMBER", p.phone),
+            ("PHONE", p.phone),
             ("ICD10_CM", dx.code),
             ("US_NPI", p.provider.npi),
         ],
@@ -230,8 +233,9 @@ def write_french_report(rec: Recorder, bucket: str, key: str, p: Person, rng: ra
             ("PERSON_NAME", p.name),
             ("DATE_OF_BIRTH", dob),
             ("FR_NIR", nir),
-            ("STREET_ADDRESS", p.street),
-            ("PHONE_NUMBER", p.phone),
+            ("POSTAL_ADDRESS", p.street),
+            ("ZIP_CODE", p.postcode),
+            ("PHONE", p.phone),
             ("ICD10_CM", dx.code),
         ],
         health=True,

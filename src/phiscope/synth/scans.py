@@ -45,9 +45,9 @@ def intake_rows(p: Person) -> list[tuple[str, str, str | None]]:
         ("Patient name:", p.name, "PERSON_NAME"),
         ("Date of birth:", p.dob.strftime("%m/%d/%Y"), "DATE_OF_BIRTH"),
         ("Social Security No.:", p.ssn or "", "US_SSN"),
-        ("Phone:", p.phone, "PHONE_NUMBER"),
-        ("Address:", p.street, "STREET_ADDRESS"),
-        ("City / State / ZIP:", f"{p.city}, {p.state} {p.postcode}", None),
+        ("Phone:", p.phone, "PHONE"),
+        ("Address:", p.street, "POSTAL_ADDRESS"),
+        ("City / State / ZIP:", f"{p.city}, {p.state} {p.postcode}", "ZIP_CODE"),
         ("Employer:", p.employer or "none", None),
         ("Reason for visit:", p.conditions[0].description[:44], None),
     ]

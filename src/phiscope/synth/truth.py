@@ -25,9 +25,9 @@ PERSON_VALUE_TYPES = (
     "FR_NIR",
     "PERSON_NAME",
     "DATE_OF_BIRTH",
-    "PHONE_NUMBER",
-    "EMAIL_ADDRESS",
-    "STREET_ADDRESS",
+    "PHONE",
+    "EMAIL",
+    "POSTAL_ADDRESS",
     "MEDICAL_RECORD_NUMBER",
 )
 
@@ -147,7 +147,7 @@ class Recorder:
                 self.value(note, type_, raw)
         if employer:
             note.employers.add(employer)
-            note.identifiers["EMPLOYER"] += 1
+            note.identifiers["ORGANISATION"] += 1
         note.health = note.health or health
 
     def path(self, bucket: str, key: str) -> Path:
