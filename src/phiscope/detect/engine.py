@@ -413,7 +413,8 @@ class DetectionEngine:
             if kind is None:
                 continue
             start = buf.starts[i]
-            text = buf.text[start : start + (len(buf.text) if i + 1 >= len(buf.starts) else buf.starts[i + 1] - 1)]
+            end = len(buf.text) if i + 1 >= len(buf.starts) else buf.starts[i + 1] - 1
+            text = buf.text[start:end]
             n0 = len(hits)
             self._cell_hits(kind, text, start, i, hits, subject=True)
             for h in hits[n0:]:

@@ -64,7 +64,8 @@ def _bad_npi(rng: random.Random) -> str:
 
 
 def write_index(rec: Recorder, bucket: str, key: str) -> None:
-    rec.note(bucket, key, "decoy-html")
+    note = rec.note(bucket, key, "decoy-html")
+    note.health = True  # marketing copy names conditions (diabetes, blood pressure): context, no person
     rec.path(bucket, key).write_text(INDEX_HTML.format(build="2024.03.15-1"), "utf-8")
 
 
