@@ -56,16 +56,25 @@ class Gen:
         return f"{d[:3]}-{d[3:5]}-{d[5:]}"
 
     def itin(self) -> str:
-        return f"9{self.r.randint(0, 99):02d}-{self.r.choice([70, 75, 80, 88, 90, 94, 99])}-{self.r.randint(0, 9999):04d}"
+        return f"9{self.r.randint(0, 99):02d}-{self.r.choice([70, 75, 80, 88, 90, 94, 99])}-{self.r.randint(0, 9999):04d}"  # noqa: E501
 
     def mbi(self) -> str:
         a = "ACDEFGHJKMNPQRTUVWXY"
         an = a + "0123456789"
         r = self.r
         s = (
-            str(r.randint(1, 9)) + r.choice(a) + r.choice(an) + str(r.randint(0, 9)) + r.choice(a) + r.choice(an)
-            + str(r.randint(0, 9)) + r.choice(a) + r.choice(a) + str(r.randint(0, 9)) + str(r.randint(0, 9))
-        )  # fmt: skip
+            str(r.randint(1, 9))
+            + r.choice(a)
+            + r.choice(an)
+            + str(r.randint(0, 9))
+            + r.choice(a)
+            + r.choice(an)
+            + str(r.randint(0, 9))
+            + r.choice(a)
+            + r.choice(a)
+            + str(r.randint(0, 9))
+            + str(r.randint(0, 9))
+        )
         return f"{s[:4]}-{s[4:7]}-{s[7:]}" if r.random() < 0.5 else s
 
     def luhn_complete(self, body: str, prefix: str = "") -> str:
@@ -96,7 +105,7 @@ class Gen:
     def nir(self, spaced: bool | None = None) -> str:
         r = self.r
         dep = r.choice(["75", "69", "13", "2A", "2B", "33", "59"])
-        body = f"{r.choice('12')}{r.randint(40, 99):02d}{r.randint(1, 12):02d}{dep}{r.randint(1, 999):03d}{r.randint(1, 999):03d}"
+        body = f"{r.choice('12')}{r.randint(40, 99):02d}{r.randint(1, 12):02d}{dep}{r.randint(1, 999):03d}{r.randint(1, 999):03d}"  # noqa: E501
         key = f"{nir_key(body):02d}"
         v = body + key
         if spaced if spaced is not None else r.random() < 0.5:
@@ -120,7 +129,9 @@ class Gen:
     def iban(self) -> str:
         r = self.r
         cc, n = r.choice([("FR", 23), ("DE", 18), ("GB", 18)])
-        bban = ("NWBK" if cc == "GB" else "") + "".join(r.choices("0123456789", k=n - (4 if cc == "GB" else 0)))
+        bban = ("NWBK" if cc == "GB" else "") + "".join(
+            r.choices("0123456789", k=n - (4 if cc == "GB" else 0))
+        )
         num = "".join(str(int(c, 36)) for c in bban + cc + "00")
         check = 98 - int(num) % 97
         v = f"{cc}{check:02d}{bban}"
@@ -145,8 +156,20 @@ class Gen:
 
     def dob(self) -> tuple[str, str]:
         y, m, d = self.r.randint(1935, 2010), self.r.randint(1, 12), self.r.randint(1, 28)
-        months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                  "October", "November", "December"]  # fmt: skip
+        months = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ]
         fmt = self.r.choice(["us", "iso", "text"])
         if fmt == "us":
             return f"{m:02d}/{d:02d}/{y}", "en"
@@ -156,17 +179,39 @@ class Gen:
 
     def address(self) -> str:
         r = self.r
-        suffix = r.choice(["Street", "St", "Avenue", "Ave", "Road", "Rd", "Drive", "Lane", "Boulevard", "Court", "Way"])
+        suffix = r.choice(
+            ["Street", "St", "Avenue", "Ave", "Road", "Rd", "Drive", "Lane", "Boulevard", "Court", "Way"]
+        )
         return f"{r.randint(1, 9999)} {self.fk['en_US'].last_name()} {suffix}"
 
 
-ICD = ["E11.9", "I10", "J45.909", "F32.9", "M54.5", "Z79.4", "E78.5", "K21.9", "N18.3", "F41.1", "C50.911", "G43.909"]
+ICD = [
+    "E11.9",
+    "I10",
+    "J45.909",
+    "F32.9",
+    "M54.5",
+    "Z79.4",
+    "E78.5",
+    "K21.9",
+    "N18.3",
+    "F41.1",
+    "C50.911",
+    "G43.909",
+]
 CPT = ["99213", "99214", "80053", "85025", "93000", "36415", "G0439", "J1100", "71046"]
-CONDITIONS = ["type 2 diabetes", "hypertension", "asthma", "major depressive disorder", "COPD", "breast cancer"]
+CONDITIONS = [
+    "type 2 diabetes",
+    "hypertension",
+    "asthma",
+    "major depressive disorder",
+    "COPD",
+    "breast cancer",
+]
 MEDS = ["metformin", "lisinopril", "atorvastatin", "sertraline", "albuterol", "insulin"]
 
 
-def build(n_docs: int = 400, seed: int = 7) -> list[Doc]:  # noqa: C901
+def build(n_docs: int = 400, seed: int = 7) -> list[Doc]:
     g = Gen(seed)
     r = g.r
     docs: list[Doc] = []
@@ -184,13 +229,27 @@ def build(n_docs: int = 400, seed: int = 7) -> list[Doc]:  # noqa: C901
             elif k == 2:
                 d.add("The member's Medicare MBI is "), d.value(g.mbi(), "US_MBI"), d.add(". ")
             elif k == 3:
-                d.add("Legacy Medicare HICN "), d.value(g.ssn_digits() + "A", "US_HICN"), d.add(" was retired. ")
+                (
+                    d.add("Legacy Medicare HICN "),
+                    d.value(g.ssn_digits() + "A", "US_HICN"),
+                    d.add(" was retired. "),
+                )
             elif k == 4:
-                d.add("Prescriber NPI: "), d.value(g.npi(), "US_NPI"), d.add(", DEA # "), d.value(g.dea(), "US_DEA")
+                (
+                    d.add("Prescriber NPI: "),
+                    d.value(g.npi(), "US_NPI"),
+                    d.add(", DEA # "),
+                    d.value(g.dea(), "US_DEA"),
+                )
                 d.add(".\n")
             elif k == 5:
                 ndc = f"{r.randint(10000, 99999)}-{r.randint(1000, 9999)}-{r.randint(10, 99)}"
-                d.add("Dispensed NDC "), d.value(ndc, "NDC"), d.add(" ("), d.value(r.choice(MEDS), "MEDICATION")
+                (
+                    d.add("Dispensed NDC "),
+                    d.value(ndc, "NDC"),
+                    d.add(" ("),
+                    d.value(r.choice(MEDS), "MEDICATION"),
+                )
                 d.add(").\n")
             elif k == 6:
                 d.add("Diagnosis: "), d.value(r.choice(CONDITIONS), "HEALTH_CONDITION"), d.add(" (ICD-10 ")
@@ -198,12 +257,23 @@ def build(n_docs: int = 400, seed: int = 7) -> list[Doc]:  # noqa: C901
             elif k == 7:
                 d.add("Billed CPT code "), d.value(r.choice(CPT), "CPT_HCPCS"), d.add(" for the visit. ")
             elif k == 8:
-                d.add("MRN: "), d.value(str(r.randint(100000, 99999999)), "MEDICAL_RECORD_NUMBER"), d.add("\n")
+                (
+                    d.add("MRN: "),
+                    d.value(str(r.randint(100000, 99999999)), "MEDICAL_RECORD_NUMBER"),
+                    d.add("\n"),
+                )
             elif k == 9:
-                d.add("Driver's license "), d.value(r.choice("ABDFS") + str(r.randint(1000000, 9999999)), "DRIVER_LICENSE")
+                (
+                    d.add("Driver's license "),
+                    d.value(r.choice("ABDFS") + str(r.randint(1000000, 9999999)), "DRIVER_LICENSE"),
+                )
                 d.add(" verified. ")
             elif k == 10:
-                d.add("Passport number "), d.value(str(r.randint(100000000, 999999999)), "PASSPORT"), d.add(". ")
+                (
+                    d.add("Passport number "),
+                    d.value(str(r.randint(100000000, 999999999)), "PASSPORT"),
+                    d.add(". "),
+                )
             elif k == 11:
                 d.add("Call "), d.value(g.nanp(), "PHONE"), d.add(" to reschedule. ")
             elif k == 12:
@@ -235,7 +305,11 @@ def build(n_docs: int = 400, seed: int = 7) -> list[Doc]:  # noqa: C901
             elif k == 23:
                 d.add("Refund to IBAN "), d.value(g.iban(), "IBAN"), d.add(".\n")
             elif k == 24:
-                d.value(nm, "PERSON_NAME"), d.add(" was admitted for "), d.value(r.choice(CONDITIONS), "HEALTH_CONDITION")
+                (
+                    d.value(nm, "PERSON_NAME"),
+                    d.add(" was admitted for "),
+                    d.value(r.choice(CONDITIONS), "HEALTH_CONDITION"),
+                )
                 d.add(" and started on "), d.value(r.choice(MEDS), "MEDICATION"), d.add(". ")
             elif k == 25:
                 d.add("Taxpayer ITIN "), d.value(g.itin(), "US_ITIN"), d.add(". ")
@@ -248,7 +322,9 @@ def build(n_docs: int = 400, seed: int = 7) -> list[Doc]:  # noqa: C901
             elif k == 28:
                 d.add(f"trace id TRC-{g.ssn()}-A failed; request {g.ssn()} retried. ")
             elif k == 29:
-                d.add(f"SKU {r.randint(1000, 9999)}-{r.randint(1000, 9999)}-{r.randint(10, 99)} and part AB{r.randint(1000000, 9999999)} in stock. ")
+                d.add(
+                    f"SKU {r.randint(1000, 9999)}-{r.randint(1000, 9999)}-{r.randint(10, 99)} and part AB{r.randint(1000000, 9999999)} in stock. "  # noqa: E501
+                )
             elif k == 30:
                 # a number passing the NHS mod-11 check, written and labelled as a phone number
                 v = g.nhs().replace(" ", "-")
@@ -266,9 +342,15 @@ def build(n_docs: int = 400, seed: int = 7) -> list[Doc]:  # noqa: C901
             elif k == 34:
                 d.add(f"Advertised sample SSN {r.choice(['078-05-1120', '219-09-9999'])} is not real. ")
             elif k == 35:
-                d.add("Dr. "), d.value(g.fk["en_US"].last_name(), "PERSON_NAME"), d.add(" reviewed the chart. ")
+                (
+                    d.add("Dr. "),
+                    d.value(g.fk["en_US"].last_name(), "PERSON_NAME"),
+                    d.add(" reviewed the chart. "),
+                )
             elif k == 36:
-                d.add(f"Invoice total {r.randint(10, 9999)}.{r.randint(10, 99)} USD, ref {r.randint(1000000000, 9999999999)}. ")
+                d.add(
+                    f"Invoice total {r.randint(10, 9999)}.{r.randint(10, 99)} USD, ref {r.randint(1000000000, 9999999999)}. "  # noqa: E501
+                )
             else:
                 d.add("The weekly staff meeting moved to Tuesday. Parking lot B closes at 6 pm. ")
         docs.append(d)
@@ -282,13 +364,42 @@ def patients_csv(n_rows: int = 20000, seed: int = 11) -> str:
     f = g.fk["en_US"]
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["patient_id", "first_name", "last_name", "dob", "ssn", "phone", "email", "address", "zip",
-                "employer", "diagnosis", "icd10", "amount", "notes"])  # fmt: skip
+    w.writerow(
+        [
+            "patient_id",
+            "first_name",
+            "last_name",
+            "dob",
+            "ssn",
+            "phone",
+            "email",
+            "address",
+            "zip",
+            "employer",
+            "diagnosis",
+            "icd10",
+            "amount",
+            "notes",
+        ]
+    )
     for i in range(n_rows):
         v, _ = g.dob()
-        w.writerow([
-            f"P{i:07d}", f.first_name(), f.last_name(), v, g.ssn(), g.nanp(), f.email(), g.address(),
-            f"{r.randint(10000, 99999)}", f.company(), r.choice(CONDITIONS), r.choice(ICD),
-            f"{r.random() * 1000:.2f}", r.choice(["", "follow-up in 2 weeks", "refill metformin", "no show"]),
-        ])  # fmt: skip
+        w.writerow(
+            [
+                f"P{i:07d}",
+                f.first_name(),
+                f.last_name(),
+                v,
+                g.ssn(),
+                g.nanp(),
+                f.email(),
+                g.address(),
+                f"{r.randint(10000, 99999)}",
+                f.company(),
+                r.choice(CONDITIONS),
+                r.choice(ICD),
+                f"{r.random() * 1000:.2f}",
+                r.choice(["", "follow-up in 2 weeks", "refill metformin", "no show"]),
+            ]
+        )
     return out.getvalue()

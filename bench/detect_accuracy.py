@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import Doc, build  # noqa: E402
+from corpus import Doc, build
 
-from phiscope.detect.engine import DetectionEngine  # noqa: E402
+from phiscope.detect.engine import DetectionEngine
 
 PRESIDIO_MAP = {
     "US_SSN": "US_SSN",
@@ -78,11 +78,19 @@ def presidio_predict():  # type: ignore[no-untyped-def]
         from presidio_analyzer.nlp_engine import NlpEngineProvider
     except ImportError:
         return None, "presidio-analyzer not installed"
+    import logging
+
     import spacy
+
+    logging.getLogger("tldextract").setLevel(logging.CRITICAL)  # it tries the network, then falls back
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
 
     try:
         nlp_engine = NlpEngineProvider(
-            nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_lg"}]}
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": "en_core_web_lg"}],
+            }
         ).create_engine()
         note = "spaCy en_core_web_lg"
     except Exception:
@@ -92,7 +100,10 @@ def presidio_predict():  # type: ignore[no-untyped-def]
         if not path.exists():
             spacy.blank("en").to_disk(path)
         nlp_engine = NlpEngineProvider(
-            nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": str(path)}]}
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": str(path)}],
+            }
         ).create_engine()
         note = "blank spaCy 'en' pipeline (no NER model installable offline)"
     analyzer = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
@@ -130,7 +141,9 @@ def main() -> None:
     else:
         print(f"Presidio: skipped ({note})")
     print()
-    print(f"{'type':24s} {'gold':>5s} | {'P':>6s} {'R':>6s} {'F2':>6s} | {'Presidio P':>10s} {'R':>6s} {'F2':>6s}")
+    print(
+        f"{'type':24s} {'gold':>5s} | {'P':>6s} {'R':>6s} {'F2':>6s} | {'Presidio P':>10s} {'R':>6s} {'F2':>6s}"  # noqa: E501
+    )
     types = sorted(set(gold) | set(ours))
     worst = 1.0
     for t in types:

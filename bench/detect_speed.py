@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import patients_csv  # noqa: E402
+from corpus import patients_csv
 
-from phiscope.detect.engine import DetectionEngine  # noqa: E402
-from phiscope.model import Location, Segment, TableChunk  # noqa: E402
+from phiscope.detect.engine import DetectionEngine
+from phiscope.model import Location, Segment, TableChunk
 
 
 def best_of(n: int, fn) -> float:  # type: ignore[no-untyped-def]
@@ -66,7 +66,10 @@ def main() -> None:
     segs = [Segment(ln, Location(line=i + 1)) for i, ln in enumerate(lines)]
     t_txt = best_of(3, lambda: engine.scan(segs))
     print(f"{'PHIscope, CSV as plain text lines':44s} {n / t_txt:>14,.0f} chars/s")
-    print("  types found (table mode):", ", ".join(f"{k}={v.count}" for k, v in sorted(found.detections.items())))
+    print(
+        "  types found (table mode):",
+        ", ".join(f"{k}={v.count}" for k, v in sorted(found.detections.items())),
+    )
 
     try:
         from detect_accuracy import presidio_predict

@@ -3,6 +3,7 @@
     .venv/bin/python bench/media.py                 # everything
     .venv/bin/python bench/media.py --only ocr      # or: audio
     .venv/bin/python bench/media.py --calls 24 --psm 3,4,6,11
+    .venv/bin/python bench/media.py --only audio --voices all --length both --model tiny.en
 
 All inputs are synthesised here (rendered pages, espeak-ng calls) with invented values. Timings use
 CPU seconds of this process and its children, so other load on a shared machine skews them less.
@@ -31,7 +32,11 @@ from phiscope.extract import audio, ocr
 from phiscope.extract.base import ExtractContext
 from phiscope.extract.media import extract_audio, extract_image
 
-VOICES = ["en-us", "en-gb", "en-gb-x-rp", "en-gb-scotland", "en-029", "en-us+f3"]
+VOICES = {
+    "espeak": ["en-us", "en-gb", "en-gb-x-rp", "en-gb-scotland", "en-029", "en-us+f3"],
+    # Debian flite: diphone/clustergen voices, nearer a human caller than espeak's formant synthesis
+    "flite": ["flite:kal16", "flite:awb", "flite:rms", "flite:slt", "flite:kal", "flite:awb"],
+}
 FIRST = ["Marisol", "Teodor", "Ines", "Okafor", "Lucja", "Bram", "Anouk", "Desmond"]
 LAST = ["Quentara", "Vilhjalm", "Ostrava", "Penhallow", "Duarte", "Kessling", "Mbeki", "Larue"]
 
@@ -123,6 +128,7 @@ def bench_ocr(n_pages: int, psms: list[int]) -> None:
 
 
 def call_script(rng: random.Random, ssn: str) -> str:
+    """A short call (~15 s): greeting, the question, the number, goodbye."""
     opener = rng.choice(
         [
             "Hello, this is the billing office at Lakeview Clinic.",
@@ -140,51 +146,100 @@ def call_script(rng: random.Random, ssn: str) -> str:
     return f"{opener} {ask} Sure. It is {spoken_ssn(ssn)}. Thank you, one moment please. Goodbye."
 
 
-def bench_audio(n_calls: int) -> None:
+def long_call_script(rng: random.Random, ssn: str) -> str:
+    """A ~60 s call shaped like a real one: the number is a small part of the conversation."""
+    parts = [
+        rng.choice(
+            [
+                "Good morning, patient services at Lakeview Clinic, this is Dana speaking, how can I help "
+                "you today?",
+                "Hello, you have reached the billing office at Lakeview Clinic. My name is Sam. What can I "
+                "do for you?",
+            ]
+        ),
+        rng.choice(
+            [
+                "Hi, I am calling about a bill I received last week for my visit in March. I think I was "
+                "charged twice for the same blood test.",
+                "Hello, I had an appointment with Doctor Larue two weeks ago and I still have not received "
+                "my lab results. I wanted to ask when they will be ready.",
+            ]
+        ),
+        "I am sorry to hear that. I can certainly look into it for you. Before I can open your file, "
+        "I need to verify your identity.",
+        rng.choice(
+            [
+                "Can I have your social security number please?",
+                "What is your social security number?",
+                "Could you read me your social security number please?",
+            ]
+        ),
+        f"Sure. It is {spoken_ssn(ssn)}.",
+        "Thank you. Please hold for a moment while I pull up your account. All right, I can see your "
+        "file now.",
+        rng.choice(
+            [
+                "It looks like the test was entered twice by mistake. I will remove the duplicate charge "
+                "and send you a corrected statement within five business days.",
+                "Your results came back this morning. The doctor has reviewed them and everything looks "
+                "normal. You will get a letter in the mail as well.",
+            ]
+        ),
+        "That is great, thank you so much for your help. Is there anything else I need to do?",
+        "No, you are all set. If you have any other questions, please call us back. Have a nice day. "
+        "Goodbye.",
+    ]
+    return " ".join(parts)
+
+
+def bench_audio(n_calls: int, families: list[str], long: bool) -> None:
     if audio.unavailable_reason():
         print(f"audio: skipped ({audio.unavailable_reason()})")
         return
-    rng = random.Random(7)
     audio.get_model()  # load (and verify) once, outside the timings
-    heard = cpu_s = wall_s = 0.0
-    hits = 0
-    misses: list[str] = []
-    with tempfile.TemporaryDirectory() as d:
-        for k in range(n_calls):
-            ssn = fake_ssn(rng)
-            voice = VOICES[k % len(VOICES)]
-            rate = rng.choice([140, 155, 170])
-            narrow = k % 2 == 0
-            p = speak(
-                call_script(rng, ssn),
-                Path(d) / f"c{k}.wav",
-                voice=voice,
-                rate=rate,
-                sample_rate=8000 if narrow else 16000,
-                mulaw=narrow,
-            )
-            dur = audio.probe_duration(p) or 0.0
-            c0, t0 = cpu(), time.perf_counter()
-            segs = list(extract_audio(io.BytesIO(p.read_bytes()), ExtractContext(p.name)))
-            cpu_s += cpu() - c0
-            wall_s += time.perf_counter() - t0
-            heard += dur
-            if any(ssn in getattr(s, "text", "") for s in segs):
-                hits += 1
-            else:
-                misses.append(f"{voice}@{'8k mu-law' if narrow else '16k pcm'} rate {rate}")
-    print(
-        f"audio: {n_calls} synthetic calls, voices {', '.join(VOICES)}, 8 kHz mu-law and 16 kHz PCM, "
-        f"model {audio.find_model().name}, {audio.threads()} thread"
-    )
-    print(
-        f"  audio {heard:.1f} s, cpu {cpu_s:.1f} s, wall {wall_s:.1f} s -> real-time factor per core "
-        f"{heard / cpu_s:.1f}x (wall {heard / wall_s:.1f}x)"
-    )
-    print(
-        f"  spoken-SSN recall {hits}/{n_calls} = {hits / n_calls:.2f}"
-        + (f"; missed: {misses}" if misses else "")
-    )
+    kind = "long (~60 s)" if long else "short (~15 s)"
+    print(f"audio: model {audio.find_model().name}, {audio.threads()} thread, {kind} calls")
+    for family in families:
+        rng = random.Random(7)
+        heard = cpu_s = wall_s = 0.0
+        hits: dict[str, list[int]] = {}
+        misses: list[str] = []
+        with tempfile.TemporaryDirectory() as d:
+            for k in range(n_calls):
+                ssn = fake_ssn(rng)
+                voice = VOICES[family][k % len(VOICES[family])]
+                rate = rng.choice([140, 155, 170])
+                narrow = k % 2 == 0
+                script = long_call_script(rng, ssn) if long else call_script(rng, ssn)
+                p = speak(
+                    script,
+                    Path(d) / f"c{k}.wav",
+                    voice=voice,
+                    rate=rate,
+                    sample_rate=8000 if narrow else 16000,
+                    mulaw=narrow,
+                )
+                dur = audio.probe_duration(p) or 0.0
+                c0, t0 = cpu(), time.perf_counter()
+                segs = list(extract_audio(io.BytesIO(p.read_bytes()), ExtractContext(p.name)))
+                cpu_s += cpu() - c0
+                wall_s += time.perf_counter() - t0
+                heard += dur
+                ok = any(ssn in getattr(s, "text", "") for s in segs)
+                sr = "8k mu-law" if narrow else "16k pcm"
+                for key in (voice, sr):
+                    hits.setdefault(key, [0, 0])
+                    hits[key][0] += ok
+                    hits[key][1] += 1
+                if not ok:
+                    misses.append(f"{voice}@{sr} rate {rate}")
+        n_hit = sum(v[0] for k, v in hits.items() if "k " in k)
+        print(
+            f"  {family:>6}: {n_calls} calls, audio {heard:.0f} s, cpu {cpu_s:.1f} s -> real-time factor "
+            f"per core {heard / cpu_s:.1f}x (wall {heard / wall_s:.1f}x); spoken-SSN recall "
+            f"{n_hit}/{n_calls} = {n_hit / n_calls:.2f}"
+        )
+        print("          " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in hits.items()))
 
 
 def main() -> None:
@@ -193,11 +248,18 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=8)
     ap.add_argument("--psm", default="3,4,6,11")
     ap.add_argument("--calls", type=int, default=24)
+    ap.add_argument("--voices", choices=["espeak", "flite", "all"], default="all")
+    ap.add_argument("--length", choices=["short", "long", "both"], default="short")
+    ap.add_argument("--model", help="ASR model key (base, tiny.en) or directory; default: first installed")
     args = ap.parse_args()
+    if args.model:
+        os.environ[audio.ENV_MODEL] = args.model
     if args.only in (None, "ocr"):
         bench_ocr(args.pages, [int(x) for x in args.psm.split(",")])
     if args.only in (None, "audio"):
-        bench_audio(args.calls)
+        families = ["espeak", "flite"] if args.voices == "all" else [args.voices]
+        for long in {"short": [False], "long": [True], "both": [False, True]}[args.length]:
+            bench_audio(args.calls, families, long)
 
 
 if __name__ == "__main__":

@@ -142,7 +142,13 @@ def test_undashed_ssn_column_needs_header(engine: DetectionEngine) -> None:
 
 
 def test_same_person_keys_across_csv_form_and_call(engine: DetectionEngine) -> None:
-    csv = engine.scan([TableChunk(["First Name", "Last Name", "DOB", "SSN"], [["José", "Núñez", "03/04/1972", "123456789"]], 1)])
+    csv = engine.scan(
+        [
+            TableChunk(
+                ["First Name", "Last Name", "DOB", "SSN"], [["José", "Núñez", "03/04/1972", "123456789"]], 1
+            )
+        ]
+    )
     form = engine.scan(
         [
             Segment("JOSE NUNEZ", Location(page=1, field="name"), "Patient name"),
@@ -170,20 +176,41 @@ def test_document_with_several_people_splits_records(engine: DetectionEngine) ->
 
 
 def test_no_raw_value_leaves_detect(engine: DetectionEngine) -> None:
-    raws = ["123-45-6789", "123456789", "6789-", "ada.quinn@example.com", "Ada Quinn", "1972-03-04", "03/04/1972",
-            "617-555-0134", "4111 1111 1111 1111", "4111111111111111", "1EG4-TE5-MK73", "185057800608491",
-            "943 476 5919", "FR76 3000 6000 0112 3456 7890 189", "12 Main Street", "00482913", "Acme"]  # fmt: skip
+    raws = [
+        "123-45-6789",
+        "123456789",
+        "6789-",
+        "ada.quinn@example.com",
+        "Ada Quinn",
+        "1972-03-04",
+        "03/04/1972",
+        "617-555-0134",
+        "4111 1111 1111 1111",
+        "4111111111111111",
+        "1EG4-TE5-MK73",
+        "185057800608491",
+        "943 476 5919",
+        "FR76 3000 6000 0112 3456 7890 189",
+        "12 Main Street",
+        "00482913",
+        "Acme",
+    ]
     text = (
-        "Patient Name: Ada Quinn\nDOB: 03/04/1972\nSSN: 123-45-6789 (also 123456789 per social security card)\n"
+        "Patient Name: Ada Quinn\nDOB: 03/04/1972\nSSN: 123-45-6789 (also 123456789 per social security card)\n"  # noqa: E501
         "email ada.quinn@example.com phone 617-555-0134 card 4111 1111 1111 1111 / 4111111111111111\n"
         "Medicare 1EG4-TE5-MK73 NIR 185057800608491 NHS number 943 476 5919\n"
         "IBAN FR76 3000 6000 0112 3456 7890 189, lives at 12 Main Street. MRN: 00482913 Employer: Acme\n"
     )
     f1 = seg_scan(engine, text)
     f2 = engine.scan(
-        [TableChunk(["name", "dob", "ssn", "email", "employer"], [["Ada Quinn", "1972-03-04", "123-45-6789",
-                    "ada.quinn@example.com", "Acme"]], 1)]
-    )  # fmt: skip
+        [
+            TableChunk(
+                ["name", "dob", "ssn", "email", "employer"],
+                [["Ada Quinn", "1972-03-04", "123-45-6789", "ada.quinn@example.com", "Acme"]],
+                1,
+            )
+        ]
+    )
     assert len(f1.detections) >= 12
     for f in (f1, f2):
         dumped = repr(f) + json.dumps(plain(f)) + json.dumps(sorted(f.organisations)) + repr(f.people)
@@ -208,7 +235,9 @@ def test_bad_input_does_not_crash(engine: DetectionEngine) -> None:
 def test_caps_on_locations_and_examples(engine: DetectionEngine) -> None:
     rows = [[f"{100 + i:03d}-45-{1000 + i}"] for i in range(50)]
     s = engine.scan([TableChunk(["ssn"], rows, 1)]).detections["US_SSN"]
-    assert s.count == 50 and len(s.locations) == 15 and len(s.masked_examples) == 5 and len(s.fingerprints) == 50
+    assert (
+        s.count == 50 and len(s.locations) == 15 and len(s.masked_examples) == 5 and len(s.fingerprints) == 50
+    )
 
 
 def test_fingerprints_depend_on_secret() -> None:

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from phiscope.detect.identifiers import canada, codes, contact, dob, france, medicare, network, payment, provider, uk
-from phiscope.detect.identifiers import records, us_ssn
+from phiscope.detect.identifiers import (
+    canada,
+    codes,
+    contact,
+    dob,
+    france,
+    medicare,
+    network,
+    payment,
+    provider,
+    records,
+    uk,
+    us_ssn,
+)
 from phiscope.detect.identifiers.base import luhn_ok
 
 
@@ -35,34 +47,62 @@ def test_ssn(value: str, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("912-70-1234", True), ("900-50-0000", True), ("999-99-9999", True), ("912-93-1234", False),
-     ("912-49-1234", False), ("812-70-1234", False), ("912-89-1234", False)],
-)  # fmt: skip
+    [
+        ("912-70-1234", True),
+        ("900-50-0000", True),
+        ("999-99-9999", True),
+        ("912-93-1234", False),
+        ("912-49-1234", False),
+        ("812-70-1234", False),
+        ("912-89-1234", False),
+    ],
+)
 def test_itin(value: str, ok: bool) -> None:
     assert us_ssn.is_valid_itin(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("1EG4-TE5-MK73", True), ("1EG4TE5MK73", True), ("9AA0-AA0-AA00", True), ("0EG4-TE5-MK73", False),
-     ("1SG4-TE5-MK73", False), ("1EG4-TE5-MK7", False), ("1EGA-TE5-MK73", False), ("1EG4-TE5-ML73", False)],
-)  # fmt: skip
+    [
+        ("1EG4-TE5-MK73", True),
+        ("1EG4TE5MK73", True),
+        ("9AA0-AA0-AA00", True),
+        ("0EG4-TE5-MK73", False),
+        ("1SG4-TE5-MK73", False),
+        ("1EG4-TE5-MK7", False),
+        ("1EGA-TE5-MK73", False),
+        ("1EG4-TE5-ML73", False),
+    ],
+)
 def test_mbi(value: str, ok: bool) -> None:
     assert medicare.is_valid_mbi(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("123456789A", True), ("123-45-6789-B1", True), ("123456789T", True), ("000456789A", False),
-     ("123456789Z", False), ("123456789", False), ("12345678A", False)],
-)  # fmt: skip
+    [
+        ("123456789A", True),
+        ("123-45-6789-B1", True),
+        ("123456789T", True),
+        ("000456789A", False),
+        ("123456789Z", False),
+        ("123456789", False),
+        ("12345678A", False),
+    ],
+)
 def test_hicn(value: str, ok: bool) -> None:
     assert medicare.is_valid_hicn(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("1234567893", True), ("1245319599", True), ("1234567890", False), ("3234567893", False), ("123456789", False)],
+    [
+        ("1234567893", True),
+        ("1245319599", True),
+        ("1234567890", False),
+        ("3234567893", False),
+        ("123456789", False),
+    ],
 )
 def test_npi(value: str, ok: bool) -> None:
     assert provider.is_valid_npi(value) is ok
@@ -70,36 +110,67 @@ def test_npi(value: str, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("AB1234563", True), ("FJ9876547", True), ("AB1234564", False), ("IB1234563", False), ("A11234563", False),
-     ("A91234563", True), ("AB123456", False)],
-)  # fmt: skip
+    [
+        ("AB1234563", True),
+        ("FJ9876547", True),
+        ("AB1234564", False),
+        ("IB1234563", False),
+        ("A11234563", False),
+        ("A91234563", True),
+        ("AB123456", False),
+    ],
+)
 def test_dea(value: str, ok: bool) -> None:
     assert provider.is_valid_dea(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("0002-3227-30", True), ("50090-347-01", True), ("12345-6789-1", True), ("12345678901", True),
-     ("1234-567-89", False), ("123456789", False)],
-)  # fmt: skip
+    [
+        ("0002-3227-30", True),
+        ("50090-347-01", True),
+        ("12345-6789-1", True),
+        ("12345678901", True),
+        ("1234-567-89", False),
+        ("123456789", False),
+    ],
+)
 def test_ndc(value: str, ok: bool) -> None:
     assert codes.is_valid_ndc(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("E11.9", True), ("I10", True), ("J45.909", True), ("S72.001A", True), ("M1A.0710", True), ("U07.1", False),
-     ("E1", False), ("EA1.9", False), ("E11.99999", False)],
-)  # fmt: skip
+    [
+        ("E11.9", True),
+        ("I10", True),
+        ("J45.909", True),
+        ("S72.001A", True),
+        ("M1A.0710", True),
+        ("U07.1", False),
+        ("E1", False),
+        ("EA1.9", False),
+        ("E11.99999", False),
+    ],
+)
 def test_icd10(value: str, ok: bool) -> None:
     assert codes.is_valid_icd10(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("99213", True), ("0001F", True), ("0075T", True), ("G0439", True), ("J1100", True), ("00099", False),
-     ("99999", False), ("W1234", False), ("9921", False)],
-)  # fmt: skip
+    [
+        ("99213", True),
+        ("0001F", True),
+        ("0075T", True),
+        ("G0439", True),
+        ("J1100", True),
+        ("00099", False),
+        ("99999", False),
+        ("W1234", False),
+        ("9921", False),
+    ],
+)
 def test_cpt(value: str, ok: bool) -> None:
     assert codes.is_valid_cpt(value) is ok
 
@@ -133,65 +204,107 @@ def test_nir_corsica_key_differs_from_plain_digits() -> None:
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("943 476 5919", True), ("9434765919", True), ("943 476 5910", False), ("1111111111", False),
-     ("401 023 2137", True), ("401 023 2138", False)],
-)  # fmt: skip
+    [
+        ("943 476 5919", True),
+        ("9434765919", True),
+        ("943 476 5910", False),
+        ("1111111111", False),
+        ("401 023 2137", True),
+        ("401 023 2138", False),
+    ],
+)
 def test_nhs(value: str, ok: bool) -> None:
     assert uk.is_valid_nhs(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("130 692 544", True), ("130-692-544", True), ("130 692 545", False), ("046 454 286", False),
-     ("846 454 286", False)],
-)  # fmt: skip
+    [
+        ("130 692 544", True),
+        ("130-692-544", True),
+        ("130 692 545", False),
+        ("046 454 286", False),
+        ("846 454 286", False),
+    ],
+)
 def test_sin(value: str, ok: bool) -> None:
     assert canada.is_valid_sin(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("4111 1111 1111 1111", True), ("4111-1111-1111-1112", False), ("5500 0000 0000 0004", True),
-     ("3782 822463 10005", True), ("6011 1111 1111 1117", True), ("2223 0000 4841 0010", True),
-     ("1234 5678 9012 3452", False), ("0000 0000 0000 0000", False), ("411111111111", False)],
-)  # fmt: skip
+    [
+        ("4111 1111 1111 1111", True),
+        ("4111-1111-1111-1112", False),
+        ("5500 0000 0000 0004", True),
+        ("3782 822463 10005", True),
+        ("6011 1111 1111 1117", True),
+        ("2223 0000 4841 0010", True),
+        ("1234 5678 9012 3452", False),
+        ("0000 0000 0000 0000", False),
+        ("411111111111", False),
+    ],
+)
 def test_card(value: str, ok: bool) -> None:
     assert payment.is_valid_card(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("FR76 3000 6000 0112 3456 7890 189", True), ("GB82 WEST 1234 5698 7654 32", True),
-     ("DE89370400440532013000", True), ("DE89370400440532013001", False), ("FR76 3000 6000 0112 3456 7890 18", False),
-     ("XX82WEST12345698765432", False)],
-)  # fmt: skip
+    [
+        ("FR76 3000 6000 0112 3456 7890 189", True),
+        ("GB82 WEST 1234 5698 7654 32", True),
+        ("DE89370400440532013000", True),
+        ("DE89370400440532013001", False),
+        ("FR76 3000 6000 0112 3456 7890 18", False),
+        ("XX82WEST12345698765432", False),
+    ],
+)
 def test_iban(value: str, ok: bool) -> None:
     assert payment.is_valid_iban(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("192.168.1.20", True), ("8.8.8.8", True), ("256.1.1.1", False), ("1.2.3", False), ("01.2.3.4", False),
-     ("0.0.0.0", False)],
-)  # fmt: skip
+    [
+        ("192.168.1.20", True),
+        ("8.8.8.8", True),
+        ("256.1.1.1", False),
+        ("1.2.3", False),
+        ("01.2.3.4", False),
+        ("0.0.0.0", False),
+    ],
+)
 def test_ipv4(value: str, ok: bool) -> None:
     assert network.is_valid_ipv4(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("(617) 555-0134", True), ("617-555-0134", True), ("+1 617 555 0134", True), ("117-555-0134", False),
-     ("617-155-0134", False), ("01 23 45 67 89", True), ("+33 6 12 34 56 78", True), ("+44 20 7946 0958", True)],
-)  # fmt: skip
+    [
+        ("(617) 555-0134", True),
+        ("617-555-0134", True),
+        ("+1 617 555 0134", True),
+        ("117-555-0134", False),
+        ("617-155-0134", False),
+        ("01 23 45 67 89", True),
+        ("+33 6 12 34 56 78", True),
+        ("+44 20 7946 0958", True),
+    ],
+)
 def test_phone(value: str, ok: bool) -> None:
     assert contact.is_valid_phone(value) is ok
 
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("ada@example.com", True), ("a.b+c@mail.example.co.uk", True), (".a@example.com", False),
-     ("a..b@example.com", False)],
-)  # fmt: skip
+    [
+        ("ada@example.com", True),
+        ("a.b+c@mail.example.co.uk", True),
+        (".a@example.com", False),
+        ("a..b@example.com", False),
+    ],
+)
 def test_email(value: str, ok: bool) -> None:
     assert contact.is_valid_email(value) is ok
 

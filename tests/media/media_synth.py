@@ -64,18 +64,28 @@ def png_bytes(img: Image.Image) -> bytes:
 def speak(
     text: str, out: Path, voice: str = "en-us", rate: int = 150, sample_rate: int = 8000, mulaw: bool = True
 ) -> Path:
-    """espeak-ng → WAV, then sox to a telephone-style file (8 kHz mu-law by default)."""
-    espeak = shutil.which("espeak-ng")
+    """TTS → WAV, then sox to a telephone-style file (8 kHz mu-law by default).
+
+    `voice` is an espeak-ng voice ("en-gb"), or "flite:NAME" (kal, kal16, awb, rms, slt: Debian
+    `flite`), whose diphone/clustergen voices are closer to a human caller than espeak's formants.
+    """
     sox = shutil.which("sox")
-    if espeak is None or sox is None:
-        raise RuntimeError("espeak-ng and sox are needed to synthesise calls")
+    engine = "flite" if voice.startswith("flite:") else "espeak-ng"
+    exe = shutil.which(engine)
+    if exe is None or sox is None:
+        raise RuntimeError(f"{engine} and sox are needed to synthesise calls")
     raw = out.with_suffix(".raw.wav")
-    subprocess.run(
-        [espeak, "-v", voice, "-s", str(rate), "-w", str(raw), text], check=True, capture_output=True
-    )
+    if engine == "flite":
+        stretch = f"duration_stretch={150 / rate:.2f}"
+        cmd = [exe, "-voice", voice.split(":", 1)[1], "--setf", stretch, "-t", text, "-o", str(raw)]
+    else:
+        cmd = [exe, "-v", voice, "-s", str(rate), "-w", str(raw), text]
+    subprocess.run(cmd, check=True, capture_output=True)
     enc = ["-e", "mu-law"] if mulaw else ["-e", "signed-integer", "-b", "16"]
     subprocess.run(
-        [sox, str(raw), "-r", str(sample_rate), *enc, "-c", "1", str(out)], check=True, capture_output=True
+        [sox, "-q", str(raw), "-r", str(sample_rate), *enc, "-c", "1", str(out)],
+        check=True,
+        capture_output=True,
     )
     raw.unlink()
     return out

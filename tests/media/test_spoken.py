@@ -110,3 +110,53 @@ def test_cue_window_expires() -> None:
 def test_split_segments_does_not_break_on_titles() -> None:
     pieces = normalize_words([Word("Hello, this is Dr. Quentara calling. Bye.")])
     assert [s.text for s in split_segments(pieces)] == ["Hello, this is Dr. Quentara calling.", "Bye."]
+
+
+# --- what a recogniser writes for digits it half-heard -------------------------------------------------
+
+SSN_Q = "What is your social security number?"
+
+
+@pytest.mark.parametrize(
+    ("heard", "written"),
+    [
+        # Whisper's word tokens carry the group dash as a prefix: " 297", "-54", "-2364."
+        ([" 297", "-54", "-2364."], "297-54-2364."),
+        ([" 656", "-388189."], "656-38-8189."),  # grouping misheard: the cue says 3-2-4
+        ([" 297", " -", " 54", " -", " 2364."], "297-54-2364."),
+        # homophones open the run only after a cue, and only before real digits
+        ([" It", " is", " for", " 06", "-5", "-8", "-25", "-8", "-1."], "It is 406-58-2581."),
+        ([" free", " to", " 5", " 6", " 7", " 8", " 9", " 0", " 1"], "325-67-8901"),
+        ([" It's", " 072.311487."], "It's 072-31-1487."),
+        ([" two", " two", " oh", " oh", " five", " won", " four", " oh", " nine."], "220-05-1409."),
+        ([" Nero", " 5", " 0", " 1", " 0", " 8", " 7", " 8", " 0."], "050-10-8780."),
+        # "..., 9, 1 moment": the full stop before "one moment" was lost; the cue says 9 digits
+        (
+            [" 2,", " 2,", " 0,", " 0,", " 5,", " 1,", " 4,", " 0,", " 9,", " 1", " moment."],
+            "220-05-1409 1 moment.",
+        ),
+        # but ordinary words after a cue stay words
+        ([" Let", " me", " go", " to", " the", " car", " for", " two", " minutes."], None),
+        ([" Sure,", " give", " me", " one", " moment."], None),
+    ],
+)
+def test_recogniser_renderings_after_a_cue(heard: list[str], written: str | None) -> None:
+    question = [Word(w) for w in SSN_Q.split()]
+    got = " ".join(p.text + p.trail for p in normalize_words([Word(w) for w in heard], context=question))
+    assert got == (written if written is not None else " ".join(w.strip() for w in heard))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I went to the store for two hours.",
+        "I need 5 to 6 weeks off.",
+        "Take two tablets for 3 days, then one for 2 days.",
+        "We ate at eight, then won two games.",
+        "Free to go at four, nein danke.",
+        "Is it too late to call for a refill?",
+        "Drive to exit 12 for 4 miles.",
+    ],
+)
+def test_homophones_do_not_fire_in_ordinary_speech(sentence: str) -> None:
+    assert normalize_text(sentence) == sentence

@@ -101,7 +101,8 @@ def window_types(lower: str, start: int, end: int) -> frozenset[str]:
 _DOB_KW = re.compile(
     r"(?<![a-z0-9])(?:"
     + "|".join(
-        re.escape(k) for k in sorted((k for k, v in KEYWORDS.items() if "DATE_OF_BIRTH" in v), key=len, reverse=True)
+        re.escape(k)
+        for k in sorted((k for k, v in KEYWORDS.items() if "DATE_OF_BIRTH" in v), key=len, reverse=True)
     )
     + r")(?![a-z0-9])"
 )

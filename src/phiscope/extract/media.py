@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 LOW_OCR = "low OCR confidence"
 _TIME = "time budget exceeded"
 _COPY_CHUNK = 1 << 20
+_CONTEXT_WORDS = 24  # words heard before an utterance that may hold its cue ("... security number? Sure.")
 
 
 # --- availability and settings -------------------------------------------------------------------------
@@ -231,7 +232,7 @@ def extract_audio(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
     for utt in audio.transcribe(model, samples, ctx.out_of_time):
         last_end = utt.end
         pieces = normalize_words(utt.words, context=previous)
-        previous = utt.words
+        previous = (previous + utt.words)[-_CONTEXT_WORDS:]  # a cue may be two utterances back
         for seg in audio.split_segments(pieces):
             loc = ctx.base.with_(start_s=seg.start, end_s=seg.end)
             yield Segment(seg.text, loc, label=seg.label)

@@ -78,16 +78,15 @@ _MONTHS = {
     "oct": "October", "november": "November", "nov": "November", "december": "December",
     "dec": "December",
 }  # fmt: skip
+# Words a recogniser writes for a digit it misheard. Only read as digits inside a digit run, or
+# right after a cue phrase ("social security ... for 0 6 5") when a real digit follows.
 _HOMOPHONES = {
-    "to": "2",
-    "too": "2",
-    "for": "4",
-    "fore": "4",
-    "ate": "8",
-    "won": "1",
-    "free": "3",
-    "tree": "3",
-}
+    "to": "2", "too": "2", "for": "4", "fore": "4", "ate": "8", "won": "1", "free": "3", "tree": "3",
+    "nein": "9", "nero": "0",
+}  # fmt: skip
+# Known lengths: a run one digit too long that ends in "one <word>" ("..., 9, 1 moment") lost
+# the full stop before "one moment"; the cue says how many digits the number has.
+_CUE_DIGITS = {"ssn": 9}
 _SEP_WORDS = frozenset({"dash", "hyphen", "slash"})
 
 # Cue phrases → (label, how the following digit window is written).
@@ -126,6 +125,7 @@ _TRAIL_RE = re.compile(r"[,.;:!?]+$")
 _DIGITS_RE = re.compile(r"^\d+$")
 _LITERAL_RE = re.compile(r"^\d+(?:[-/.]\d+)+$")  # 123-45-6789, 03/04/1972
 _DECIMAL_RE = re.compile(r"^\d\.\d$")
+_LONG_DECIMAL_RE = re.compile(r"^\d+\.\d+$")  # "0.7231487": digits, but only after a cue
 _ORD_LITERAL_RE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
 
 
@@ -177,6 +177,7 @@ class _Atom:
     end: int  # index of the token after the atom
     hard: bool = False  # written as digits by the recogniser (a group boundary of its own)
     literal: str | None = None  # a token already formatted (123-45-6789): kept verbatim
+    guessed: bool = False  # a homophone ("for" → 4), not a number word
 
 
 def _cardinal(toks: list[_Tok], i: int) -> tuple[int, int] | None:
@@ -210,14 +211,16 @@ def _cardinal(toks: list[_Tok], i: int) -> tuple[int, int] | None:
     return total + current, j
 
 
-def _atom(toks: list[_Tok], i: int) -> _Atom | None:
-    """The number unit starting at token i, if any."""
+def _atom(toks: list[_Tok], i: int, loose: bool = False) -> _Atom | None:
+    """The number unit starting at token i, if any (`loose`: in a cue window, "0.7231" is digits)."""
     t = toks[i]
     c = t.core
     if _DIGITS_RE.match(c):
         return _Atom(c, i + 1, hard=len(c) > 1)
     if _DECIMAL_RE.match(c):  # "5.9, 7, 0.8": a recogniser's rendering of digits read one by one
         return _Atom(c.replace(".", ""), i + 1)
+    if loose and _LONG_DECIMAL_RE.match(c):
+        return _Atom(c.replace(".", ""), i + 1, hard=True)
     if _LITERAL_RE.match(c):
         return _Atom(re.sub(r"\D", "", c), i + 1, hard=True, literal=t.raw)
     nxt = toks[i + 1].core if i + 1 < len(toks) and not t.trail else ""
@@ -241,24 +244,35 @@ def _atom(toks: list[_Tok], i: int) -> _Atom | None:
     return None
 
 
-def _homophone(toks: list[_Tok], i: int) -> _Atom | None:
-    """'to', 'for', 'ate', 'free' inside a digit run, when a real digit follows: misheard digits."""
+def _homophone(toks: list[_Tok], i: int, loose: bool = False) -> _Atom | None:
+    """'to', 'for', 'ate', 'free' followed by a real digit: a misheard digit.
+
+    Inside a run always; at the start of a run only in a cue window (`loose`), where "for 0 6 5 ..."
+    is "4 0 6 5 ..." but "for 2 hours" elsewhere stays words.
+    """
     d = _HOMOPHONES.get(toks[i].core)
-    if d is None or toks[i].trail not in ("", ","):
+    if d is None or toks[i].trail not in ("", ",", "-"):
         return None
-    nxt = _atom(toks, i + 1) if i + 1 < len(toks) else None
-    return _Atom(d, i + 1) if nxt is not None else None
+    nxt = _atom(toks, i + 1, loose) if i + 1 < len(toks) else None
+    if nxt is None and loose and i + 2 < len(toks):  # "free to 2": two homophones in a row
+        nxt = _homophone(toks, i + 1) if _atom(toks, i + 2, loose) is not None else None
+    return _Atom(d, i + 1, guessed=True) if nxt is not None else None
 
 
-def _run(toks: list[_Tok], i: int) -> tuple[list[_Atom], list[bool], int] | None:
-    """A digit run from token i: atoms, whether a separator follows each, and the next index."""
+def _run(toks: list[_Tok], i: int, loose: bool = False) -> tuple[list[_Atom], list[bool], int] | None:
+    """A digit run from token i: atoms, whether a separator follows each, and the next index.
+
+    `loose`: inside a cue window, where misheard digits may also start the run.
+    """
     atoms: list[_Atom] = []
     seps: list[bool] = []
     j = i
     while j < len(toks):
-        a = _atom(toks, j)
-        if a is None and atoms and not toks[j - 1].trail.endswith((".", "?", "!")):
-            a = _homophone(toks, j)
+        a = _atom(toks, j, loose)
+        # outside a cue window only once a digit-by-digit reading is under way ("5 to 6 weeks" stays)
+        ended = j > 0 and toks[j - 1].trail.endswith((".", "?", "!"))
+        if a is None and (loose or len(atoms) >= 2) and not ended:
+            a = _homophone(toks, j, loose)
         if a is None:
             break
         last = toks[a.end - 1]
@@ -276,10 +290,31 @@ def _run(toks: list[_Tok], i: int) -> tuple[list[_Atom], list[bool], int] | None
             break
     if not atoms:
         return None
+    # a run opened by a guess needs real digits behind it: "for two hours" after a cue stays words
+    if atoms[0].guessed and sum(len(a.digits) for a in atoms if not a.guessed) < _MIN_DIGITS:
+        return None
     # "oh" on its own ("Oh, I see") is an interjection, not a zero.
     if len(atoms) == 1 and toks[i].core in _ZERO_WORDS:
         return None
     return atoms, seps, j
+
+
+def _trim_to_length(atoms: list[_Atom], seps: list[bool], j: int, toks: list[_Tok], want: int) -> int:
+    """Drop a final "one"/"1" read as a word ("9, 1 moment") when it makes the run one too long."""
+    total = sum(len(a.digits) for a in atoms)
+    last = atoms[-1]
+    if (
+        total == want + 1
+        and last.digits == "1"
+        and not toks[j - 1].trail
+        and j < len(toks)
+        and toks[j].core.isalpha()
+        and _atom(toks, j) is None
+    ):
+        atoms.pop()
+        seps.pop()
+        return j - 1
+    return j
 
 
 def _chunks(atoms: list[_Atom], seps: list[bool]) -> list[str]:
@@ -470,18 +505,20 @@ def normalize_words(words: list[Word], context: list[Word] | None = None) -> lis
             out.append(Piece(text, "date", toks[i].start, toks[j - 1].end, label, toks[j - 1].trail))
             i = j
             continue
-        r = _run(toks, i)
+        r = _run(toks, i, loose=active is not None)
         if r is None:
             out.append(_word(toks[i]))
             i += 1
             continue
         atoms, seps, j = r
+        if active is not None and active[1] in _CUE_DIGITS:
+            j = _trim_to_length(atoms, seps, j, toks, _CUE_DIGITS[active[1]])
         n_digits = sum(len(a.digits) for a in atoms)
         last = toks[j - 1]
         trail = last.trail if last.trail not in (",", "-") or j >= len(toks) else ""
         if len(atoms) == 1 and atoms[0].literal is not None:
             text = atoms[0].literal
-        elif n_digits < _MIN_DIGITS and active is None:
+        elif n_digits < _MIN_DIGITS and (active is None or len(atoms) == 1):  # "give me one moment"
             out.extend(_word(t) for t in toks[i:j])
             i = j
             continue

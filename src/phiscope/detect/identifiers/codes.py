@@ -23,7 +23,16 @@ ICD_CONTEXT = (
     "cim10",
     "diagnostic principal",
 )
-CPT_CONTEXT = ("cpt", "hcpcs", "procedure", "procedure code", "billing code", "proc", "cpt code", "service code")
+CPT_CONTEXT = (
+    "cpt",
+    "hcpcs",
+    "procedure",
+    "procedure code",
+    "billing code",
+    "proc",
+    "cpt code",
+    "service code",
+)
 
 NDC_RE = re.compile(r"\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2}")
 # Chapter letters A-T, V-Z (U is reserved for special purposes); 3rd char alnum (C4A, M1A, Z3A ...).

@@ -7,13 +7,78 @@ import re
 from phiscope.detect.identifiers.base import Kind, digits
 from phiscope.detect.mask import mask_address, mask_email, mask_keep_last, mask_zip
 
-PHONE_CONTEXT = ("phone", "tel", "telephone", "téléphone", "cell", "mobile", "fax", "call", "contact", "portable")
+PHONE_CONTEXT = (
+    "phone",
+    "tel",
+    "telephone",
+    "téléphone",
+    "cell",
+    "mobile",
+    "fax",
+    "call",
+    "contact",
+    "portable",
+)
 ZIP_CONTEXT = ("zip", "zip code", "zipcode", "postal", "postal code", "code postal", "cp", "postcode")
 ADDRESS_CONTEXT = ("address", "adresse", "street", "residence", "domicile", "lives at", "mailing")
 
 US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
-    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI".split()
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "PR",
+        "GU",
+        "VI",
+    ]
 )
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
 _LOCAL_TAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}$")
@@ -68,7 +133,9 @@ def is_valid_zip(raw: str) -> bool:
 
 
 PHONE = Kind("PHONE", "contact", digits, lambda r: mask_keep_last(r, 2), False, PHONE_CONTEXT)
-EMAIL = Kind("EMAIL", "contact", lambda r: r.lower(), mask_email, False, ("email", "e-mail", "mail", "courriel"))
+EMAIL = Kind(
+    "EMAIL", "contact", lambda r: r.lower(), mask_email, False, ("email", "e-mail", "mail", "courriel")
+)
 ADDRESS = Kind(
     "POSTAL_ADDRESS",
     "contact",

@@ -86,8 +86,8 @@ def parse_date(raw: str, dayfirst: bool | None = None) -> str | None:
     if t:
         mon = (t.group("m1") or t.group("m2")).lower()
         day = t.group("d1") or t.group("d2")
-        year = t.group("y1") or t.group("y2")
-        return _mk(int(year), MONTHS[mon], int(day))
+        yy = t.group("y1") or t.group("y2")
+        return _mk(int(yy), MONTHS[mon], int(day))
     if len(s) == 8 and s.isdigit():  # 19720304
         return _mk(int(s[:4]), int(s[4:6]), int(s[6:]))
     return None

@@ -22,7 +22,13 @@ NIR_CONTEXT = (
     "assure",
     "insee",
 )
-INS_CONTEXT = ("ins", "matricule ins", "identité nationale de santé", "identite nationale de sante", "ins-nir")
+INS_CONTEXT = (
+    "ins",
+    "matricule ins",
+    "identité nationale de santé",
+    "identite nationale de sante",
+    "ins-nir",
+)
 _NIR_RE = re.compile(r"[1-478]\d{4}(?:\d\d|2[AB])\d{6}\d\d")
 
 

@@ -13,8 +13,10 @@ _A = "[AC-HJKMNP-RT-Y]"
 _AN = "[AC-HJKMNP-RT-Y0-9]"
 MBI_RE = re.compile(rf"[1-9]{_A}{_AN}\d-?{_A}{_AN}\d-?{_A}{_A}\d\d")
 # HICN beneficiary identification codes (suffixes) used by CMS.
-_HICN_SUFFIX = re.compile(r"(?:A|B[1-9ADGHJKLNPQRTWY]?|C[1-9A-Z]?|D[1-9ACDGHJKLMNPQRTWYZ]?|E[1-9ABCDFGHJKLMN]?|"
-                          r"F[1-8]?|J[1-4]|K[1-9ABCDEFGHJLM]?|M|T[ABCDEFGHJKLMNPQRSTUVWXYZ2]?|W[1-9BCFGJRT]?)")
+_HICN_SUFFIX = re.compile(
+    r"(?:A|B[1-9ADGHJKLNPQRTWY]?|C[1-9A-Z]?|D[1-9ACDGHJKLMNPQRTWYZ]?|E[1-9ABCDFGHJKLMN]?|"
+    r"F[1-8]?|J[1-4]|K[1-9ABCDEFGHJLM]?|M|T[ABCDEFGHJKLMNPQRSTUVWXYZ2]?|W[1-9BCFGJRT]?)"
+)
 
 MEDICARE_CONTEXT = (
     "medicare",
