@@ -71,4 +71,5 @@ def test_object_writes_are_idempotent_and_feed_the_report(
     assert report["impact"]["people_affected"] == 2
     assert report["buckets"][0]["detections_by_type"] == {"US_SSN": 3}
     assert report["objects"][0]["detections"][0]["masked_examples"] == ["***-**-6789"]
+    assert report["objects"][0]["detections"][0]["distinct"] == 1
     assert report["scan"]["state"] == "finished"

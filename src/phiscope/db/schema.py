@@ -100,7 +100,8 @@ detections = Table(
     Column("confidence", Float, nullable=False),
     Column("locations", JSON, nullable=False),  # ≤ 15
     Column("masked_examples", JSON, nullable=False),  # ≤ 5
-    Column("fingerprints", JSON, nullable=False),  # keyed HMACs of distinct values
+    Column("fingerprints", JSON, nullable=False),  # keyed HMACs of distinct values (capped)
+    Column("distinct_values", Integer, nullable=False, server_default="0"),  # uncapped count
     Index("ix_detections_object_id", "object_id"),
 )
 

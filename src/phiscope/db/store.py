@@ -20,6 +20,9 @@ from phiscope.db.schema import buckets, detections, objects, person_keys, scans
 from phiscope.model import ObjectResult
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Fingerprints kept per (object, type): enough to link values across objects for any realistic file,
+# bounded so a million-row export does not store a million hashes in one row.
+MAX_STORED_FINGERPRINTS = 10_000
 
 
 def default_db_url() -> str:
@@ -213,7 +216,8 @@ class Store:
                             "confidence": round(s.confidence, 4),
                             "locations": [loc.to_dict() for loc in s.locations],
                             "masked_examples": list(s.masked_examples),
-                            "fingerprints": sorted(s.fingerprints),
+                            "fingerprints": sorted(s.fingerprints)[:MAX_STORED_FINGERPRINTS],
+                            "distinct_values": len(s.fingerprints),
                         }
                         for s in f.detections.values()
                     ],

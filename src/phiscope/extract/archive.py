@@ -44,9 +44,6 @@ class Budget:
     encrypted: int = 0
 
 
-# Keyed by the shared partial_reasons list of the top-level context (children share it).
-_BUDGETS: dict[int, Budget] = {}
-
 
 class _Spooled:
     """Result of copying one member out: the file (rewound) and what stopped the copy early."""
@@ -359,9 +356,8 @@ def extract_archive(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
     if ctx.depth >= limits.max_archive_depth:
         ctx.mark_partial(f"limit hit: archives nested deeper than {limits.max_archive_depth}")
         return
-    key = id(ctx.partial_reasons)
-    owner = key not in _BUDGETS
-    budget = _BUDGETS.setdefault(key, Budget())
+    owner = "archive_budget" not in ctx.shared  # the top-level archive reports for the whole tree
+    budget: Budget = ctx.shared.setdefault("archive_budget", Budget())
     kind = ctx.content_type
     try:
         from phiscope.extract.dispatch import stream_size
@@ -378,7 +374,7 @@ def extract_archive(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
             _report(budget, ctx)
     finally:
         if owner:
-            _BUDGETS.pop(key, None)
+            ctx.shared.pop("archive_budget", None)
 
 
 def _report(budget: Budget, ctx: ExtractContext) -> None:

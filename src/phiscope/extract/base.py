@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from phiscope.model import Location, Segment, TableChunk
 
@@ -58,6 +58,8 @@ class ExtractContext:
     deadline: float | None = None  # time.monotonic() value after which to stop
     partial_reasons: list[str] = field(default_factory=list)
     content_type: str | None = None  # set by the dispatcher after sniffing
+    # State shared by every level of one object (e.g. the archive budget of a nested archive tree).
+    shared: dict[str, Any] = field(default_factory=dict)
     # Heavy optional engines register here so extractors can hand work on (PDF page -> OCR).
     ocr_image: Callable[[bytes, ExtractContext, Location], Iterator[Item]] | None = None
 
@@ -81,6 +83,7 @@ class ExtractContext:
             depth=self.depth + 1,
             deadline=self.deadline,
             partial_reasons=self.partial_reasons,
+            shared=self.shared,
             ocr_image=self.ocr_image,
         )
 

@@ -50,6 +50,7 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
                 "type": d["type"],
                 "category": d["category"],
                 "count": d["count"],
+                "distinct": d["distinct_values"],
                 "confidence": d["confidence"],
                 "locations": d["locations"],
                 "masked_examples": d["masked_examples"],
