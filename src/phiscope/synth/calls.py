@@ -34,7 +34,11 @@ MONTHS = (
 )  # fmt: skip
 
 NURSE_VOICE = "en-us"
-PATIENT_VOICES = ("en-us+f3", "en-us+m3", "en-us+f2", "en-us+m7")
+# Patients speak through flite's recorded-diphone voices when flite is installed: they sound closer to a
+# human caller than espeak's formant voices (docs/audio.md measures both); espeak-ng is the fallback.
+FLITE_PATIENT_VOICES = ("flite:rms", "flite:slt", "flite:awb", "flite:kal16")
+ESPEAK_PATIENT_VOICES = ("en-us+f3", "en-us+m3", "en-us+f2", "en-us+m7")
+PATIENT_VOICES = FLITE_PATIENT_VOICES if shutil.which("flite") else ESPEAK_PATIENT_VOICES
 
 
 def number_words(n: int) -> str:
@@ -120,9 +124,15 @@ def render_call(script: list[tuple[str, str]], out: Path, *, patient_voice: str,
             wav = Path(tmp) / f"turn{i:02d}.wav"
             voice = NURSE_VOICE if speaker == "nurse" else patient_voice
             rate = "185" if speaker == "nurse" else "155"
-            subprocess.run(
-                [espeak, "-v", voice, "-s", rate, "-w", str(wav), line], check=True, capture_output=True
-            )
+            if voice.startswith("flite:"):
+                raw = Path(tmp) / f"turn{i:02d}-flite.wav"
+                cmd = ["flite", "-voice", voice.split(":", 1)[1], "-t", line, "-o", str(raw)]
+                subprocess.run(cmd, check=True, capture_output=True)
+                # sox joins only files of one rate: bring flite's 8/16 kHz to espeak's 22.05 kHz
+                cmd = [sox, "-R", str(raw), "-r", "22050", "-b", "16", "-c", "1", str(wav)]
+            else:
+                cmd = [espeak, "-v", voice, "-s", rate, "-w", str(wav), line]
+            subprocess.run(cmd, check=True, capture_output=True)
             parts += [str(wav), str(pause)]
         enc = (
             ["-r", "8000", "-e", "mu-law", "-b", "8"]
