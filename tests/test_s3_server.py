@@ -20,8 +20,14 @@ def test_policy_round_trips(s3: S3Server) -> None:
     bucket = s3.new_bucket()
     policy = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
-                       "Resource": f"arn:aws:s3:::{bucket}/*"}],
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            }
+        ],
     }
     s3.client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
     assert json.loads(s3.client.get_bucket_policy(Bucket=bucket)["Policy"]) == policy

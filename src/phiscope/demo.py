@@ -119,7 +119,11 @@ def run_demo(
         console.print(f"generating synthetic telehealth data ({people} people, no real person's data)…")
         truth = telehealth.build(
             # The ground truth lists the raw synthetic values: it stays in the temp dir, never in the reports.
-            data, people=people, audio=audio, images=ocr, truth_path=Path(tmp) / "ground-truth.json"
+            data,
+            people=people,
+            audio=audio,
+            images=ocr,
+            truth_path=Path(tmp) / "ground-truth.json",
         )
         client = make_client("s3", endpoint_url=server.endpoint_url, region="us-east-1")
         public_acl = {b: "public-read" for b, k in DEMO_EXPOSURE.items() if k == "public-acl"}

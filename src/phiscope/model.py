@@ -97,7 +97,7 @@ class TableChunk:
     location: Location = field(default_factory=Location)
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """How far an object was read. A clean report must never silently mean "not scanned"."""
 
     COMPLETE = "complete"

@@ -52,7 +52,12 @@ def _result(key: str, ssn_fp: str) -> ObjectResult:
 def test_migrations_create_every_table(store: Store) -> None:
     names = set(inspect(store.engine).get_table_names())
     assert {"scans", "buckets", "objects", "detections", "person_keys", "alembic_version"} <= names
-    assert {"remediation_plans", "remediation_backups", "remediation_changes", "remediation_verifications"} <= names
+    assert {
+        "remediation_plans",
+        "remediation_backups",
+        "remediation_changes",
+        "remediation_verifications",
+    } <= names
 
 
 def test_object_writes_are_idempotent_and_feed_the_report(

@@ -21,8 +21,9 @@ def test_anonymous_scan_reads_what_anyone_can(s3: S3Server, tmp_path: Path) -> N
     s3.client.put_bucket_acl(Bucket=pub, ACL="public-read")
     s3.client.put_object(Bucket=pub, Key="export.csv", Body=ROWS, ACL="public-read")
     db = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
-    cfg = ScanConfig(targets=[f"s3://{pub}"], endpoint_url=s3.endpoint_url, anonymous=True,
-                     secret=b"a" * 32, workers=1)
+    cfg = ScanConfig(
+        targets=[f"s3://{pub}"], endpoint_url=s3.endpoint_url, anonymous=True, secret=b"a" * 32, workers=1
+    )
     report = build_report(db, Scanner(cfg, db).run())
     assert report["scan"]["mode"] == "anonymous"
     buckets = {b["name"]: b for b in report["buckets"]}
@@ -35,11 +36,20 @@ def test_anonymous_scan_reads_what_anyone_can(s3: S3Server, tmp_path: Path) -> N
 
 
 def test_probe_mapping_merges_audiences() -> None:
-    probe = {"audiences": {"anonymous": {"list": {"outcome": "allowed"}, "read": {"outcome": "AccessDenied"}},
-                           "any_aws_account": {"read": {"outcome": "allowed"}}}}
+    probe = {
+        "audiences": {
+            "anonymous": {"list": {"outcome": "allowed"}, "read": {"outcome": "AccessDenied"}},
+            "any_aws_account": {"read": {"outcome": "allowed"}},
+        }
+    }
     e = exposure_from_probe("b", probe)
-    assert e["access"]["anonymous"] == {"list": True, "read": False, "write": False, "read_acl": False,
-                                        "write_acl": False}
+    assert e["access"]["anonymous"] == {
+        "list": True,
+        "read": False,
+        "write": False,
+        "read_acl": False,
+        "write_acl": False,
+    }
     assert e["access"]["any_aws_account"]["list"] and e["access"]["any_aws_account"]["read"]
     assert e["public"] is True
     assert any("write not tested" in u for u in e["uncertain"])

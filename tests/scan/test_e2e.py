@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import S3Server
 
+from conftest import S3Server
 from phiscope.demo import DEMO_EXPOSURE, configure_bucket, upload_tree
 from phiscope.synth import telehealth
 from phiscope.synth.truth import GroundTruth
@@ -41,15 +41,40 @@ def scanned(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> di
     out = tmp / "out"
     env = {**os.environ, "PHISCOPE_SECRET_FILE": str(tmp / "secret.key")}
     proc = subprocess.run(
-        [PHISCOPE, "scan", *[f"s3://{b}" for b in truth.buckets], "--endpoint-url", s3_server.endpoint_url,
-         "--db", f"sqlite:///{tmp / 'findings.db'}", "-o", str(out), "--format", "json,ocsf,sarif,csv,html",
-         "--log-json", str(tmp / "events.jsonl"), "--no-audio", "--no-ocr", "--workers", "2"],
-        capture_output=True, text=True, timeout=900, env=env,
+        [
+            PHISCOPE,
+            "scan",
+            *[f"s3://{b}" for b in truth.buckets],
+            "--endpoint-url",
+            s3_server.endpoint_url,
+            "--db",
+            f"sqlite:///{tmp / 'findings.db'}",
+            "-o",
+            str(out),
+            "--format",
+            "json,ocsf,sarif,csv,html",
+            "--log-json",
+            str(tmp / "events.jsonl"),
+            "--no-audio",
+            "--no-ocr",
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
     )
     assert proc.returncode in (0, 3), proc.stderr[-3000:]
     report = json.loads((out / "phiscope-report.json").read_text())
-    return {"truth": truth, "report": report, "tmp": tmp, "out": out, "stdout": proc.stdout,
-            "stderr": proc.stderr}
+    return {
+        "truth": truth,
+        "report": report,
+        "tmp": tmp,
+        "out": out,
+        "stdout": proc.stdout,
+        "stderr": proc.stderr,
+    }
 
 
 def test_exposure_verdict_per_bucket(scanned: dict[str, Any]) -> None:
@@ -78,7 +103,9 @@ def test_people_count_matches_ground_truth(scanned: dict[str, Any]) -> None:
     truth: GroundTruth = scanned["truth"]
     impact = scanned["report"]["impact"]
     assert abs(impact["people_affected"] - truth.people_total) <= max(1, 0.02 * truth.people_total), (
-        impact["people_affected"], truth.people_total)
+        impact["people_affected"],
+        truth.people_total,
+    )
     lo, hi = impact["people_affected_range"]
     assert lo <= impact["people_affected"] <= hi
 

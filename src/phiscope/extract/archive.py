@@ -44,7 +44,6 @@ class Budget:
     encrypted: int = 0
 
 
-
 class _Spooled:
     """Result of copying one member out: the file (rewound) and what stopped the copy early."""
 

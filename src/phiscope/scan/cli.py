@@ -231,11 +231,11 @@ def report_command(
     from phiscope.scan.report import build_report
 
     store = Store.open(db)
-    scan_id = scan_id or store.latest_scan_id()
-    if not scan_id or store.get_scan(scan_id) is None:
-        typer.echo(f"error: no scan {scan_id or ''} in the database", err=True)
+    chosen = scan_id or store.latest_scan_id()
+    if not chosen or store.get_scan(chosen) is None:
+        typer.echo(f"error: no scan {chosen or ''} in the database", err=True)
         raise typer.Exit(1)
-    report = build_report(store, scan_id)
+    report = build_report(store, chosen)
     raise typer.Exit(
         write_outputs(
             report,
