@@ -12,14 +12,17 @@ excerpts and keyed fingerprints.
 from __future__ import annotations
 
 import bisect
+import heapq
+import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
+from functools import partial
+from itertools import accumulate, compress, filterfalse, islice, repeat
 
 from phiscope.detect import columns as C
 from phiscope.detect import context as ctx
-from phiscope.detect import health, names
+from phiscope.detect import health, names, vector
 from phiscope.detect.fingerprint import Fingerprinter
 from phiscope.detect.identifiers import (
     BY_TYPE,
@@ -180,6 +183,221 @@ VALUE_CHECKS: dict[str, Callable[[str], Valid | None]] = {
 }
 
 
+# ---- whole-column checks (tables) -------------------------------------------------------------
+#
+# Each returns, for one column, the rows where a value was found and the normalised values aligned
+# with the rows ("" where nothing was found). Fast shapes (vector.py) run over the joined column in
+# C; the exact check runs only on the distinct cells they reject, so results equal the exact check
+# on every cell.
+
+Found = tuple[list[int], list[str]]
+_ALPHA = re.compile(r"[A-Za-z]")
+FP_CACHE_MAX = 400_000  # fingerprints kept per engine (about 60 MB at most); cleared when exceeded
+MASK_TRIES = 256  # distinct raw values tried per column for the 5 masked examples
+
+
+def _joined(col: Sequence[str]) -> str | None:
+    """The column as one string, or None when a cell holds a newline (lines would not map back)."""
+    joined = "\n".join(col)
+    return joined if joined.count("\n") == len(col) - 1 else None
+
+
+def _per_distinct(col: Sequence[str], fn: Callable[[str], str | None]) -> Found:
+    """`fn` once per distinct non-empty cell; rows found where it gave a value."""
+    res: dict[str, str] = {}
+    for v in set(col):
+        if v:
+            r = fn(v)
+            if r is not None:
+                res[v] = r
+    if not res:
+        return [], []
+    return list(compress(range(len(col)), map(res.__contains__, col))), list(map(res.get, col, repeat("")))
+
+
+def _patch(col: Sequence[str], norms: list[str], fn: Callable[[str], str | None]) -> None:
+    """Exact check for the non-empty cells the fast shape left empty (once per distinct value)."""
+    rest = set(compress(col, map(operator.not_, norms)))
+    rest.discard("")
+    if not rest:
+        return
+    extra: dict[str, str] = {}
+    for v in rest:
+        r = fn(v)
+        if r is not None:
+            extra[v] = r
+    if extra:
+        for i in compress(range(len(col)), map(extra.__contains__, col)):
+            norms[i] = extra[col[i]]
+
+
+def _found(norms: list[str]) -> list[int]:
+    return list(compress(range(len(norms)), norms))
+
+
+def _name_column(col: Sequence[str], strict: bool) -> Found:
+    ok = names.is_plausible_name if strict else names.looks_like_name
+
+    def exact(v: str) -> str | None:
+        return names.normalise_name(v) if ok(v) else None
+
+    joined = None if strict else _joined(col)
+    if joined is None:
+        return _per_distinct(col, exact)
+    norms = vector.NAME.sub(r"\1", joined).lower().replace("'", " ").split("\n")
+    bad = vector.NAME_PLACEHOLDERS.intersection(norms)
+    if bad:
+        norms = ["" if v in bad else v for v in norms]
+    _patch(col, norms, exact)
+    return _found(norms), norms
+
+
+def _date_column(col: Sequence[str], dayfirst: bool) -> Found:
+    def exact(v: str) -> str | None:
+        return dob.parse_date(v, dayfirst)
+
+    joined = _joined(col)
+    if joined is None:
+        return _per_distinct(col, exact)
+    if _ALPHA.search(joined):
+        joined = vector.text_dates_to_iso(joined)
+    pat, tpl = vector.DATE_DMY if dayfirst else vector.DATE_MDY
+    norms = vector.ISO_DASHES.sub(r"\1-\2-\3", pat.sub(tpl, joined)).split("\n")
+    _patch(col, norms, exact)
+    return _found(norms), norms
+
+
+def _org_cell(v: str) -> str | None:
+    return normalise_org(v) if any(c.isalpha() for c in v) else None
+
+
+def _org_column(col: Sequence[str]) -> Found:
+    joined = _joined(col)
+    if joined is None or not joined.isascii():
+        return _per_distinct(col, _org_cell)
+    found = _found(vector.HAS_ALPHA.sub(r"\1", joined).split("\n"))
+    if not found:
+        return [], []
+    # normalise_org on every line at once (ASCII: casefold is lower)
+    s = vector.NON_WORD_SPACE.sub(" ", joined.lower().replace("&", " and "))
+    s = vector.EDGE_SPACE.sub("", vector.INNER_SPACE.sub(" ", _ORG_SUFFIX.sub(" ", s)))
+    return found, s.split("\n")
+
+
+def _health_cell(v: str) -> str | None:
+    low = v.strip().lower()
+    return low if low not in _EMPTY and any(c.isalpha() for c in low) else None
+
+
+def _fast_ssn(joined: str) -> list[tuple[Kind, float, list[str]]]:
+    text = vector.SSN_ADVERTISED.sub("", vector.SSN.sub(vector.SSN_TPL, joined))
+    norms = text.split("\n")
+    if not _ITIN_LINE.search(text):
+        return [(us_ssn.SSN, HIGH, norms)]
+    return [
+        (us_ssn.SSN, HIGH, [v if v[:1] != "9" else "" for v in norms]),
+        (us_ssn.ITIN, HIGH, [v if v[:1] == "9" else "" for v in norms]),
+    ]
+
+
+_ITIN_LINE = re.compile(r"(?m)^9")
+
+
+def _fast(kind: Kind, conf: float, fn: Callable[[str], str]) -> Callable[[str], list[tuple[Kind, float, list[str]]]]:
+    def f(joined: str) -> list[tuple[Kind, float, list[str]]]:
+        return [(kind, conf, fn(joined).split("\n"))]
+
+    return f
+
+
+FAST_CHECKS: dict[str, Callable[[str], list[tuple[Kind, float, list[str]]]]] = {
+    "US_SSN": _fast_ssn,
+    "US_ITIN": _fast_ssn,
+    "PHONE": _fast(contact.PHONE, HIGH, lambda j: vector.NON_DIGIT.sub("", vector.PHONE.sub(r"\1", j))),
+    "EMAIL": _fast(contact.EMAIL, HIGH, lambda j: vector.EMAIL.sub(r"\1", j).lower()),
+    "ZIP_CODE": _fast(contact.ZIP, MID, lambda j: vector.ZIP.sub(vector.ZIP_TPL, j)),
+    "POSTAL_ADDRESS": _fast(
+        contact.ADDRESS,
+        MID,
+        lambda j: vector.EDGE_SPACE.sub(
+            "", vector.MULTI_SPACE.sub(" ", vector.ADDRESS.sub(r"\1", j).lower().replace(",", " "))
+        ),
+    ),
+    **{
+        k.type: _fast(k, MID, lambda j: vector.RECORD.sub(r"\1", j).upper())
+        for k in (records.MRN, records.DRIVER_LICENSE, records.PASSPORT)
+    },
+}
+
+
+def _typed_column(kind: str, col: Sequence[str]) -> list[tuple[Kind, float, list[int], list[str]]]:
+    """A column typed by its header or a vote: its kind's check on every cell, as (kind, confidence,
+    rows found, normalised values) per kind found (an SSN column may hold ITINs)."""
+    n = len(col)
+    check = VALUE_CHECKS[kind]
+    fast = FAST_CHECKS.get(kind)
+    joined = _joined(col) if fast is not None else None
+    lists: dict[str, tuple[Kind, float, list[str]]] = {}
+    if fast is not None and joined is not None:
+        for k, conf, norms in fast(joined):
+            lists[k.type] = (k, conf, norms)
+        nonempty = [norms for _, _, norms in lists.values()]
+        if len(nonempty) == 1:
+            missing: Iterable[bool] = map(operator.not_, nonempty[0])
+        else:
+            missing = (not any(t) for t in zip(*nonempty))
+        rest = set(compress(col, missing))
+    else:
+        rest = set(col)
+    rest.discard("")
+    extra: dict[str, Valid] = {}
+    for v in rest:
+        r = check(v)
+        if r is not None:
+            extra[v] = r
+    if extra:
+        for i in compress(range(n), map(extra.__contains__, col)):
+            k, norm, conf = extra[col[i]]
+            entry = lists.get(k.type)
+            if entry is None:
+                entry = lists[k.type] = (k, conf, [""] * n)
+            elif conf > entry[1]:
+                entry = lists[k.type] = (k, conf, entry[2])
+            entry[2][i] = norm
+    return [(k, conf, f, norms) for k, conf, norms in lists.values() if (f := _found(norms))]
+
+
+class _TableKeys:
+    """Per-type normalised values of a chunk's rows for its person records, filled column by column
+    like a per-row dict: the first column giving a row a value wins (dates of birth: the last)."""
+
+    __slots__ = ("first", "n")
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.first: dict[str, tuple[list[str], list[int]]] = {}
+
+    def set_first(self, typ: str, norms: Sequence[str], found: list[int]) -> None:
+        self._set(typ, norms, found, keep_old=True)
+
+    def set_last(self, typ: str, norms: Sequence[str], found: list[int]) -> None:
+        self._set(typ, norms, found, keep_old=False)
+
+    def _set(self, typ: str, norms: Sequence[str], found: list[int], keep_old: bool) -> None:
+        if not found:
+            return
+        cur = self.first.get(typ)
+        if cur is None:
+            self.first[typ] = (list(norms), found)
+            return
+        old, ofound = cur
+        if keep_old:
+            merged = [a if a else b for a, b in zip(old, norms, strict=True)]
+        else:
+            merged = [b if b else a for a, b in zip(old, norms, strict=True)]
+        self.first[typ] = (merged, sorted(set(ofound).union(found)))
+
+
 # ---- hits -------------------------------------------------------------------------------------
 
 
@@ -249,7 +467,9 @@ class DetectionEngine:
         sample_rows: int = 64,
     ) -> None:
         self._fp = Fingerprinter(secret)
-        self._fp_cache: dict[tuple[str, str], str] = {}
+        self._fp_cache: dict[str, dict[str, str]] = {}  # type → normalised value → fingerprint
+        self._key_cache: dict[str, dict[str, str]] = {}  # type → normalised value → person key
+        self._fp_size = 0
         self.find_names = names
         self.dayfirst = dayfirst
         self.uk = uk
@@ -263,13 +483,56 @@ class DetectionEngine:
     # -- fingerprints and summaries -------------------------------------------------------------
 
     def fingerprint(self, kind: str, normalised: str) -> str:
-        key = (kind, normalised)
-        fp = self._fp_cache.get(key)
+        cache = self._fp_cache.get(kind)
+        if cache is None:
+            cache = self._fp_cache[kind] = {}
+        fp = cache.get(normalised)
         if fp is None:
-            if len(self._fp_cache) > 200_000:
-                self._fp_cache.clear()
-            fp = self._fp_cache[key] = self._fp(kind, normalised)
+            self._fp_size += 1
+            fp = cache[normalised] = self._fp(kind, normalised)
         return fp
+
+    def _trim_caches(self) -> None:
+        """Keep the fingerprint caches bounded. Called between chunks only, so a cache never loses
+        an entry in the middle of a computation that reads it."""
+        if self._fp_size > FP_CACHE_MAX:
+            self._fp_cache.clear()
+            self._key_cache.clear()
+            self._fp_size = 0
+
+    def _fps(self, kind: str, values: Iterable[str]) -> dict[str, str]:
+        """kind's fingerprint cache, holding at least every value in `values`: each distinct value
+        costs one HMAC, once while it stays cached."""
+        cache = self._fp_cache.get(kind)
+        if cache is None:
+            cache = self._fp_cache[kind] = {}
+        missing = list(filterfalse(cache.__contains__, values))
+        if missing:
+            self._fp_size += len(missing)
+            inner, outer = self._fp.parts()
+            ic, oc = inner.copy, outer.copy
+            pre = f"{kind}\x00"
+            for v in missing:
+                h = ic()
+                h.update((pre + v).encode())
+                o = oc()
+                o.update(h.digest())
+                cache[v] = o.hexdigest()[:32]
+        return cache
+
+    def _person_keys(self, kind: str, values: Iterable[str]) -> dict[str, str]:
+        """kind's person-key cache (normalised value → "TYPE:fingerprint"), holding every value."""
+        kc = self._key_cache.get(kind)
+        if kc is None:
+            kc = self._key_cache[kind] = {}
+        missing = list(filterfalse(kc.__contains__, values))
+        if missing:
+            self._fp_size += len(missing)
+            fps = self._fps(kind, missing)
+            pre = kind + ":"
+            for v in missing:
+                kc[v] = pre + fps[v]
+        return kc
 
     def _record(self, out: ContentFindings, kind: Kind, raw: str, norm: str, conf: float, loc: object) -> str:
         """DetectionSummary.add without building what the caps would drop (locations, masks)."""
@@ -291,41 +554,52 @@ class DetectionEngine:
             out.health = True
         return fp
 
-    def _record_many(
+    def _summarise(
         self,
         out: ContentFindings,
         kind: Kind,
-        found: list[tuple[int, str, str]],
         conf: float,
-        loc: Callable[[int], Callable[[], Location]],
-    ) -> list[str]:
-        """A column's detections at once: (row index, raw, normalised) → fingerprints, in order.
-
-        Same result as `_record` per item; fingerprints are computed once per distinct value."""
-        if not found:
-            return []
+        count: int,
+        first_rows: Iterable[int],
+        raws: Iterable[str],
+        norms: Iterable[str],
+        loc: Callable[[int], Location],
+    ) -> dict[str, str]:
+        """Many detections of one kind at once (same result as `_record` per item, in row order):
+        `count` occurrences, `first_rows` their rows in order (only the first 15 are read), `raws`
+        the raw values in order (read until 5 distinct masks), `norms` their normalised values.
+        Returns the kind's fingerprint cache (normalised value → fingerprint)."""
         t = kind.type
-        cache = {n: self.fingerprint(t, n) for n in {f[2] for f in found}}
-        fps = [cache[f[2]] for f in found]
         s = out.detections.get(t)
         if s is None:
             s = out.detections[t] = DetectionSummary(t, kind.category)
-        s.count += len(found)
+        s.count += count
         if conf > s.confidence:
             s.confidence = conf
         room = s.MAX_LOCATIONS - len(s.locations)
-        for i, _, _ in found[: max(0, room)]:
-            s.locations.append(loc(i)())
-        for _, raw, _ in found:
-            if len(s.masked_examples) >= s.MAX_EXAMPLES:
-                break
-            m = kind.mask(raw)
-            if m not in s.masked_examples:
-                s.masked_examples.append(m)
-        s.fingerprints.update(cache.values())
+        if room > 0:
+            s.locations.extend(map(loc, islice(first_rows, room)))
+        ex = s.masked_examples
+        if len(ex) < s.MAX_EXAMPLES:
+            seen: set[str] = set()
+            mask = kind.mask
+            for raw in raws:
+                if raw in seen:
+                    continue
+                seen.add(raw)
+                m = mask(raw)
+                if m not in ex:
+                    ex.append(m)
+                    if len(ex) >= s.MAX_EXAMPLES:
+                        break
+                if len(seen) >= MASK_TRIES:  # values whose masks all look alike: enough tried
+                    break
+        distinct = norms if isinstance(norms, (set, frozenset)) else set(norms)
+        cache = self._fps(t, distinct)
+        s.fingerprints.update(map(cache.__getitem__, distinct))
         if kind.category == _HEALTH_CATEGORY:
             out.health = True
-        return fps
+        return cache
 
     # -- entry point --------------------------------------------------------------------------
 
@@ -789,145 +1063,194 @@ class DetectionEngine:
         return f"NAME_DOB:{self.fingerprint('NAME_DOB', normalised_name + '|' + iso_dob)}"
 
     # -- tables -------------------------------------------------------------------------------
+    #
+    # Column by column, with C-speed passes over each column (see vector.py) and Python work per
+    # *distinct* value at most: a column yields, per kind, the rows it was found in and an aligned
+    # list of normalised values; summaries, fingerprints and person keys are built from those.
 
     def _scan_table(self, chunk: TableChunk, state: _ObjectState) -> None:
         rows = chunk.rows
         if not rows:
             return
-        width = max(len(r) for r in rows)
+        self._trim_caches()
+        n = len(rows)
+        lens = set(map(len, rows))
+        width = max(lens)
+        cols: list[Sequence[str]]
+        if len(lens) == 1:
+            cols = list(zip(*rows, strict=True))
+        else:
+            cols = [[r[j] if j < len(r) else "" for r in rows] for j in range(width)]
         header = list(chunk.header or [])
         header += [""] * (width - len(header))
         base = chunk.location
-        cols: list[list[str]] = [[r[j] if j < len(r) else "" for r in rows] for j in range(width)]
         pkey = (base.member, base.sheet, tuple(header))
         plans = state.plans.get(pkey)
         if plans is None or len(plans) < width:
             plans = state.plans[pkey] = [self._plan_column(header[j], cols[j]) for j in range(width)]
         out = state.out
-        n = len(rows)
         first = chunk.first_row
-        keys: list[dict[str, str]] = [{} for _ in range(n)]
-        first_names: list[str] | None = None
-        last_names: list[str] | None = None
+        t = _TableKeys(n)
+        first_names: Sequence[str] | None = None
+        last_names: Sequence[str] | None = None
         for j, plan in enumerate(plans):
             col = cols[j]
             kind = plan.kind
             hname = header[j] or None
 
-            def loc(i: int, j: int = j, hname: str | None = hname) -> Callable[[], Location]:
-                return lambda: base.with_(row=first + i, column=hname, column_index=j)
+            def loc(i: int, j: int = j, hname: str | None = hname) -> Location:
+                return base.with_(row=first + i, column=hname, column_index=j)
 
             if kind == C.FIRST_NAME:
                 first_names = col
-                continue
-            if kind == C.LAST_NAME:
+            elif kind == C.LAST_NAME:
                 last_names = col
-                continue
-            if kind in (C.FULL_NAME, C.OTHER_NAME):
-                ok = names.is_plausible_name if C.is_generic_name(hname) else names.looks_like_name
-                found = [(i, v, names.normalise_name(v)) for i, v in enumerate(col) if v and ok(v)]
-                self._record_many(out, PERSON_NAME, found, MID, loc)
+            elif kind in (C.FULL_NAME, C.OTHER_NAME):
+                strict = C.is_generic_name(hname)
+                found, norms = _name_column(col, strict)
+                self._emit(out, PERSON_NAME, MID, col, found, norms, loc)
                 if kind == C.FULL_NAME:
-                    for i, _, norm in found:
-                        keys[i].setdefault("PERSON_NAME", norm)
+                    t.set_first("PERSON_NAME", norms, found)
+            elif kind == "DATE_OF_BIRTH":
+                found, norms = _date_column(col, plan.dayfirst)
+                self._emit(out, dob.DOB, HIGH, norms, found, norms, loc)
+                t.set_last("DATE_OF_BIRTH", norms, found)
+            elif kind == C.ORGANISATION:
+                found, norms = _org_column(col)
+                cache = self._emit(out, ORGANISATION, MID, col, found, norms, loc)
+                if found:
+                    out.organisations.update(map(cache.__getitem__, set(map(norms.__getitem__, found))))
+            elif kind in C.HEALTH_KINDS:
+                found, norms = _per_distinct(col, _health_cell)
+                self._emit(out, HEALTH[kind], MID, col, found, norms, loc)
+            elif kind == C.SKIP:
                 continue
-            if kind == "DATE_OF_BIRTH":
-                parse = dob.parse_date
-                dayfirst = plan.dayfirst
-                found = [
-                    (i, iso, iso) for i, v in enumerate(col) if v and (iso := parse(v, dayfirst)) is not None
-                ]
-                self._record_many(out, dob.DOB, found, HIGH, loc)
-                for i, iso, _ in found:
-                    keys[i]["DATE_OF_BIRTH"] = iso
-                continue
-            if kind == C.ORGANISATION:
-                found = [
-                    (i, v, normalise_org(v)) for i, v in enumerate(col) if v and any(c.isalpha() for c in v)
-                ]
-                out.organisations.update(self._record_many(out, ORGANISATION, found, MID, loc))
-                continue
-            if kind in C.HEALTH_KINDS:
-                found = [
-                    (i, v, low)
-                    for i, v in enumerate(col)
-                    if v and (low := v.strip().lower()) not in _EMPTY and any(c.isalpha() for c in low)
-                ]
-                self._record_many(out, HEALTH[kind], found, MID, loc)
-                continue
-            if kind == C.SKIP:
-                continue
-            if kind is not None and kind in VALUE_CHECKS:
-                self._typed_column(kind, col, out, keys, loc)
-                continue
-            # TEXT, or a column no header or vote typed: shapes (and for TEXT, names and health).
-            self._text_column(col, hname, kind == C.TEXT, out, keys, loc)
+            elif kind is not None and kind in VALUE_CHECKS:
+                for k, conf, found, norms in _typed_column(kind, col):
+                    self._emit(out, k, conf, col, found, norms, loc)
+                    if k.type in PERSON_KEY_TYPES:
+                        t.set_first(k.type, norms, found)
+            else:
+                # TEXT, or a column no header or vote typed: shapes (and for TEXT, names and health).
+                self._text_column(col, kind == C.TEXT, out, t, loc)
         if first_names is not None or last_names is not None:
-            fcol = first_names or [""] * n
-            lcol = last_names or [""] * n
+            empty = repeat("", n)
+            fcol = first_names if first_names is not None else empty
+            lcol = last_names if last_names is not None else empty
+            full = [f"{a.strip()} {b.strip()}".strip() for a, b in zip(fcol, lcol)]
             jn = next(j for j, p in enumerate(plans) if p.kind in (C.LAST_NAME, C.FIRST_NAME))
-            for i in range(n):
-                full = f"{fcol[i].strip()} {lcol[i].strip()}".strip()
-                if full and names.looks_like_name(full):
-                    norm = names.normalise_name(full)
-                    self._record(
-                        out,
-                        PERSON_NAME,
-                        full,
-                        norm,
-                        MID,
-                        (lambda i=i: base.with_(row=first + i, column=header[jn])),
-                    )
-                    keys[i].setdefault("PERSON_NAME", norm)
-        for rec in keys:
-            if rec:
-                self._close(rec, out)
+            col_name = header[jn]
 
-    def _typed_column(
+            def loc_name(i: int) -> Location:
+                return base.with_(row=first + i, column=col_name)
+
+            found, norms = _name_column(full, False)
+            self._emit(out, PERSON_NAME, MID, full, found, norms, loc_name)
+            t.set_first("PERSON_NAME", norms, found)
+        out.people.extend(self._table_people(t))
+
+    def _emit(
         self,
-        kind: str,
-        col: list[str],
         out: ContentFindings,
-        keys: list[dict[str, str]],
-        loc: Callable[[int], Callable[[], Location]],
-    ) -> None:
-        check = VALUE_CHECKS[kind]
-        by_kind: dict[str, tuple[Kind, float, list[tuple[int, str, str]]]] = {}
-        for i, v in enumerate(col):
-            if not v:
+        kind: Kind,
+        conf: float,
+        raws: Sequence[str],
+        found: list[int],
+        norms: Sequence[str],
+        loc: Callable[[int], Location],
+    ) -> dict[str, str]:
+        """One kind's findings in one column: rows `found`, raw values and normalised values aligned
+        with the column's rows."""
+        if not found:
+            return {}
+        get_norm = norms.__getitem__
+        return self._summarise(
+            out,
+            kind,
+            conf,
+            len(found),
+            found,
+            map(raws.__getitem__, found),
+            set(map(get_norm, found)) if len(found) < len(norms) else set(norms),
+            loc,
+        )
+
+    def _table_people(self, t: _TableKeys) -> Iterable[frozenset[str]]:
+        """One record per row holding any person key: built column-wise, rows zipped in C."""
+        keycols: list[Sequence[str | None]] = []
+        for typ, (norms, found) in t.first.items():
+            if typ not in PERSON_KEY_TYPES or not found:
                 continue
-            r = check(v)
-            if r is None:
-                continue
-            k, norm, conf = r
-            entry = by_kind.get(k.type)
-            if entry is None:
-                entry = by_kind[k.type] = (k, conf, [])
-            entry[2].append((i, v, norm))
-        for k, conf, found in by_kind.values():
-            self._record_many(out, k, found, conf, loc)
-            if k.type in PERSON_KEY_TYPES:
-                t = k.type
-                for i, _, norm in found:
-                    keys[i].setdefault(t, norm)
+            kc = self._person_keys(typ, set(map(norms.__getitem__, found)))
+            keycols.append(list(map(kc.get, norms)))
+            if typ == "FR_INS":  # an INS that is a NIR also links to the person's NIR
+                nirs = {v for v in map(norms.__getitem__, found) if v[:1] in "12"}
+                if nirs:
+                    nk = self._person_keys("FR_NIR", nirs)
+                    keycols.append([nk.get(v) if v in nirs else None for v in norms])
+        names_ = t.first.get("PERSON_NAME")
+        dobs = t.first.get("DATE_OF_BIRTH")
+        if names_ and dobs and names_[1] and dobs[1]:
+            combo = [f"{a}|{b}" if a and b else "" for a, b in zip(names_[0], dobs[0])]
+            both = set(combo)
+            both.discard("")
+            if both:
+                kc = self._person_keys("NAME_DOB", both)
+                keycols.append(list(map(kc.get, combo)))
+        if not keycols:
+            return ()
+        return filter(None, map(frozenset, map(partial(filter, None), zip(*keycols))))
 
     def _text_column(
         self,
-        col: list[str],
-        hname: str | None,
+        col: Sequence[str],
         full: bool,
         out: ContentFindings,
-        keys: list[dict[str, str]],
-        loc: Callable[[int], Callable[[], Location]],
+        t: _TableKeys,
+        loc: Callable[[int], Location],
     ) -> None:
-        buf = _Buffer.build(col, [])
+        """Free-text passes over the column's distinct values (joined once), hits then counted for
+        every row holding the value: same findings as scanning every cell, once per value."""
+        uniq = list(dict.fromkeys(col))
+        buf = _Buffer.build(uniq, [])
         buf.label_types = []
         buf.label_kinds = []
         hits = self.text_hits(buf, labelled=False, shapes_only=not full)
+        if not hits:
+            return
+        by_val: dict[str, list[Hit]] = {}
         for h in hits:
-            self._record(out, h.kind, h.raw, h.norm, h.conf, loc(h.seg))
-            if h.kind.type in PERSON_KEY_TYPES:
-                keys[h.seg].setdefault(h.kind.type, h.norm)
+            by_val.setdefault(uniq[h.seg], []).append(h)
+        rows_of: dict[str, list[int]] = {v: [] for v in by_val}
+        if len(rows_of) == len(uniq) == len(col):
+            for i, v in enumerate(col):
+                rows_of[v].append(i)
+        else:
+            for i, v in enumerate(col):
+                r = rows_of.get(v)
+                if r is not None:
+                    r.append(i)
+        # per kind: occurrences (value, hit) in the order the values first appear
+        per_kind: dict[str, list[tuple[str, Hit]]] = {}
+        for v, hs in by_val.items():
+            for h in hs:
+                per_kind.setdefault(h.kind.type, []).append((v, h))
+        for typ, occ in per_kind.items():
+            kind = occ[0][1].kind
+            count = sum(len(rows_of[v]) for v, _ in occ)
+            conf = max(h.conf for _, h in occ)
+            first_rows = heapq.merge(*(rows_of[v] for v, _ in occ))
+            cache = self._summarise(
+                out, kind, conf, count, first_rows, (h.raw for _, h in occ), {h.norm for _, h in occ}, loc
+            )
+            del cache
+            if typ in PERSON_KEY_TYPES:
+                first_norm: dict[str, str] = {}
+                for v, h in occ:
+                    first_norm.setdefault(v, h.norm)
+                norms = [first_norm.get(v, "") for v in col]
+                found = sorted(i for v in first_norm for i in rows_of[v])
+                t.set_first(typ, norms, found)
 
     def _plan_column(self, header: str, col: list[str]) -> _Plan:
         kind = C.classify_label(header) if header else None

@@ -63,6 +63,11 @@ class Fingerprinter:
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
+    def parts(self) -> tuple[hashlib._Hash, hashlib._Hash]:
+        """The keyed inner and outer states, for callers that fingerprint many values in a loop
+        (copy each, then update: the same construction as `__call__`)."""
+        return self._inner, self._outer
+
     def __call__(self, kind: str, normalised: str) -> str:
         h = self._inner.copy()
         h.update(f"{kind}\x00{normalised}".encode())

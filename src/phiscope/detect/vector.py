@@ -67,10 +67,12 @@ def _date_fast(dayfirst: bool) -> tuple[re.Pattern[str], str]:
             rf"|(?P<m6>02){_SEP}(?P<d6>{_D28}))"
         )
     us = rf"{md}{_SEP}(?P<y2>{y})"
-    tpl = r"\g<y1>\g<y2>-\g<m1>\g<m2>\g<m3>\g<m4>\g<m5>\g<m6>-\g<d1>\g<d2>\g<d3>\g<d4>\g<d5>\g<d6>"
+    # YYYYMMDD: a literal dash here would also land on the lines that do not match (see ISO_DASHES)
+    tpl = r"\g<y1>\g<y2>\g<m1>\g<m2>\g<m3>\g<m4>\g<m5>\g<m6>\g<d1>\g<d2>\g<d3>\g<d4>\g<d5>\g<d6>"
     return _line(rf"(?:{iso}|{us})"), tpl
 
 
+ISO_DASHES = re.compile(r"(?m)^([0-9]{4})([0-9]{2})([0-9]{2})$")
 DATE_MDY = _date_fast(False)
 DATE_DMY = _date_fast(True)
 
