@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from phiscope.exposure.conditions import TRUSTED_KEYS
+
 PLAN_SCHEMA = "phiscope/remediation-plan/v1"
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
@@ -52,24 +54,8 @@ ACTION_ORDER = (
     "put_bucket_ownership_controls",
 )
 
-# Condition keys AWS treats as restricting a statement to non-public principals, lower-cased.
-TRUSTED_CONDITION_KEYS = frozenset(
-    {
-        "aws:sourceip",
-        "aws:sourcearn",
-        "aws:sourcevpc",
-        "aws:sourcevpce",
-        "aws:sourceowner",
-        "aws:sourceaccount",
-        "aws:principalorgid",
-        "aws:principalaccount",
-        "aws:principalarn",
-        "aws:userid",
-        "s3:x-amz-server-side-encryption-aws-kms-key-id",
-        "s3:dataaccesspointaccount",
-        "s3:dataaccesspointarn",
-    }
-)
+# Condition keys AWS treats as restricting a statement to non-public principals (one list, the engine's).
+TRUSTED_CONDITION_KEYS = TRUSTED_KEYS
 POSITIVE_OPERATORS = frozenset(
     {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"}
 )
