@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from phiscope.impact.people import count_people
+from phiscope.impact.people import compress_records, count_people
 from phiscope.impact.regulations import ExposedSet, obligations
 from phiscope.impact.severity import bucket_severity, exposure_level
 
@@ -150,3 +150,24 @@ def test_hds_flags_french_health_data_outside_the_eea_even_if_private() -> None:
         )
         == []
     )
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        [
+            rec("a", "US_SSN:1", "NAME_DOB:x"),
+            rec("a", "NAME_DOB:x"),
+            rec("a", "US_SSN:2"),
+            rec("a", "US_SSN:1"),
+        ],
+        [rec("a", "US_SSN:1", "US_MBI:m"), rec("a", "US_MBI:m", "NAME_DOB:y"), rec("a", "NAME_DOB:z")],
+        [rec("a", f"US_SSN:{i % 7}", f"NAME_DOB:{i % 5}") for i in range(40)],
+    ],
+)
+def test_compressing_an_objects_records_changes_no_count(records: list) -> None:
+    other = [rec("b", "US_SSN:1"), rec("b", "NAME_DOB:z"), rec("b", "US_SSN:99")]
+    merged = [("a", keys) for keys in compress_records(keys for _, keys in records)]
+    assert len(merged) <= len(records)
+    before, after = count_people(records + other), count_people(merged + other)
+    assert (before.total, before.strong, before.by_bucket) == (after.total, after.strong, after.by_bucket)

@@ -231,6 +231,13 @@ def _patch(col: Sequence[str], norms: list[str], fn: Callable[[str], str | None]
             norms[i] = extra[col[i]]
 
 
+def _lines(text: str, n: int) -> list[str] | None:
+    """A fast pass's output split back into one value per row (None if the count is off, which
+    would be a bug: the caller then takes the exact path)."""
+    out = text.split("\n")
+    return out if len(out) == n else None
+
+
 def _found(norms: list[str]) -> list[int]:
     return list(compress(range(len(norms)), norms))
 
@@ -244,7 +251,9 @@ def _name_column(col: Sequence[str], strict: bool) -> Found:
     joined = None if strict else _joined(col)
     if joined is None:
         return _per_distinct(col, exact)
-    norms = vector.NAME.sub(r"\1", joined).lower().replace("'", " ").split("\n")
+    norms = _lines(vector.person_names(joined), len(col))
+    if norms is None:
+        return _per_distinct(col, exact)
     bad = vector.NAME_PLACEHOLDERS.intersection(norms)
     if bad:
         norms = ["" if v in bad else v for v in norms]
@@ -261,8 +270,9 @@ def _date_column(col: Sequence[str], dayfirst: bool) -> Found:
         return _per_distinct(col, exact)
     if _ALPHA.search(joined):
         joined = vector.text_dates_to_iso(joined)
-    pat, tpl = vector.DATE_DMY if dayfirst else vector.DATE_MDY
-    norms = vector.ISO_DASHES.sub(r"\1-\2-\3", pat.sub(tpl, joined)).split("\n")
+    norms = _lines(vector.dates(joined, dayfirst), len(col))
+    if norms is None:
+        return _per_distinct(col, exact)
     _patch(col, norms, exact)
     return _found(norms), norms
 
@@ -275,7 +285,10 @@ def _org_column(col: Sequence[str]) -> Found:
     joined = _joined(col)
     if joined is None or not joined.isascii():
         return _per_distinct(col, _org_cell)
-    found = _found(vector.HAS_ALPHA.sub(r"\1", joined).split("\n"))
+    alpha = _lines(vector.has_alpha(joined), len(col))
+    if alpha is None:
+        return _per_distinct(col, _org_cell)
+    found = _found(alpha)
     if not found:
         return [], []
     # normalise_org on every line at once (ASCII: casefold is lower)
@@ -290,7 +303,7 @@ def _health_cell(v: str) -> str | None:
 
 
 def _fast_ssn(joined: str) -> list[tuple[Kind, float, list[str]]]:
-    text = vector.SSN_ADVERTISED.sub("", vector.SSN.sub(vector.SSN_TPL, joined))
+    text = vector.ssn(joined)
     norms = text.split("\n")
     if not _ITIN_LINE.search(text):
         return [(us_ssn.SSN, HIGH, norms)]
@@ -313,20 +326,11 @@ def _fast(kind: Kind, conf: float, fn: Callable[[str], str]) -> Callable[[str], 
 FAST_CHECKS: dict[str, Callable[[str], list[tuple[Kind, float, list[str]]]]] = {
     "US_SSN": _fast_ssn,
     "US_ITIN": _fast_ssn,
-    "PHONE": _fast(contact.PHONE, HIGH, lambda j: vector.NON_DIGIT.sub("", vector.PHONE.sub(r"\1", j))),
-    "EMAIL": _fast(contact.EMAIL, HIGH, lambda j: vector.EMAIL.sub(r"\1", j).lower()),
-    "ZIP_CODE": _fast(contact.ZIP, MID, lambda j: vector.ZIP.sub(vector.ZIP_TPL, j)),
-    "POSTAL_ADDRESS": _fast(
-        contact.ADDRESS,
-        MID,
-        lambda j: vector.EDGE_SPACE.sub(
-            "", vector.MULTI_SPACE.sub(" ", vector.ADDRESS.sub(r"\1", j).lower().replace(",", " "))
-        ),
-    ),
-    **{
-        k.type: _fast(k, MID, lambda j: vector.RECORD.sub(r"\1", j).upper())
-        for k in (records.MRN, records.DRIVER_LICENSE, records.PASSPORT)
-    },
+    "PHONE": _fast(contact.PHONE, HIGH, vector.phone),
+    "EMAIL": _fast(contact.EMAIL, HIGH, vector.email),
+    "ZIP_CODE": _fast(contact.ZIP, MID, vector.zip_code),
+    "POSTAL_ADDRESS": _fast(contact.ADDRESS, MID, vector.address),
+    **{k.type: _fast(k, MID, vector.record) for k in (records.MRN, records.DRIVER_LICENSE, records.PASSPORT)},
 }
 
 
@@ -340,12 +344,17 @@ def _typed_column(kind: str, col: Sequence[str]) -> list[tuple[Kind, float, list
     lists: dict[str, tuple[Kind, float, list[str]]] = {}
     if fast is not None and joined is not None:
         for k, conf, norms in fast(joined):
+            if len(norms) != n:  # would be a bug in a fast shape: fall back to the exact check
+                lists.clear()
+                break
             lists[k.type] = (k, conf, norms)
         nonempty = [norms for _, _, norms in lists.values()]
         if len(nonempty) == 1:
             missing: Iterable[bool] = map(operator.not_, nonempty[0])
+        elif nonempty:
+            missing = (not any(t) for t in zip(*nonempty, strict=True))
         else:
-            missing = (not any(t) for t in zip(*nonempty))
+            missing = repeat(True, n)
         rest = set(compress(col, missing))
     else:
         rest = set(col)

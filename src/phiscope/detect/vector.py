@@ -46,33 +46,28 @@ _D30 = r"(?:0[1-9]|[12][0-9]|30)"
 _D28 = r"(?:0[1-9]|1[0-9]|2[0-8])"  # Feb 29 is left to the exact check (leap years)
 _M31 = r"(?:0[13578]|1[02])"
 _M30 = r"(?:0[469]|11)"
+_MD = rf"(?:{_M31}{_SEP}{_D31}|{_M30}{_SEP}{_D30}|02{_SEP}{_D28})"
+_DM = rf"(?:{_D31}{_SEP}{_M31}|{_D30}{_SEP}{_M30}|{_D28}{_SEP}02)"
+_N2 = "[0-9]{2}"
 
 
-def _date_fast(dayfirst: bool) -> tuple[re.Pattern[str], str]:
+def _date_fast(dayfirst: bool) -> re.Pattern[str]:
     """YYYY-MM-DD (any of - / . as separators) and MM/DD/YYYY (DD/MM/YYYY when day-first), with
-    two-digit month and day, a valid calendar day and a plausible year → ISO."""
+    two-digit month and day, a valid calendar day and a plausible year. Groups: year, month, day,
+    each captured by a look-ahead so both layouts fill the same three groups."""
     y = _years()
-    iso = (
-        rf"(?P<y1>{y}){_SEP}(?:(?P<m1>{_M31}){_SEP}(?P<d1>{_D31})|(?P<m2>{_M30}){_SEP}(?P<d2>{_D30})"
-        rf"|(?P<m3>02){_SEP}(?P<d3>{_D28}))"
-    )
+    s = _SEP
+    valid = rf"(?={y}{s}{_MD}$|{_DM if dayfirst else _MD}{s}{y}$)"
+    year = rf"(?=(?:{_N2}{s}{_N2}{s})?({y})(?:{s}{_N2}{s}{_N2})?$)"
     if dayfirst:
-        md = (
-            rf"(?:(?P<d4>{_D31}){_SEP}(?P<m4>{_M31})|(?P<d5>{_D30}){_SEP}(?P<m5>{_M30})"
-            rf"|(?P<d6>{_D28}){_SEP}(?P<m6>02))"
-        )
+        month = rf"(?=(?:{y}{s}|{_N2}{s})({_N2})(?:{s}{_N2}|{s}[0-9]{{4}})$)"
+        day = rf"(?=(?:{y}{s}{_N2}{s})?({_N2})(?:{s}{_N2}{s}[0-9]{{4}})?$)"
     else:
-        md = (
-            rf"(?:(?P<m4>{_M31}){_SEP}(?P<d4>{_D31})|(?P<m5>{_M30}){_SEP}(?P<d5>{_D30})"
-            rf"|(?P<m6>02){_SEP}(?P<d6>{_D28}))"
-        )
-    us = rf"{md}{_SEP}(?P<y2>{y})"
-    # YYYYMMDD: a literal dash here would also land on the lines that do not match (see ISO_DASHES)
-    tpl = r"\g<y1>\g<y2>\g<m1>\g<m2>\g<m3>\g<m4>\g<m5>\g<m6>\g<d1>\g<d2>\g<d3>\g<d4>\g<d5>\g<d6>"
-    return _line(rf"(?:{iso}|{us})"), tpl
+        month = rf"(?=(?:{y}{s})?({_N2}){s}{_N2}(?:{s}[0-9]{{4}})?$)"
+        day = rf"(?=(?:{y}{s}{_N2}{s}|{_N2}{s})({_N2})(?:{s}[0-9]{{4}})?$)"
+    return _line(rf"{valid}{year}{month}{day}.+")
 
 
-ISO_DASHES = re.compile(r"(?m)^([0-9]{4})([0-9]{2})([0-9]{2})$")
 DATE_MDY = _date_fast(False)
 DATE_DMY = _date_fast(True)
 
@@ -109,11 +104,19 @@ def text_dates_to_iso(joined: str) -> str:
     return _TEXT_MDY.sub(rep, joined)
 
 
+_DASHES_ONLY = re.compile(r"(?m)^--$")
+
+
+def dates(joined: str, dayfirst: bool) -> str:
+    """One ISO date (or "") per line."""
+    pat = DATE_DMY if dayfirst else DATE_MDY
+    return _DASHES_ONLY.sub("", "\n".join(map("-".join, pat.findall(joined))))
+
+
 SSN = _line(
     r"[ \t]*(?:(?!000|666)([0-8][0-9]{2})[- ]?(?!00)([0-9]{2})[- ]?(?!0000)([0-9]{4})"
     r"|(9[0-9]{2})[- ]?(5[0-9]|6[0-5]|7[0-9]|8[0-8]|9[0-2]|9[4-9])[- ]?([0-9]{4}))[ \t]*"
 )
-SSN_TPL = r"\1\2\3\4\5\6"
 # numbers the SSA or the press made public (us_ssn.ADVERTISED): never valid
 SSN_ADVERTISED = re.compile(r"(?m)^(?:078051120|219099999|457555462)$")
 
@@ -125,7 +128,6 @@ EMAIL = _line(rf"({EMAIL_RE.pattern})")
 
 # _v_zip: 5 digits (not 00000), optional -4
 ZIP = _line(r"(?!00000)([0-9]{5})(?:-([0-9]{4}))?")
-ZIP_TPL = r"\1\2"
 
 # _v_record: 5-20 letters/digits with at least 4 digits (no hyphen: those go to the exact check)
 RECORD = _line(r"(?=(?:[^0-9\n]*[0-9]){4})([A-Za-z0-9]{5,20})")
@@ -145,31 +147,45 @@ NON_WORD_SPACE = re.compile(r"[^\w\s]")
 INNER_SPACE = re.compile(r"[^\S\n]+")
 
 
-def fast_lines(pattern: re.Pattern[str], template: str, joined: str) -> str:
-    return pattern.sub(template, joined)
+def _groups(pat: re.Pattern[str], joined: str) -> str:
+    """Per line, the pattern's groups concatenated ("" where the fast shape does not fit), joined
+    with newlines. findall + str.join stay in C (a template in re.sub runs Python per match)."""
+    found = pat.findall(joined)
+    if pat.groups == 1:
+        return "\n".join(found)
+    return "\n".join(map("".join, found))
 
 
-Normaliser = Callable[[str], str]
+def ssn(joined: str) -> str:
+    """Digits of a valid SSN or ITIN per line."""
+    return SSN_ADVERTISED.sub("", _groups(SSN, joined))
 
-__all__ = [
-    "ADDRESS",
-    "DATE_DMY",
-    "DATE_MDY",
-    "EDGE_SPACE",
-    "EMAIL",
-    "HAS_ALPHA",
-    "INNER_SPACE",
-    "MULTI_SPACE",
-    "NAME",
-    "NAME_PLACEHOLDERS",
-    "NON_DIGIT",
-    "NON_WORD_SPACE",
-    "PHONE",
-    "RECORD",
-    "SSN",
-    "SSN_ADVERTISED",
-    "SSN_TPL",
-    "ZIP",
-    "ZIP_TPL",
-    "text_dates_to_iso",
-]
+
+def phone(joined: str) -> str:
+    return NON_DIGIT.sub("", _groups(PHONE, joined))
+
+
+def email(joined: str) -> str:
+    return _groups(EMAIL, joined).lower()
+
+
+def zip_code(joined: str) -> str:
+    return _groups(ZIP, joined)
+
+
+def address(joined: str) -> str:
+    s = _groups(ADDRESS, joined).lower().replace(",", " ")
+    return EDGE_SPACE.sub("", MULTI_SPACE.sub(" ", s))
+
+
+def record(joined: str) -> str:
+    return _groups(RECORD, joined).upper()
+
+
+def person_names(joined: str) -> str:
+    """names.normalise_name of plain ASCII names (apostrophes become spaces), "" elsewhere."""
+    return _groups(NAME, joined).lower().replace("'", " ")
+
+
+def has_alpha(joined: str) -> str:
+    return _groups(HAS_ALPHA, joined)

@@ -36,6 +36,27 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
+def compress_records(records: Iterable[frozenset[str]]) -> list[frozenset[str]]:
+    """Merge one object's records into one record per person found in it.
+
+    Linking is transitive, so replacing records by the union of each connected group changes no
+    count, while a 300,000-row export with 1,000 people stores 1,000 records instead of 300,000.
+    """
+    uf = _UnionFind()
+    for keys in records:
+        it = iter(keys)
+        first = next(it, None)
+        if first is None:
+            continue
+        uf.find(first)
+        for k in it:
+            uf.union(first, k)
+    groups: dict[str, set[str]] = {}
+    for key in list(uf.parent):
+        groups.setdefault(uf.find(key), set()).add(key)
+    return [frozenset(g) for g in groups.values()]
+
+
 @dataclass(slots=True)
 class PeopleCount:
     total: int = 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phiscope.extract.base import ExtractContext, Item, Limits, SkipObject
+from phiscope.impact.people import compress_records
 from phiscope.model import ContentFindings, ObjectRef, ObjectResult, Status
 
 _ENGINE: Any = None
@@ -102,6 +103,8 @@ def process(job: Job) -> ObjectResult:
         if job.delete_after:
             with contextlib.suppress(OSError):
                 os.unlink(job.path)
+    if findings.people:
+        findings.people = compress_records(findings.people)  # same count, far fewer rows to store
     if job.truncated and status is not Status.SKIPPED:
         ctx.mark_partial(f"truncated: first {job.bytes_read} bytes read")
     if status is Status.COMPLETE and ctx.partial_reasons:
