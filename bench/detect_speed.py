@@ -1,8 +1,13 @@
 """Characters per second on the same patient CSV: PHIscope (as the table extractor hands it over,
 and as plain text lines), Presidio with its defaults (when installed; on a prefix, it is slow), and
-one compiled SSN regex over the text (the bound for any regex-based detector).
+one compiled SSN regex over the text (the bound for any regex-based detector). Also free text
+(the labelled clinical-notes corpus of detect_accuracy) and, with --scale, how the table path's
+cost grows with the number of rows.
 
-    .venv/bin/python bench/detect_speed.py [--rows 20000] [--presidio-chars 20000]
+"warm": the same engine scans the file again, so every fingerprint is already cached (a re-scan,
+or values repeated across objects); "cold": a fresh engine, one HMAC per distinct value.
+
+    .venv/bin/python bench/detect_speed.py [--rows 20000] [--presidio-chars 20000] [--scale]
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import patients_csv
+from corpus import build, patients_csv
 
 from phiscope.detect.engine import DetectionEngine
 from phiscope.model import Location, Segment, TableChunk
@@ -46,6 +51,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=20000)
     ap.add_argument("--presidio-chars", type=int, default=20000)
+    ap.add_argument("--scale", action="store_true", help="table path at 5k/20k/80k rows")
     args = ap.parse_args()
     text = patients_csv(args.rows)
     n = len(text)
@@ -56,20 +62,49 @@ def main() -> None:
     t_re = best_of(3, lambda: sum(1 for _ in ssn.finditer(text)))
     print(f"{'single compiled SSN regex':44s} {n / t_re:>14,.0f} chars/s")
 
+    secret = b"bench-secret-0123456789abcdef012"
+
     def table() -> None:
         engine.scan(chunks(text))
 
     t_tab = best_of(3, table)
     found = engine.scan(chunks(text))
-    print(f"{'PHIscope, CSV as table chunks (incl. parse)':44s} {n / t_tab:>14,.0f} chars/s")
+    print(f"{'PHIscope, CSV as table chunks (incl. parse)':44s} {n / t_tab:>14,.0f} chars/s  (warm)")
+    t_cold = best_of(3, lambda: DetectionEngine(secret).scan(chunks(text)))
+    print(f"{'PHIscope, CSV as table chunks (incl. parse)':44s} {n / t_cold:>14,.0f} chars/s  (cold)")
     lines = text.splitlines()
     segs = [Segment(ln, Location(line=i + 1)) for i, ln in enumerate(lines)]
     t_txt = best_of(3, lambda: engine.scan(segs))
     print(f"{'PHIscope, CSV as plain text lines':44s} {n / t_txt:>14,.0f} chars/s")
+    docs = build(2000)
+    notes = [Segment(d.text, Location(member=f"note{i}.txt")) for i, d in enumerate(docs)]
+    n_notes = sum(len(d.text) for d in docs)
+    t_notes = best_of(3, lambda: DetectionEngine(secret).scan(notes))
+    print(f"{'PHIscope, clinical notes (free text, cold)':44s} {n_notes / t_notes:>14,.0f} chars/s")
     print(
         "  types found (table mode):",
         ", ".join(f"{k}={v.count}" for k, v in sorted(found.detections.items())),
     )
+    if args.scale:
+        for rows in (5000, 20000, 80000):
+            t = patients_csv(rows)
+            ch = chunks(t)
+            e = DetectionEngine(secret)
+            cold = best_of(1, lambda e=e, ch=ch: e.scan(ch))  # type: ignore[misc]
+            warm = best_of(3, lambda e=e, ch=ch: e.scan(ch))  # type: ignore[misc]
+            print(
+                f"  scale {rows:>6} rows {len(t):>11,} chars: scan (parsed) {warm * 1e3:7.1f} ms warm "
+                f"{len(t) / warm:>12,.0f} chars/s, {cold * 1e3:7.1f} ms cold {len(t) / cold:>12,.0f} chars/s"
+            )
+        for n_docs in (500, 2000, 8000):
+            ds = build(n_docs)
+            segs_ = [Segment(d.text, Location(member=f"note{i}.txt")) for i, d in enumerate(ds)]
+            chars = sum(len(d.text) for d in ds)
+            t = best_of(2, lambda segs_=segs_: DetectionEngine(secret).scan(segs_))  # type: ignore[misc]
+            print(
+                f"  scale {n_docs:>6} notes {chars:>10,} chars: {t * 1e3:7.1f} ms cold "
+                f"{chars / t:>12,.0f} chars/s"
+            )
 
     try:
         from detect_accuracy import presidio_predict
@@ -84,7 +119,10 @@ def main() -> None:
     t_p = best_of(1, lambda: pred(sample))
     rate = len(sample) / t_p
     print(f"{note + ' (first ' + str(len(sample)) + ' chars)':44s} {rate:>14,.0f} chars/s")
-    print(f"speed-up vs Presidio: table {n / t_tab / rate:,.0f}x, text {n / t_txt / rate:,.0f}x")
+    print(
+        f"speed-up vs Presidio: table {n / t_tab / rate:,.0f}x (cold {n / t_cold / rate:,.0f}x), "
+        f"text {n / t_txt / rate:,.0f}x, notes {n_notes / t_notes / rate:,.0f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ excerpts and keyed fingerprints.
 from __future__ import annotations
 
 import bisect
+import gc
 import heapq
 import operator
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, compress, filterfalse, islice, repeat
@@ -191,7 +193,6 @@ VALUE_CHECKS: dict[str, Callable[[str], Valid | None]] = {
 # on every cell.
 
 Found = tuple[list[int], list[str]]
-_ALPHA = re.compile(r"[A-Za-z]")
 FP_CACHE_MAX = 400_000  # fingerprints kept per engine (about 60 MB at most); cleared when exceeded
 MASK_TRIES = 256  # distinct raw values tried per column for the 5 masked examples
 
@@ -268,8 +269,6 @@ def _date_column(col: Sequence[str], dayfirst: bool) -> Found:
     joined = _joined(col)
     if joined is None:
         return _per_distinct(col, exact)
-    if _ALPHA.search(joined):
-        joined = vector.text_dates_to_iso(joined)
     norms = _lines(vector.dates(joined, dayfirst), len(col))
     if norms is None:
         return _per_distinct(col, exact)
@@ -292,8 +291,8 @@ def _org_column(col: Sequence[str]) -> Found:
     if not found:
         return [], []
     # normalise_org on every line at once (ASCII: casefold is lower)
-    s = vector.NON_WORD_SPACE.sub(" ", joined.lower().replace("&", " and "))
-    s = vector.EDGE_SPACE.sub("", vector.INNER_SPACE.sub(" ", _ORG_SUFFIX.sub(" ", s)))
+    s = joined.lower().replace("&", " and ").translate(vector.PUNCT_TO_SPACE)
+    s = vector.collapse_spaces(_ORG_SUFFIX.sub(" ", s))
     return found, s.split("\n")
 
 
@@ -305,7 +304,7 @@ def _health_cell(v: str) -> str | None:
 def _fast_ssn(joined: str) -> list[tuple[Kind, float, list[str]]]:
     text = vector.ssn(joined)
     norms = text.split("\n")
-    if not _ITIN_LINE.search(text):
+    if "\n9" not in text and text[:1] != "9":  # no ITIN (valid SSNs never start with 9)
         return [(us_ssn.SSN, HIGH, norms)]
     return [
         (us_ssn.SSN, HIGH, [v if v[:1] != "9" else "" for v in norms]),
@@ -313,17 +312,18 @@ def _fast_ssn(joined: str) -> list[tuple[Kind, float, list[str]]]:
     ]
 
 
-_ITIN_LINE = re.compile(r"(?m)^9")
+FastResult = list[tuple[Kind, float, list[str]]]
 
 
-def _fast(kind: Kind, conf: float, fn: Callable[[str], str]) -> Callable[[str], list[tuple[Kind, float, list[str]]]]:
+def _fast(kind: Kind, conf: float, fn: Callable[[str], str | None]) -> Callable[[str], FastResult]:
     def f(joined: str) -> list[tuple[Kind, float, list[str]]]:
-        return [(kind, conf, fn(joined).split("\n"))]
+        text = fn(joined)
+        return [] if text is None else [(kind, conf, text.split("\n"))]
 
     return f
 
 
-FAST_CHECKS: dict[str, Callable[[str], list[tuple[Kind, float, list[str]]]]] = {
+FAST_CHECKS: dict[str, Callable[[str], FastResult]] = {
     "US_SSN": _fast_ssn,
     "US_ITIN": _fast_ssn,
     "PHONE": _fast(contact.PHONE, HIGH, vector.phone),
@@ -359,21 +359,49 @@ def _typed_column(kind: str, col: Sequence[str]) -> list[tuple[Kind, float, list
     else:
         rest = set(col)
     rest.discard("")
-    extra: dict[str, Valid] = {}
+    # exact check, once per distinct value the fast shape did not take; grouped by the kind found
+    by_type: dict[str, tuple[Kind, float, dict[str, str]]] = {}
     for v in rest:
         r = check(v)
         if r is not None:
-            extra[v] = r
-    if extra:
-        for i in compress(range(n), map(extra.__contains__, col)):
-            k, norm, conf = extra[col[i]]
-            entry = lists.get(k.type)
-            if entry is None:
-                entry = lists[k.type] = (k, conf, [""] * n)
-            elif conf > entry[1]:
-                entry = lists[k.type] = (k, conf, entry[2])
-            entry[2][i] = norm
+            k, norm, conf = r
+            e = by_type.get(k.type)
+            if e is None:
+                e = by_type[k.type] = (k, conf, {})
+            elif conf > e[1]:
+                e = by_type[k.type] = (k, conf, e[2])
+            e[2][v] = norm
+    for typ, (k, conf, m) in by_type.items():
+        entry = lists.get(typ)
+        if entry is None:
+            lists[typ] = (k, conf, list(map(m.get, col, repeat(""))))
+        else:
+            norms = entry[2]
+            for i in compress(range(n), map(m.__contains__, col)):
+                norms[i] = m[col[i]]
+            if conf > entry[1]:
+                lists[typ] = (k, conf, norms)
     return [(k, conf, f, norms) for k, conf, norms in lists.values() if (f := _found(norms))]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while one batch is analysed.
+
+    A batch allocates tens of thousands of short-lived, acyclic containers (regex group tuples,
+    per-row key sets, hits); each 700 of them start a collection that also walks everything the
+    caller holds (the chunk's rows), which cost ~20 % of the table path. Nothing here builds a
+    cycle, and whatever the batch leaves is collected as usual afterwards. The collector is only
+    re-enabled if it was on (a caller that turned it off keeps it off).
+    """
+    was = gc.isenabled()
+    if was:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class _TableKeys:
@@ -515,7 +543,7 @@ class DetectionEngine:
         cache = self._fp_cache.get(kind)
         if cache is None:
             cache = self._fp_cache[kind] = {}
-        missing = list(filterfalse(cache.__contains__, values))
+        missing = set(filterfalse(cache.__contains__, values))
         if missing:
             self._fp_size += len(missing)
             inner, outer = self._fp.parts()
@@ -534,7 +562,7 @@ class DetectionEngine:
         kc = self._key_cache.get(kind)
         if kc is None:
             kc = self._key_cache[kind] = {}
-        missing = list(filterfalse(kc.__contains__, values))
+        missing = set(filterfalse(kc.__contains__, values))
         if missing:
             self._fp_size += len(missing)
             fps = self._fps(kind, missing)
@@ -604,8 +632,14 @@ class DetectionEngine:
                 if len(seen) >= MASK_TRIES:  # values whose masks all look alike: enough tried
                     break
         distinct = norms if isinstance(norms, (set, frozenset)) else set(norms)
-        cache = self._fps(t, distinct)
-        s.fingerprints.update(map(cache.__getitem__, distinct))
+        cache = self._fp_cache.get(t)
+        got: list[str | None] = list(map(cache.get, distinct)) if cache is not None else [None]
+        if None in got:  # some values not fingerprinted yet (one HMAC each)
+            cache = self._fps(t, distinct)
+            s.fingerprints.update(map(cache.__getitem__, distinct))
+        else:
+            s.fingerprints.update(got)  # type: ignore[arg-type]  # no None left
+        assert cache is not None
         if kind.category == _HEALTH_CATEGORY:
             out.health = True
         return cache
@@ -619,17 +653,21 @@ class DetectionEngine:
         for item in items:
             if isinstance(item, TableChunk):
                 if pending:
-                    self._scan_segments(pending, state)
+                    with _gc_paused():
+                        self._scan_segments(pending, state)
                     pending, size = [], 0
-                self._scan_table(item, state)
+                with _gc_paused():
+                    self._scan_table(item, state)
             else:
                 pending.append(item)
                 size += len(item.text)
                 if size > 4_000_000:
-                    self._scan_segments(pending, state)
+                    with _gc_paused():
+                        self._scan_segments(pending, state)
                     pending, size = [], 0
         if pending:
-            self._scan_segments(pending, state)
+            with _gc_paused():
+                self._scan_segments(pending, state)
         return state.out
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
@@ -641,11 +679,33 @@ class DetectionEngine:
     # -- free text ----------------------------------------------------------------------------
 
     def _scan_segments(self, segs: list[Segment], state: _ObjectState) -> None:
+        self._trim_caches()
         buf = _Buffer.build([s.text for s in segs], [s.label for s in segs])
         hits = self.text_hits(buf, labelled=True)
         out = state.out
+        # per type at once (same result as recording hit by hit, in order)
+        by_type: dict[str, list[Hit]] = {}
         for h in hits:
-            self._record(out, h.kind, h.raw, h.norm, h.conf, segs[h.seg].location)
+            lst = by_type.get(h.kind.type)
+            if lst is None:
+                by_type[h.kind.type] = [h]
+            else:
+                lst.append(h)
+
+        def loc(i: int) -> Location:
+            return segs[i].location
+
+        for hs in by_type.values():
+            self._summarise(
+                out,
+                hs[0].kind,
+                max(h.conf for h in hs),
+                len(hs),
+                (h.seg for h in hs),
+                (h.raw for h in hs),
+                {h.norm for h in hs},
+                loc,
+            )
         self._text_records(hits, segs, out)
 
     def text_hits(self, buf: _Buffer, labelled: bool, shapes_only: bool = False) -> list[Hit]:
@@ -980,7 +1040,7 @@ class DetectionEngine:
         lower = buf.lower
         if not any(h in lower for h in records.ANCHOR_HINTS):
             return
-        for m in records.ANCHORED_RE.finditer(buf.text):
+        for m in self._anchored_matches(buf):
             s, e = m.span("value")
             raw = m.group("value")
             if not records.is_valid_record_id(raw):
@@ -1002,12 +1062,60 @@ class DetectionEngine:
                 continue
             hits.append(Hit(s, e, kind, raw, alnum_upper(raw), MID, False, 0))
 
+    @staticmethod
+    def _anchored_matches(buf: _Buffer) -> Iterable[re.Match[str]]:
+        """ANCHORED_RE.finditer over the buffer, trying only where a keyword starts (found with
+        str.find): the same matches for ASCII text, without a case-insensitive regex pass over
+        every character. Other text gets the full pass (case folding can move positions)."""
+        text = buf.text
+        rx = records.ANCHORED_RE
+        if not text.isascii():
+            yield from rx.finditer(text)
+            return
+        lower = buf.lower
+        starts: set[int] = set()
+        for k in records.KEYWORD_STARTS:
+            i = lower.find(k)
+            while i >= 0:
+                starts.add(i)
+                i = lower.find(k, i + 1)
+        end = -1
+        for p in sorted(starts):
+            if p < end:
+                continue
+            m = rx.match(text, p)
+            if m is not None:
+                end = m.end()
+                yield m
+
     def _text_dates(self, buf: _Buffer, hits: list[Hit]) -> None:
         lower = buf.lower
         if not any(k in lower for k in ("birth", "dob", "born", "naiss", "né", "ne le", "d.o.b")):
             return
-        for m in dob.TEXT_DATE_RE.finditer(buf.text):
-            s = m.start()
+        # Only where a date could count: right after a birth keyword, or in a segment labelled as a
+        # date of birth. Dates never contain a keyword, so these windows find the same matches a
+        # scan of the whole text would (that scan cost ~10 ns a character on a month alternation).
+        text = buf.text
+        n = len(text)
+        rx = dob.TEXT_DATE_RE
+        found: dict[int, re.Match[str]] = {}
+        if len(lower) != n:  # lower-casing moved positions: windows would be off, scan it all
+            found = {m.start(): m for m in rx.finditer(text)}
+        for a, b in ctx.dob_windows(lower) if len(lower) == n else ():
+            end = min(n, b + 64)  # room for the longest date starting at b
+            for m in rx.finditer(text, a, end):
+                if m.start() > b:
+                    break
+                if m.end() < end or end == n:  # its closing \b saw real text
+                    found.setdefault(m.start(), m)
+        if buf.label_kinds and "DATE_OF_BIRTH" in buf.label_kinds:
+            for i, lk in enumerate(buf.label_kinds):
+                if lk == "DATE_OF_BIRTH":
+                    stop = n if i + 1 >= len(buf.starts) else buf.starts[i + 1] - 1
+                    for m in rx.finditer(text, buf.starts[i], stop):
+                        found.setdefault(m.start(), m)
+        for s in sorted(found):
+            m = found[s]
             seg = buf.seg_of(s)
             if ctx.dob_context(lower, s) or (buf.label_kinds and buf.label_kinds[seg] == "DATE_OF_BIRTH"):
                 iso = dob.parse_date(m.group())
@@ -1146,7 +1254,10 @@ class DetectionEngine:
             empty = repeat("", n)
             fcol = first_names if first_names is not None else empty
             lcol = last_names if last_names is not None else empty
-            full = [f"{a.strip()} {b.strip()}".strip() for a, b in zip(fcol, lcol)]
+            # f"{first.strip()} {last.strip()}".strip() per row, with C-level maps
+            full = list(
+                map(str.strip, map(" ".join, zip(map(str.strip, fcol), map(str.strip, lcol), strict=True)))
+            )
             jn = next(j for j, p in enumerate(plans) if p.kind in (C.LAST_NAME, C.FIRST_NAME))
             col_name = header[jn]
 
@@ -1190,8 +1301,15 @@ class DetectionEngine:
         for typ, (norms, found) in t.first.items():
             if typ not in PERSON_KEY_TYPES or not found:
                 continue
-            kc = self._person_keys(typ, set(map(norms.__getitem__, found)))
-            keycols.append(list(map(kc.get, norms)))
+            kc = self._key_cache.get(typ)
+            keys = list(map(kc.get, norms)) if kc is not None else None
+            # every row found and every key cached (a re-scan): one look-up per row, else fill in
+            if keys is None or len(found) < len(norms) or None in keys:
+                kc = self._person_keys(
+                    typ, map(norms.__getitem__, found) if len(found) < len(norms) else norms
+                )
+                keys = list(map(kc.get, norms))
+            keycols.append(keys)
             if typ == "FR_INS":  # an INS that is a NIR also links to the person's NIR
                 nirs = {v for v in map(norms.__getitem__, found) if v[:1] in "12"}
                 if nirs:
@@ -1200,15 +1318,17 @@ class DetectionEngine:
         names_ = t.first.get("PERSON_NAME")
         dobs = t.first.get("DATE_OF_BIRTH")
         if names_ and dobs and names_[1] and dobs[1]:
-            combo = [f"{a}|{b}" if a and b else "" for a, b in zip(names_[0], dobs[0])]
-            both = set(combo)
-            both.discard("")
+            # name|dob per row ("|" alone or at an end where one is missing: no key)
+            combo = list(map("|".join, zip(names_[0], dobs[0], strict=True)))
+            both = {c for c in set(combo) if c[:1] != "|" and c[-1:] != "|"}
             if both:
                 kc = self._person_keys("NAME_DOB", both)
                 keycols.append(list(map(kc.get, combo)))
         if not keycols:
             return ()
-        return filter(None, map(frozenset, map(partial(filter, None), zip(*keycols))))
+        if not any(None in kc for kc in keycols):  # every row has every key
+            return map(frozenset, zip(*keycols, strict=True))
+        return filter(None, map(frozenset, map(partial(filter, None), zip(*keycols, strict=True))))
 
     def _text_column(
         self,
@@ -1230,11 +1350,12 @@ class DetectionEngine:
         by_val: dict[str, list[Hit]] = {}
         for h in hits:
             by_val.setdefault(uniq[h.seg], []).append(h)
-        rows_of: dict[str, list[int]] = {v: [] for v in by_val}
-        if len(rows_of) == len(uniq) == len(col):
-            for i, v in enumerate(col):
-                rows_of[v].append(i)
+        rows_of: dict[str, list[int]]
+        if len(by_val) <= 8:  # a few values with hits: one C-level pass over the column each
+            rng = range(len(col))
+            rows_of = {v: list(compress(rng, map(v.__eq__, col))) for v in by_val}
         else:
+            rows_of = {v: [] for v in by_val}
             for i, v in enumerate(col):
                 r = rows_of.get(v)
                 if r is not None:
@@ -1261,7 +1382,7 @@ class DetectionEngine:
                 found = sorted(i for v in first_norm for i in rows_of[v])
                 t.set_first(typ, norms, found)
 
-    def _plan_column(self, header: str, col: list[str]) -> _Plan:
+    def _plan_column(self, header: str, col: Sequence[str]) -> _Plan:
         kind = C.classify_label(header) if header else None
         sample = [v for v in col[: self.sample_rows * 4] if v and v.strip()][: self.sample_rows]
         if kind == "DATE_OF_BIRTH":

@@ -7,6 +7,7 @@ statistical NER costs ~10^4 chars/s on these cores; see docs/detection.md for th
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from functools import cache
@@ -207,9 +208,15 @@ def find_names(text: str, strong_context: bool = False) -> list[tuple[int, int]]
         if cue:
             out.append((s, e))
     if "M" in text or "D" in text:
+        # `out` is sorted and non-overlapping so far; a title's name inside one of those spans is
+        # found by bisection (a scan of `out` per title made this quadratic in the text's length).
+        # Names added below never contain a later title: matches do not overlap.
+        spans = list(out)
+        starts = [a for a, _ in spans]
         for m in TITLE_RE.finditer(text):
             s, e = m.span("n")
-            if any(a <= s < b for a, b in out):
+            i = bisect.bisect_right(starts, s) - 1
+            if i >= 0 and s < spans[i][1]:
                 continue
             toks = m.group("n").split()
             if toks[-1].casefold() in last_names() or len(toks) >= 2:

@@ -41,6 +41,20 @@ ANCHOR_HINTS = (
 )
 
 
+# where an ANCHORED_RE match can start (lower-case): the first word of each keyword alternative
+KEYWORD_STARTS = (
+    "mrn",
+    "medical",
+    "patient",
+    "chart",
+    "driver",
+    "driving",
+    "dl",
+    "permis",
+    "passport",
+    "passeport",
+)
+
 _NO_DIGITS = str.maketrans("", "", "0123456789")
 
 
