@@ -3,11 +3,11 @@
 A column's cells are joined with newlines and one `findall` per layout turns every line into its
 normalised value when it has the common, exactly-checkable shape of its kind ("" when not); a few
 string-wide operations finish the normalisation (upper-casing, dropping separators). `findall` and
-`str.join` stay in C; a group template in `re.sub` would run Python code per match (CPython 3.11). The fast shape
-is a *sufficient* condition: it encodes the validator's rules (SSA ranges, calendar days, ...) so a
-line it accepts passes the exact check with the same normalised value. Cells it rejects go through
-the exact per-value check, once per distinct value. The result is the same as running the exact
-check on every cell, at a fraction of the cost.
+`str.join` stay in C; a group template in `re.sub` would run Python code per match (CPython 3.11).
+The fast shape is a *sufficient* condition: it encodes the validator's rules (SSA ranges, calendar
+days, ...) so a line it accepts passes the exact check with the same normalised value. Cells it
+rejects go through the exact per-value check, once per distinct value. The result is the same as
+running the exact check on every cell, at a fraction of the cost.
 """
 
 from __future__ import annotations
