@@ -4,6 +4,10 @@
     .venv/bin/python bench/media.py --only ocr      # or: audio
     .venv/bin/python bench/media.py --calls 24 --psm 3,4,6,11
     .venv/bin/python bench/media.py --only audio --voices all --length both --model tiny.en
+    .venv/bin/python bench/media.py --only audio --voices flite --length long --calls 48 --seed 8
+
+Audio models: default = the installed pipeline (tiny.en over the call, base over the number windows);
+--model KEY|DIR for one model, --model FIRST+REFINE for another pair.
 
 All inputs are synthesised here (rendered pages, espeak-ng calls) with invented values. Timings use
 CPU seconds of this process and its children, so other load on a shared machine skews them less.
@@ -16,6 +20,7 @@ import argparse
 import io
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -37,6 +42,7 @@ VOICES = {
     # Debian flite: diphone/clustergen voices, nearer a human caller than espeak's formant synthesis
     "flite": ["flite:kal16", "flite:awb", "flite:rms", "flite:slt", "flite:kal", "flite:awb"],
 }
+SSN_SHAPE = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
 FIRST = ["Marisol", "Teodor", "Ines", "Okafor", "Lucja", "Bram", "Anouk", "Desmond"]
 LAST = ["Quentara", "Vilhjalm", "Ostrava", "Penhallow", "Duarte", "Kessling", "Mbeki", "Larue"]
 
@@ -192,18 +198,19 @@ def long_call_script(rng: random.Random, ssn: str) -> str:
     return " ".join(parts)
 
 
-def bench_audio(n_calls: int, families: list[str], long: bool) -> None:
+def bench_audio(n_calls: int, families: list[str], long: bool, seed: int = 7) -> None:
     if audio.unavailable_reason():
         print(f"audio: skipped ({audio.unavailable_reason()})")
         return
     audio.get_model()  # load (and verify) once, outside the timings
     kind = "long (~60 s)" if long else "short (~15 s)"
-    print(f"audio: model {audio.find_model().name}, {audio.threads()} thread, {kind} calls")
+    print(f"audio: {audio.describe()}; {audio.threads()} thread, {kind} calls, seed {seed}")
     for family in families:
-        rng = random.Random(7)
+        rng = random.Random(seed)
         heard = cpu_s = wall_s = 0.0
         hits: dict[str, list[int]] = {}
         misses: list[str] = []
+        wrong = 0  # SSN-shaped numbers in a transcript that are not the one spoken (misheard digits)
         with tempfile.TemporaryDirectory() as d:
             for k in range(n_calls):
                 ssn = fake_ssn(rng)
@@ -226,6 +233,7 @@ def bench_audio(n_calls: int, families: list[str], long: bool) -> None:
                 wall_s += time.perf_counter() - t0
                 heard += dur
                 ok = any(ssn in getattr(s, "text", "") for s in segs)
+                wrong += sum(m != ssn for s in segs for m in SSN_SHAPE.findall(getattr(s, "text", "")))
                 sr = "8k mu-law" if narrow else "16k pcm"
                 for key in (voice, sr):
                     hits.setdefault(key, [0, 0])
@@ -237,7 +245,7 @@ def bench_audio(n_calls: int, families: list[str], long: bool) -> None:
         print(
             f"  {family:>6}: {n_calls} calls, audio {heard:.0f} s, cpu {cpu_s:.1f} s -> real-time factor "
             f"per core {heard / cpu_s:.1f}x (wall {heard / wall_s:.1f}x); spoken-SSN recall "
-            f"{n_hit}/{n_calls} = {n_hit / n_calls:.2f}"
+            f"{n_hit}/{n_calls} = {n_hit / n_calls:.2f}; wrong SSN-shaped numbers {wrong}"
         )
         print("          " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in hits.items()))
 
@@ -250,7 +258,12 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=24)
     ap.add_argument("--voices", choices=["espeak", "flite", "all"], default="all")
     ap.add_argument("--length", choices=["short", "long", "both"], default="short")
-    ap.add_argument("--model", help="ASR model key (base, tiny.en) or directory; default: first installed")
+    ap.add_argument(
+        "--model", help="ASR model: key (base, tiny.en), directory, or FIRST+REFINE; default: pipeline"
+    )
+    ap.add_argument(
+        "--seed", type=int, default=7, help="audio: which synthesized calls (values, voices' rates)"
+    )
     args = ap.parse_args()
     if args.model:
         os.environ[audio.ENV_MODEL] = args.model
@@ -259,7 +272,7 @@ def main() -> None:
     if args.only in (None, "audio"):
         families = ["espeak", "flite"] if args.voices == "all" else [args.voices]
         for long in {"short": [False], "long": [True], "both": [False, True]}[args.length]:
-            bench_audio(args.calls, families, long)
+            bench_audio(args.calls, families, long, args.seed)
 
 
 if __name__ == "__main__":

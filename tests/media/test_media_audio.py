@@ -96,8 +96,10 @@ def test_audio_max_seconds_transcribes_only_the_start(call_8k: Path) -> None:
     assert not any(SSN in s.text for s in segs)
 
 
-def test_out_of_time_stops_and_marks_partial(tmp_path: Path) -> None:
-    # longer than one 30 s recogniser window, so the first utterance cannot cover the whole call
+def test_out_of_time_stops_and_marks_partial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # longer than one 30 s recogniser window, and one window per batch: the budget is checked
+    # between batches, so the first batch cannot cover the whole call
+    monkeypatch.setattr(audio, "FIRST_PASS_BATCH", 1)
     long_call = speak(f"{CALL} {CALL}", tmp_path / "long.wav", voice=VOICE)
     ctx = ExtractContext("call.wav", deadline=0.0)  # already past
     segs = list(extract_audio(io.BytesIO(long_call.read_bytes()), ctx))
@@ -211,3 +213,16 @@ def test_install_model_refuses_a_tampered_part(tmp_path: Path, monkeypatch: pyte
         audio.install_model()
     assert not (tmp_path / "home" / "fake").exists()
     assert [p.name for p in (tmp_path / "home").iterdir()] == []  # no half-written model left behind
+
+
+def test_without_vad_the_call_is_cut_every_30_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHISCOPE_ASR_VAD", "0")
+    long_call = speak(f"{CALL} {CALL}", tmp_path / "long.wav", voice=VOICE)  # > 30 s: two chunks
+    segs, ctx = _run(long_call.read_bytes())
+    assert ctx.partial_reasons == []
+    duration = audio.probe_duration(long_call)
+    assert duration is not None and duration > 30
+    hits = [s for s in segs if SSN in s.text]
+    assert len(hits) == 2  # read out twice, once per half
+    # times are call times across the cut, not chunk times
+    assert hits[0].location.start_s < duration / 2 < hits[1].location.start_s  # type: ignore[operator]

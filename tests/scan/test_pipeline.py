@@ -62,6 +62,17 @@ def test_local_folder_every_object_gets_a_status(tmp_path: Path) -> None:
     assert report["scan"]["status_counts"]["skipped"] >= 1
 
 
+def test_a_folder_of_files_is_one_bucket_named_after_it(tmp_path: Path) -> None:
+    root = tmp_path / "export-2018"
+    (root / "calls").mkdir(parents=True)
+    (root / "patients.csv").write_text(CSV_ROWS)
+    (root / "calls" / "notes.txt").write_text("weekly staff meeting moved to Tuesday\n")
+    report = scan(tmp_path, ScanConfig(targets=[str(root)]))
+    assert {b["name"] for b in report["buckets"]} == {"export-2018"}
+    assert set(by_key(report)) == {"patients.csv", "calls/notes.txt"}
+    assert by_key(report)["patients.csv"]["contains_phi"] is True
+
+
 def test_s3_scan_puts_exposed_buckets_first_and_reads_their_verdict(s3: S3Server, tmp_path: Path) -> None:
     pub = s3.new_bucket("pub")
     priv = s3.new_bucket("priv")

@@ -15,7 +15,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Piece", "Word", "normalize_text", "normalize_words"]
+__all__ = [
+    "Cue",
+    "Piece",
+    "Word",
+    "find_cues",
+    "normalize_text",
+    "normalize_words",
+    "number_strength",
+    "shape_score",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -527,6 +536,78 @@ def normalize_words(words: list[Word], context: list[Word] | None = None) -> lis
         out.append(Piece(text, "number", toks[i].start, last.end, label, trail))
         i = j
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A cue phrase heard ("social security", "date of birth") and when: where a number will follow."""
+
+    label: str
+    kind: str  # how the number after it is written: "ssn" | "dob" | "id" | "phone"
+    start: float | None
+    end: float | None
+
+
+def find_cues(words: list[Word]) -> list[Cue]:
+    """Every cue phrase in `words`, with the times of its first and last word."""
+    toks = _tokens(words)
+    out: list[Cue] = []
+    i = 0
+    while i < len(toks):
+        hit = _cue_at(toks, i)
+        if hit is None:
+            i += 1
+            continue
+        label, kind, n = hit
+        out.append(Cue(label, kind, toks[i].start, toks[i + n - 1].end))
+        i += n
+    return out
+
+
+_STRONG_WORDS = (
+    frozenset([*_UNITS, *_TEENS, *_TENS, *_SCALES, *_REPEAT, *_MONTHS, *_ORD_UNITS, *_ORD_OTHER])
+    - _ZERO_WORDS
+)
+_WEAK_WORDS = frozenset([*_HOMOPHONES, *_SEP_WORDS, *_ZERO_WORDS])
+_HAS_DIGIT_RE = re.compile(r"\d")
+
+
+def number_strength(text: str) -> int:
+    """How surely one recognised word belongs to a spoken number: 2 digits/number words/months,
+    1 words that are digits only next to others ("to", "for", "oh", "dash"), 0 anything else.
+
+    Used to find where a number is read out in a fast first transcript, even a garbled one.
+    """
+    if _HAS_DIGIT_RE.search(text):
+        return 2
+    core = text.strip().strip(_EDGE_PUNCT + ",.;:!?-").lower()
+    if core in _STRONG_WORDS:
+        return 2
+    return 1 if core in _WEAK_WORDS else 0
+
+
+# How many digits a number after a cue has when heard right (a dropped or doubled digit changes it).
+_SHAPES: dict[str, frozenset[int]] = {
+    "social security number": frozenset({9}),
+    "phone number": frozenset({7, 10}),
+    "date of birth": frozenset({6, 8}),  # 03/14/72, 03/14/1972 (a "March 14, 1972" date fits too)
+}
+
+
+def shape_score(pieces: list[Piece]) -> int:
+    """+1 per number heard after a cue with the length that kind of number has, -1 per one without.
+
+    Two transcripts of the same stretch disagree mostly by a dropped or doubled digit; the one
+    whose SSN has 9 digits is the likelier right one.
+    """
+    score = 0
+    for p in pieces:
+        want = _SHAPES.get(p.label or "")
+        if want is None or p.kind not in ("number", "date"):
+            continue
+        fits = (p.kind == "date" and p.label == "date of birth") or sum(c.isdigit() for c in p.text) in want
+        score += 1 if fits else -1
+    return score
 
 
 def render(pieces: list[Piece]) -> str:

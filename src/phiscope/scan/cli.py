@@ -20,7 +20,9 @@ def _formats(value: str) -> list[str]:
 
 
 def scan_command(
-    targets: list[str] = typer.Argument(None, help="s3://bucket[/prefix], s3:// (all buckets), or a folder"),
+    targets: list[str] = typer.Argument(
+        None, help="s3://bucket, s3://bucket/prefix, s3:// (all buckets), or a folder"
+    ),
     endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="S3-compatible endpoint URL"),
     profile: str | None = typer.Option(None, "--profile", help="AWS profile (standard credential chain)"),
     region: str | None = typer.Option(None, "--region"),
@@ -41,7 +43,9 @@ def scan_command(
     no_ocr: bool = typer.Option(False, "--no-ocr", help="Do not OCR images and scanned pages"),
     no_audio: bool = typer.Option(False, "--no-audio", help="Do not transcribe recordings"),
     audio_max_seconds: float | None = typer.Option(None, "--audio-max-seconds"),
-    asr_model: Path | None = typer.Option(None, "--asr-model", help="Speech-to-text model directory"),
+    asr_model: Path | None = typer.Option(
+        None, "--asr-model", help="Speech-to-text model: directory, key (base, tiny.en) or FIRST+REFINE"
+    ),
     workers: int = typer.Option(0, "--workers", help="Worker processes (default: one per core)"),
     object_timeout: float = typer.Option(120.0, "--object-timeout", help="Per-object time budget, seconds"),
     max_object_size: int = typer.Option(2 * 1024**3, "--max-object-size", help="Skip larger objects (bytes)"),

@@ -148,9 +148,19 @@ def resolve_targets(cfg: ScanConfig) -> tuple[list[Target], str]:
             root = Path(t)
             if not root.is_dir():
                 raise ValueError(f"not a folder or s3:// URL: {t}")
-            local = LocalStore(root)
-            out.extend(Target(local, b) for b in local.list_buckets())
+            out.extend(local_targets(root))
     return out, mode
+
+
+def local_targets(root: Path) -> list[Target]:
+    """A folder → buckets. A folder of folders only (a MinIO data directory, a mirror of several
+    buckets) gives one bucket per sub-folder; a folder holding any file itself is one bucket, named
+    after it, its sub-folders key prefixes (otherwise its own files would be silently left out)."""
+    root = root.resolve()
+    if any(p.is_file() and not p.name.startswith(".") for p in root.iterdir()):
+        return [Target(LocalStore(root.parent), root.name)]
+    local = LocalStore(root)
+    return [Target(local, b) for b in local.list_buckets()]
 
 
 def _default_secret() -> bytes:
