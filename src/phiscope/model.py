@@ -8,6 +8,8 @@ result leaves it.
 from __future__ import annotations
 
 import enum
+import heapq
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -130,7 +132,14 @@ class Detection:
 
 @dataclass(slots=True)
 class DetectionSummary:
-    """All occurrences of one type in one object, capped like Macie's occurrence lists."""
+    """All occurrences of one type in one object, capped like Macie's occurrence lists.
+
+    `fingerprints` holds every distinct value's fingerprint up to EXACT_MAX of them; past that it
+    becomes a k-minimum-values sketch (the SKETCH_K smallest fingerprints, `cutoff` the largest kept),
+    so a file with millions of distinct values costs bounded memory and `distinct` is an estimate
+    (standard error ~1/sqrt(K) = 1 %). Fingerprints are HMAC outputs, uniform: the smallest K are a
+    uniform sample, the same one in every object, so sketches of several objects merge.
+    """
 
     type: str
     category: str
@@ -139,9 +148,12 @@ class DetectionSummary:
     locations: list[Location] = field(default_factory=list)
     masked_examples: list[str] = field(default_factory=list)
     fingerprints: set[str] = field(default_factory=set)
+    cutoff: str | None = None  # set once the fingerprints are a sketch: only smaller ones are kept
 
     MAX_LOCATIONS = 15
     MAX_EXAMPLES = 5
+    EXACT_MAX = 50_000
+    SKETCH_K = 10_000
 
     def add(self, d: Detection) -> None:
         self.count += 1
@@ -151,7 +163,36 @@ class DetectionSummary:
             self.locations.append(d.location)
         if len(self.masked_examples) < self.MAX_EXAMPLES and d.masked not in self.masked_examples:
             self.masked_examples.append(d.masked)
-        self.fingerprints.add(d.fingerprint)
+        self.add_fingerprints((d.fingerprint,))
+
+    def add_fingerprints(self, fps: Iterable[str]) -> None:
+        """Count these fingerprints (repeats are free); memory stays bounded (see the class doc)."""
+        if self.cutoff is None:
+            self.fingerprints.update(fps)
+            if len(self.fingerprints) > self.EXACT_MAX:
+                self._shrink()
+        else:
+            self.fingerprints.update(filter(self.cutoff.__gt__, fps))
+            if len(self.fingerprints) >= 2 * self.SKETCH_K:
+                self._shrink()
+
+    def _shrink(self) -> None:
+        kept = heapq.nsmallest(self.SKETCH_K, self.fingerprints)
+        self.fingerprints = set(kept)
+        self.cutoff = kept[-1]
+
+    @property
+    def distinct(self) -> int:
+        """Distinct values: exact up to EXACT_MAX, then the KMV estimate (K - 1) / U(K)."""
+        if self.cutoff is None:
+            return len(self.fingerprints)
+        k = self.SKETCH_K
+        kth = heapq.nsmallest(k, self.fingerprints)[-1]
+        return round((k - 1) / ((int(kth, 16) + 1) / 16 ** len(kth)))
+
+    @property
+    def estimated(self) -> bool:
+        return self.cutoff is not None
 
     def merge(self, other: DetectionSummary) -> None:
         self.count += other.count
@@ -164,7 +205,16 @@ class DetectionSummary:
                 break
             if m not in self.masked_examples:
                 self.masked_examples.append(m)
-        self.fingerprints |= other.fingerprints
+        cuts = [c for c in (self.cutoff, other.cutoff) if c is not None]
+        if not cuts:
+            self.add_fingerprints(other.fingerprints)
+            return
+        # above the lower cutoff one side's sample is incomplete: keep only what both saw in full
+        cut = min(cuts)
+        self.fingerprints = {f for f in self.fingerprints | other.fingerprints if f <= cut}
+        self.cutoff = cut
+        if len(self.fingerprints) >= 2 * self.SKETCH_K:
+            self._shrink()
 
     def to_dict(self) -> dict[str, Any]:
         return {

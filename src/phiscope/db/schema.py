@@ -101,7 +101,7 @@ detections = Table(
     Column("locations", JSON, nullable=False),  # ≤ 15
     Column("masked_examples", JSON, nullable=False),  # ≤ 5
     Column("fingerprints", JSON, nullable=False),  # keyed HMACs of distinct values (capped)
-    Column("distinct_values", Integer, nullable=False, server_default="0"),  # uncapped count
+    Column("distinct_values", Integer, nullable=False, server_default="0"),  # exact, or KMV past 50k
     Index("ix_detections_object_id", "object_id"),
 )
 

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,11 @@ from phiscope.db.schema import buckets, detections, objects, person_keys, scans
 from phiscope.model import ObjectResult
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-# Fingerprints kept per (object, type): enough to link values across objects for any realistic file,
-# bounded so a million-row export does not store a million hashes in one row.
+# Fingerprints kept per (object, type): the smallest 10,000, i.e. the k-minimum-values sample that
+# DetectionSummary keeps (model.py), bounded so a million-row export does not store a million hashes
+# in one row; merged across objects they still estimate distinct values.
 MAX_STORED_FINGERPRINTS = 10_000
+KEY_BATCH = 20_000  # person-key rows per INSERT
 
 
 def default_db_url() -> str:
@@ -217,18 +220,19 @@ class Store:
                             "locations": [loc.to_dict() for loc in s.locations],
                             "masked_examples": list(s.masked_examples),
                             "fingerprints": sorted(s.fingerprints)[:MAX_STORED_FINGERPRINTS],
-                            "distinct_values": len(s.fingerprints),
+                            "distinct_values": s.distinct,
                         }
                         for s in f.detections.values()
                     ],
                 )
-            keys = [
+            # in batches: a file of a million people must not become five million dicts at once
+            rows = (
                 {"object_id": obj_id, "record": i, "key": k}
                 for i, rec in enumerate(f.people)
                 for k in sorted(rec)
-            ]
-            if keys:
-                c.execute(insert(person_keys), keys)
+            )
+            while batch := list(islice(rows, KEY_BATCH)):
+                c.execute(insert(person_keys), batch)
         return True
 
     def object_rows(self, scan_id: str) -> Iterator[dict[str, Any]]:

@@ -586,7 +586,10 @@ class DetectionEngine:
             m = kind.mask(raw)
             if m not in s.masked_examples:
                 s.masked_examples.append(m)
-        s.fingerprints.add(fp)
+        if s.cutoff is None and len(s.fingerprints) < s.EXACT_MAX:
+            s.fingerprints.add(fp)
+        else:
+            s.add_fingerprints((fp,))
         if kind.category == _HEALTH_CATEGORY:
             out.health = True
         return fp
@@ -636,9 +639,9 @@ class DetectionEngine:
         got: list[str | None] = list(map(cache.get, distinct)) if cache is not None else [None]
         if None in got:  # some values not fingerprinted yet (one HMAC each)
             cache = self._fps(t, distinct)
-            s.fingerprints.update(map(cache.__getitem__, distinct))
+            s.add_fingerprints(map(cache.__getitem__, distinct))
         else:
-            s.fingerprints.update(got)  # type: ignore[arg-type]  # no None left
+            s.add_fingerprints(got)  # type: ignore[arg-type]  # no None left
         assert cache is not None
         if kind.category == _HEALTH_CATEGORY:
             out.health = True

@@ -102,8 +102,7 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
             }
         )
 
-    records = list(store.person_records(scan_id))
-    people = count_people(records)
+    people = count_people(store.person_records(scan_id))  # streamed: records are never all in memory
     all_orgs: set[str] = set()
     buckets: list[dict[str, Any]] = []
     exposed_sets: list[ExposedSet] = []
@@ -155,7 +154,12 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
     if started.tzinfo is None:
         started = started.replace(tzinfo=UTC)
     exposed_names = {s.bucket for s in exposed_sets}
-    exposed_people = count_people(r for r in records if r[0] in exposed_names).total
+    if not exposed_names:
+        exposed_people = 0
+    elif exposed_names >= set(people.by_bucket):
+        exposed_people = people.total
+    else:
+        exposed_people = count_people(r for r in store.person_records(scan_id) if r[0] in exposed_names).total
     return {
         "schema": SCHEMA,
         "scan": {
