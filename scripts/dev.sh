@@ -19,6 +19,7 @@ APT_PACKAGES=(
   chromium chromium-driver                    # HTML report browser test
   fonts-dejavu-core                           # text rendering for generated scans
   postgresql                                  # findings DB tests on a real PostgreSQL server
+  gcc libc6-dev libssl-dev                    # the optional C fingerprint loop (setup.py)
 )
 
 log() { printf '\033[1m[phiscope-setup]\033[0m %s\n' "$*" >&2; }
@@ -34,6 +35,10 @@ ensure_apt() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then missing+=(python3-venv); fi
+  # Python's headers, for the C extension: Debian's python3-dev when the interpreter has none
+  if ! "$(pick_python)" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
+    missing+=(python3-dev)
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -54,7 +59,7 @@ ensure_venv() {
   local py stamp want
   py=$(pick_python)
   [ -x "$VENV/bin/python" ] || { log "creating .venv"; "$py" -m venv "$VENV"; }
-  want=$(cat pyproject.toml scripts/dev.sh | sha256sum | cut -c1-16)
+  want=$(cat pyproject.toml setup.py src/phiscope/detect/_hmac_batch.c scripts/dev.sh | sha256sum | cut -c1-16)
   stamp="$VENV/.phiscope-installed"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x "$VENV/bin/phiscope" ]; then
     log "installing phiscope and its dependencies into .venv"

@@ -543,18 +543,7 @@ class DetectionEngine:
         cache = self._fp_cache.get(kind)
         if cache is None:
             cache = self._fp_cache[kind] = {}
-        missing = set(filterfalse(cache.__contains__, values))
-        if missing:
-            self._fp_size += len(missing)
-            inner, outer = self._fp.parts()
-            ic, oc = inner.copy, outer.copy
-            pre = f"{kind}\x00"
-            for v in missing:
-                h = ic()
-                h.update((pre + v).encode())
-                o = oc()
-                o.update(h.digest())
-                cache[v] = o.hexdigest()[:32]
+        self._fp_size += self._fp.fill(cache, values, kind)
         return cache
 
     def _person_keys(self, kind: str, values: Iterable[str]) -> dict[str, str]:

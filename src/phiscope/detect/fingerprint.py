@@ -7,7 +7,14 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Iterable
+from itertools import filterfalse
 from pathlib import Path
+
+try:  # optional C loop (setup.py); same output as the Python loop below
+    from phiscope.detect import _hmac_batch  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the install
+    _hmac_batch = None
 
 ENV_VAR = "PHISCOPE_SECRET_FILE"
 _LEN = 32
@@ -53,20 +60,41 @@ class Fingerprinter:
     copies instead of a fresh HMAC context: same output as `hmac.new`, about twice as fast.
     """
 
-    __slots__ = ("_inner", "_outer")
+    __slots__ = ("_accelerated", "_inner", "_outer", "_secret")
 
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, accelerated: bool = True) -> None:
         if not secret:
             raise ValueError("empty fingerprint secret")
+        self._secret = secret
+        self._accelerated = accelerated and _hmac_batch is not None
         key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
         key = key.ljust(64, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
-    def parts(self) -> tuple[hashlib._Hash, hashlib._Hash]:
-        """The keyed inner and outer states, for callers that fingerprint many values in a loop
-        (copy each, then update: the same construction as `__call__`)."""
-        return self._inner, self._outer
+    @property
+    def accelerated(self) -> bool:
+        """Whether `fill` runs the compiled loop."""
+        return self._accelerated
+
+    def fill(self, cache: dict[str, str], values: Iterable[str], kind: str) -> int:
+        """Put the fingerprint of every value not yet in `cache` into it; returns how many it added.
+
+        The batch form the table path uses: in C when the accelerator is built (one HMAC ~0.24 µs),
+        else a Python loop over the pre-keyed states (~0.75 µs).
+        """
+        if self._accelerated:
+            return int(_hmac_batch.fill(cache, values, self._secret, f"{kind}\x00"))
+        missing = set(filterfalse(cache.__contains__, values))
+        ic, oc = self._inner.copy, self._outer.copy
+        pre = f"{kind}\x00"
+        for v in missing:
+            h = ic()
+            h.update((pre + v).encode())
+            o = oc()
+            o.update(h.digest())
+            cache[v] = o.hexdigest()[:32]
+        return len(missing)
 
     def __call__(self, kind: str, normalised: str) -> str:
         h = self._inner.copy()

@@ -1,0 +1,19 @@
+"""Only the optional C accelerator lives here; everything else is in pyproject.toml.
+
+`phiscope.detect._hmac_batch` (batch HMAC-SHA256 fingerprints, OpenSSL's libcrypto) is built when a C
+compiler, Python's headers and libssl-dev are present (scripts/dev.sh installs them); without them the
+install goes on and detect/fingerprint.py uses its pure-Python loop (same output, ~3x slower).
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "phiscope.detect._hmac_batch",
+            ["src/phiscope/detect/_hmac_batch.c"],
+            libraries=["crypto"],
+            optional=True,
+        )
+    ]
+)

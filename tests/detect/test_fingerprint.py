@@ -1,0 +1,62 @@
+"""Keyed fingerprints: the compiled batch loop and the Python loop give HMAC-SHA256 exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import shutil
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from phiscope.detect import fingerprint
+from phiscope.detect.fingerprint import Fingerprinter
+
+SECRETS = [b"k", b"bench-secret-0123456789abcdef012", b"x" * 64, b"long-secret-" * 10]
+VALUES = ["", "123456789", "jane.doe@example.org", "Zoë Ångström|1972-03-14", "中文名字", "9" * 1000]
+PATHS = [False, pytest.param(True, marks=pytest.mark.skipif(not fingerprint._hmac_batch, reason="not built"))]
+
+
+def reference(secret: bytes, kind: str, value: str) -> str:
+    return hmac.new(secret, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@pytest.mark.parametrize("accelerated", PATHS)
+@pytest.mark.parametrize("secret", SECRETS, ids=lambda s: f"{len(s)}B")
+def test_fill_is_hmac_sha256(secret: bytes, accelerated: bool) -> None:
+    fp = Fingerprinter(secret, accelerated=accelerated)
+    assert fp.accelerated is accelerated
+    cache: dict[str, str] = {}
+    assert fp.fill(cache, iter(VALUES + VALUES), "US_SSN") == len(VALUES)  # repeats counted once
+    assert cache == {v: reference(secret, "US_SSN", v) for v in VALUES}
+    assert all(fp("US_SSN", v) == cache[v] for v in VALUES)
+
+
+@pytest.mark.parametrize("accelerated", PATHS)
+def test_fill_keeps_what_is_cached_and_separates_kinds(accelerated: bool) -> None:
+    fp = Fingerprinter(b"s" * 32, accelerated=accelerated)
+    cache = {"123456789": "cached"}
+    assert fp.fill(cache, ["123456789", "987654321"], "US_SSN") == 1
+    assert cache["123456789"] == "cached"
+    other: dict[str, str] = {}
+    fp.fill(other, ["987654321"], "PHONE")
+    assert other["987654321"] != cache["987654321"]
+
+
+@pytest.mark.parametrize("accelerated", PATHS)
+@pytest.mark.parametrize(("bad", "error"), [(123, TypeError), ("\ud800", UnicodeEncodeError)])
+def test_fill_rejects_what_is_not_text(accelerated: bool, bad: object, error: type[Exception]) -> None:
+    fp = Fingerprinter(b"s" * 32, accelerated=accelerated)
+    cache: dict[str, str] = {}
+    with pytest.raises(error):
+        fp.fill(cache, ["ok", bad], "US_SSN")  # type: ignore[list-item]
+
+
+def test_accelerator_is_built_where_it_can_be() -> None:
+    include = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    can_build = bool(shutil.which("cc") or shutil.which("gcc")) and include.is_file()
+    can_build = can_build and Path("/usr/include/openssl/sha.h").is_file()
+    if not can_build:
+        pytest.skip("no C compiler, Python headers or libssl-dev here")
+    assert fingerprint._hmac_batch is not None, "setup.py should have built phiscope.detect._hmac_batch"
