@@ -60,3 +60,29 @@ def test_accelerator_is_built_where_it_can_be() -> None:
     if not can_build:
         pytest.skip("no C compiler, Python headers or libssl-dev here")
     assert fingerprint._hmac_batch is not None, "setup.py should have built phiscope.detect._hmac_batch"
+
+
+@pytest.mark.parametrize("accelerated", PATHS)
+def test_fill_into_collects_every_values_fingerprint(accelerated: bool) -> None:
+    fp = Fingerprinter(b"s" * 32, accelerated=accelerated)
+    cache = {"a": reference(b"s" * 32, "EMAIL", "a")}
+    into = {"already-there"}
+    added = fp.fill(cache, ["a", "b", "b", "c"], "EMAIL", into=into)
+    assert added == 2  # b and c; a was cached
+    assert into == {"already-there"} | {reference(b"s" * 32, "EMAIL", v) for v in "abc"}
+
+
+@pytest.mark.parametrize("accelerated", PATHS)
+def test_person_keys_are_kind_and_fingerprint(accelerated: bool) -> None:
+    secret = b"s" * 32
+    fp = Fingerprinter(secret, accelerated=accelerated)
+    cache = {"111223333": reference(secret, "US_SSN", "111223333")}
+    keys = {"999887777": "kept"}
+    added = fp.person_keys(cache, keys, ["111223333", "222334444", "222334444", "999887777"], "US_SSN")
+    assert added == 3  # two keys, one new fingerprint
+    assert keys == {
+        "111223333": "US_SSN:" + reference(secret, "US_SSN", "111223333"),
+        "222334444": "US_SSN:" + reference(secret, "US_SSN", "222334444"),
+        "999887777": "kept",
+    }
+    assert cache["222334444"] == reference(secret, "US_SSN", "222334444")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import accumulate, compress, filterfalse, islice, repeat
+from itertools import accumulate, compress, islice, repeat
 
 from phiscope.detect import columns as C
 from phiscope.detect import context as ctx
@@ -551,13 +551,10 @@ class DetectionEngine:
         kc = self._key_cache.get(kind)
         if kc is None:
             kc = self._key_cache[kind] = {}
-        missing = set(filterfalse(kc.__contains__, values))
-        if missing:
-            self._fp_size += len(missing)
-            fps = self._fps(kind, missing)
-            pre = kind + ":"
-            for v in missing:
-                kc[v] = pre + fps[v]
+        cache = self._fp_cache.get(kind)
+        if cache is None:
+            cache = self._fp_cache[kind] = {}
+        self._fp_size += self._fp.person_keys(cache, kc, values, kind)
         return kc
 
     def _record(self, out: ContentFindings, kind: Kind, raw: str, norm: str, conf: float, loc: object) -> str:
@@ -625,13 +622,14 @@ class DetectionEngine:
                     break
         distinct = norms if isinstance(norms, (set, frozenset)) else set(norms)
         cache = self._fp_cache.get(t)
-        got: list[str | None] = list(map(cache.get, distinct)) if cache is not None else [None]
-        if None in got:  # some values not fingerprinted yet (one HMAC each)
-            cache = self._fps(t, distinct)
-            s.add_fingerprints(map(cache.__getitem__, distinct))
+        if cache is None:
+            cache = self._fp_cache[t] = {}
+        if s.cutoff is None and len(s.fingerprints) + len(distinct) <= s.EXACT_MAX:
+            # one pass: fingerprint what is new (one HMAC each), collect every value's into the summary
+            self._fp_size += self._fp.fill(cache, distinct, t, into=s.fingerprints)
         else:
-            s.add_fingerprints(got)  # type: ignore[arg-type]  # no None left
-        assert cache is not None
+            self._fp_size += self._fp.fill(cache, distinct, t)
+            s.add_fingerprints(map(cache.__getitem__, distinct))
         if kind.category == _HEALTH_CATEGORY:
             out.health = True
         return cache
