@@ -86,3 +86,40 @@ def test_person_keys_are_kind_and_fingerprint(accelerated: bool) -> None:
         "999887777": "kept",
     }
     assert cache["222334444"] == reference(secret, "US_SSN", "222334444")
+
+
+@pytest.mark.parametrize("accelerated", PATHS)
+def test_key_list_is_one_key_per_value(accelerated: bool) -> None:
+    secret = b"s" * 32
+    fp = Fingerprinter(secret, accelerated=accelerated)
+    cache = {"111223333": reference(secret, "US_SSN", "111223333")}
+    keys = {"999887777": "kept"}
+    values = ["111223333", "", "222334444", "222334444", "999887777", ""]
+    out, added = fp.key_list(cache, keys, values, "US_SSN")
+    assert added == 3  # two keys, one new fingerprint
+    k1 = "US_SSN:" + reference(secret, "US_SSN", "111223333")
+    k2 = "US_SSN:" + reference(secret, "US_SSN", "222334444")
+    assert out == [k1, None, k2, k2, "kept", None]  # "" is skipped: no key
+    assert keys == {"111223333": k1, "222334444": k2, "999887777": "kept"}
+    assert fp.key_list(cache, keys, values, "US_SSN") == (out, 0)  # all cached now
+
+
+@pytest.mark.parametrize("accelerated", PATHS)
+def test_key_list_combo_skips_a_missing_half(accelerated: bool) -> None:
+    secret = b"s" * 32
+    fp = Fingerprinter(secret, accelerated=accelerated)
+    cache: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    values = ["ada quinn|1972-03-04", "|1972-03-04", "ada quinn|", "|", "Zoë|2000-01-01"]
+    values.append(values[0])
+    out, added = fp.key_list(cache, keys, values, "NAME_DOB", combo=True)
+    want = {v: "NAME_DOB:" + reference(secret, "NAME_DOB", v) for v in (values[0], values[4])}
+    assert out == [want[values[0]], None, None, None, want[values[4]], want[values[0]]]
+    assert keys == want and added == 4
+
+
+@pytest.mark.parametrize("accelerated", PATHS)
+def test_key_list_rejects_what_is_not_text(accelerated: bool) -> None:
+    fp = Fingerprinter(b"s" * 32, accelerated=accelerated)
+    with pytest.raises(TypeError):
+        fp.key_list({}, {}, ["ok", 123], "US_SSN")  # type: ignore[list-item]

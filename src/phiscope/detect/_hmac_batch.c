@@ -9,6 +9,10 @@
  * person_keys(cache, keys, values, key, prefix, key_prefix) -> int
  *     keys[value] = key_prefix + fingerprint for every value not yet in `keys` (returns how many
  *     entries it added to both dicts).
+ * key_list(cache, keys, values, key, prefix, key_prefix, combo) -> (list, int)
+ *     one item per value of the list `values`: None for a value it skips ("" or, with `combo`, a
+ *     value starting or ending with "|" instead), else keys[value], added as person_keys would when
+ *     missing; and how many entries it added to both dicts. One dict look-up per row.
  *
  * Same output as Fingerprinter.__call__ (tested value by value); about 3x faster, because a value
  * costs two SHA-256 state copies and no Python calls. Optional: without a C compiler the package
@@ -175,11 +179,87 @@ fail:
     return NULL;
 }
 
+/* keys[item] as a new reference, added (key_prefix + fingerprint) when missing. */
+static PyObject *person_key_of(const Keyed *k, PyObject *cache, PyObject *keys, PyObject *item,
+                               PyObject *key_prefix, Py_ssize_t *added) {
+    PyObject *pk = PyDict_GetItemWithError(keys, item);
+    if (pk != NULL) {
+        Py_INCREF(pk);
+        return pk;
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    PyObject *fp = fingerprint_of(k, cache, item, added);
+    if (fp == NULL)
+        return NULL;
+    pk = PyUnicode_Concat(key_prefix, fp);
+    Py_DECREF(fp);
+    if (pk == NULL)
+        return NULL;
+    if (PyDict_SetItem(keys, item, pk) < 0) {
+        Py_DECREF(pk);
+        return NULL;
+    }
+    (*added)++;
+    return pk;
+}
+
+static PyObject *key_list(PyObject *self, PyObject *args) {
+    PyObject *cache, *keys, *values, *key_prefix, *out;
+    Py_buffer key;
+    const char *prefix;
+    Py_ssize_t plen, added = 0;
+    int combo;
+    Keyed k;
+
+    if (!PyArg_ParseTuple(args, "O!O!O!y*s#Up", &PyDict_Type, &cache, &PyDict_Type, &keys, &PyList_Type,
+                          &values, &key, &prefix, &plen, &key_prefix, &combo))
+        return NULL;
+    keyed_init(&k, &key, prefix, plen);
+    PyBuffer_Release(&key);
+    Py_ssize_t n = PyList_GET_SIZE(values);
+    out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i >= PyList_GET_SIZE(values)) {
+            PyErr_SetString(PyExc_RuntimeError, "values changed size");
+            goto fail;
+        }
+        PyObject *item = PyList_GET_ITEM(values, i), *pk;
+        if (!PyUnicode_Check(item)) {
+            PyErr_SetString(PyExc_TypeError, "values must be str");
+            goto fail;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(item);
+        int skip = combo ? len > 0 && (PyUnicode_READ_CHAR(item, 0) == '|' ||
+                                       PyUnicode_READ_CHAR(item, len - 1) == '|')
+                         : len == 0;
+        if (skip) {
+            Py_INCREF(Py_None);
+            pk = Py_None;
+        } else {
+            Py_INCREF(item); /* the list may drop it while the dicts run Python code */
+            pk = person_key_of(&k, cache, keys, item, key_prefix, &added);
+            Py_DECREF(item);
+            if (pk == NULL)
+                goto fail;
+        }
+        PyList_SET_ITEM(out, i, pk);
+    }
+    return Py_BuildValue("(Nn)", out, added);
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"fill", fill, METH_VARARGS,
      "fill(cache, values, key, prefix, into=None) -> int: fingerprint the values not yet in cache"},
     {"person_keys", person_keys, METH_VARARGS,
      "person_keys(cache, keys, values, key, prefix, key_prefix) -> int: keys[v] = key_prefix + fp"},
+    {"key_list", key_list, METH_VARARGS,
+     "key_list(cache, keys, values, key, prefix, key_prefix, combo) -> (list, int): keys per value"},
     {NULL, NULL, 0, NULL},
 };
 

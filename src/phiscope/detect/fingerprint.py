@@ -119,6 +119,26 @@ class Fingerprinter:
             keys[v] = pre + cache[v]
         return added + len(missing)
 
+    def key_list(
+        self, cache: dict[str, str], keys: dict[str, str], values: list[str], kind: str, combo: bool = False
+    ) -> tuple[list[str | None], int]:
+        """The person key of every value of `values`, aligned with it: None for a value it skips
+        ("" or, with `combo`, a "name|dob" value starting or ending with "|"), else keys[value],
+        added as `person_keys` adds it when missing. Returns the list and how many entries it added
+        to the two dicts. One dict look-up per value in C (the table path's per-row keys)."""
+        if self._accelerated:
+            out, added = _hmac_batch.key_list(
+                cache, keys, values, self._secret, f"{kind}\x00", f"{kind}:", combo
+            )
+            return out, int(added)
+        distinct = set(values)
+        want = {v for v in distinct if v[:1] != "|" and v[-1:] != "|"} if combo else distinct - {""}
+        added = self.person_keys(cache, keys, want, kind)
+        get = keys.get
+        if not any(map(keys.__contains__, distinct - want)):  # no skipped value is a key: None for it
+            return list(map(get, values)), added
+        return [get(v) if v in want else None for v in values], added
+
     def __call__(self, kind: str, normalised: str) -> str:
         h = self._inner.copy()
         h.update(f"{kind}\x00{normalised}".encode())

@@ -27,6 +27,18 @@ def _line(p: str) -> re.Pattern[str]:
     return re.compile(rf"(?m)^(?:{p}|.*)$")
 
 
+def _keep(p: str) -> re.Pattern[str]:
+    # the lines that are not entirely `p`, each with the newline in front of it: `_kept` blanks them
+    # and leaves every other line as it is (no per-line object, unlike findall). Led by a literal
+    # newline, so the regex engine jumps from line to line instead of trying every character.
+    return re.compile(rf"(?m)\n(?!(?:{p})$)[^\n]+")
+
+
+def _kept(pat: re.Pattern[str], joined: str) -> str:
+    """The joined lines with every line the `_keep` pattern rejects made empty."""
+    return pat.sub("\n", "\n" + joined)[1:]
+
+
 def _years(hi: int | None = None) -> str:
     """Regex for the 4-digit years 1890..hi (dob.parse_date's plausible birth years; hi in 2000s)."""
     hi = _dt.date.today().year if hi is None else hi
@@ -64,7 +76,8 @@ DATE_MDY = _date_fast(False)
 DATE_DMY = _date_fast(True)
 # a YYYY-MM-DD line that is not a calendar day (Feb 29 left to the exact check) or a plausible year
 # ("--" from a line that did not fit either layout included)
-DATE_INVALID = re.compile(rf"(?m)^(?!{_years()}-(?:{_M31}-{_D31}|{_M30}-{_D30}|02-{_D28})$).+$")
+# (a `_keep` pattern: the lines it blanks)
+DATE_INVALID = _keep(rf"{_years()}-(?:{_M31}-{_D31}|{_M30}-{_D30}|02-{_D28})")
 
 # "March 4, 1972" (English month names, as dob.TEXT_DATE_RE reads them), a third layout. Anything
 # unusual ("4th of March") is left to the exact check.
@@ -95,9 +108,12 @@ _DAY2 = {"": "", **{str(d): f"{d:02d}" for d in range(1, 32)}}
 def _text_dates(joined: str) -> Iterable[str]:
     """Per line "YYYY-MM-DD" (unchecked) for "March 4, 1972" lines, "--" elsewhere (an unknown
     month leaves "YYYY--DD", which the check rejects); C-level maps only."""
-    found = TEXT_DATE.findall(joined)
-    years, months, days = zip(*found, strict=True)
-    mm = map(_MONTH_NUM.get, map(str.lower, months), repeat(""))
+    if joined.isascii():  # month names lower-cased at once (ASCII: positions and lines unchanged)
+        years, months, days = zip(*TEXT_DATE.findall(joined.lower()), strict=True)
+        mm = map(_MONTH_NUM.get, months, repeat(""))
+    else:
+        years, months, days = zip(*TEXT_DATE.findall(joined), strict=True)
+        mm = map(_MONTH_NUM.get, map(str.lower, months), repeat(""))
     return map("-".join, zip(years, mm, map(_DAY2.__getitem__, days), strict=True))
 
 
@@ -111,72 +127,66 @@ def dates(joined: str, dayfirst: bool) -> str:
     text = "\n".join(merged).replace("--", "")
     if "/" in text or "." in text:
         text = text.replace("/", "-").replace(".", "-")
-    return DATE_INVALID.sub("", text)
+    return _kept(DATE_INVALID, text)
 
 
-SSN = _line(
-    r"[ \t]*((?!000|666)[0-8][0-9]{2}[- ]?(?!00)[0-9]{2}[- ]?(?!0000)[0-9]{4}"
+# Each kind's fast shape as a `_keep` pattern: lines entirely of the shape stay as they are (then a
+# few string-wide operations normalise them), every other line becomes "".
+SSN = _keep(
+    r"[ \t]*(?:(?!000|666)[0-8][0-9]{2}[- ]?(?!00)[0-9]{2}[- ]?(?!0000)[0-9]{4}"
     r"|9[0-9]{2}[- ]?(?:5[0-9]|6[0-5]|7[0-9]|8[0-8]|9[0-2]|9[4-9])[- ]?[0-9]{4})[ \t]*"
 )
 # numbers the SSA or the press made public (us_ssn.ADVERTISED): never valid
-SSN_ADVERTISED = re.compile(r"(?m)^(?:078051120|219099999|457555462)$")
+_SSN_ADVERTISED = ("078051120", "219099999", "457555462")
+SSN_ADVERTISED = re.compile(rf"\n(?:{'|'.join(_SSN_ADVERTISED)})(?=\n)")
 
 # _v_phone: digits and separators only, 7-15 digits
-PHONE = _line(r"([0-9 ()+./-]+)")
-_PHONE_BAD_LENGTH = re.compile(r"(?m)^(?:[0-9]{1,6}|[0-9]{16,})$")
-NON_DIGIT = re.compile(r"[^0-9\n]+")
+PHONE = _keep(r"[0-9 ()+./-]+")
+_PHONE_BAD_LENGTH = re.compile(r"\n(?:[0-9]{1,6}|[0-9]{16,})(?=\n)")
 
-EMAIL = _line(rf"({EMAIL_RE.pattern})")
+EMAIL = _keep(EMAIL_RE.pattern)
 
 # _v_zip: 5 digits (not 00000), optional -4
-ZIP = _line(r"(?!00000)([0-9]{5})(?:-([0-9]{4}))?")
+ZIP = _keep(r"(?!00000)[0-9]{5}(?:-[0-9]{4})?")
 
 # _v_record: 5-20 letters/digits with at least 4 digits (no hyphen: those go to the exact check)
-RECORD = _line(r"(?=(?:[^0-9\n]*[0-9]){4})([A-Za-z0-9]{5,20})")
+RECORD = _keep(r"(?=(?:[^0-9\n]*[0-9]){4})[A-Za-z0-9]{5,20}")
 
-# _v_address: printable ASCII, single spaces, >= 6 chars, a digit and a letter
 # _v_address on ASCII text: whitespace collapsed, then >= 6 chars, a digit and a letter. Led by a
 # literal newline (the text gets one in front) so the regex engine jumps from line to line.
 _ADDRESS_REJECT = re.compile(r"(?m)\n(?:.{0,5}|[^0-9\n]*|[^A-Za-z\n]*)$")
 EDGE_SPACE = re.compile(r"(?m)^ | $")
-# whitespace other than a single space (newlines excepted): what " ".join(s.split()) changes
 
 # names.looks_like_name for plain ASCII names: 1-5 words of letters joined by - or ', 2-80 chars
 _WORD = r"[A-Za-z]+(?:[-'][A-Za-z]+)*"
-NAME = _line(rf"(?=.{{2,80}}$)({_WORD}(?: {_WORD}){{0,4}})")
+NAME = _keep(rf"(?=.{{2,80}}$){_WORD}(?: {_WORD}){{0,4}}")
 NAME_PLACEHOLDERS = frozenset({"n/a", "na", "none", "null", "unknown", "test", "redacted", "anonymous"})
 
-HAS_ALPHA = _line(r"(.*[A-Za-z].*)")
-
-
-def _groups(pat: re.Pattern[str], joined: str) -> str:
-    """Per line, the pattern's groups concatenated ("" where the fast shape does not fit), joined
-    with newlines. findall + str.join stay in C (a template in re.sub runs Python per match)."""
-    found = pat.findall(joined)
-    if pat.groups == 1:
-        return "\n".join(found)
-    return "\n".join(map("".join, found))
+HAS_ALPHA = _keep(r"[^A-Za-z\n]*[A-Za-z].*")
 
 
 def ssn(joined: str) -> str:
     """Digits of a valid SSN or ITIN per line."""
-    return SSN_ADVERTISED.sub("", _groups(SSN, joined).replace("-", "").replace(" ", ""))
+    d = _kept(SSN, joined).replace("-", "").replace(" ", "").replace("\t", "")
+    if any(a in d for a in _SSN_ADVERTISED):
+        d = SSN_ADVERTISED.sub("\n", f"\n{d}\n")[1:-1]
+    return d
 
 
 def phone(joined: str) -> str:
     """Digits of lines made of digits and separators only, holding 7-15 digits."""
-    d = _groups(PHONE, joined)
+    d = _kept(PHONE, joined)
     for c in " ()+./-":
         d = d.replace(c, "")
-    return _PHONE_BAD_LENGTH.sub("", d)
+    return _PHONE_BAD_LENGTH.sub("\n", f"\n{d}\n")[1:-1]
 
 
 def email(joined: str) -> str:
-    return _groups(EMAIL, joined).lower()
+    return _kept(EMAIL, joined).lower()
 
 
 def zip_code(joined: str) -> str:
-    return _groups(ZIP, joined)
+    return _kept(ZIP, joined).replace("-", "")
 
 
 _ODD_CHARS = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"  # ASCII whitespace besides " " and "\n"
@@ -216,13 +226,13 @@ def address(joined: str) -> str | None:
 
 
 def record(joined: str) -> str:
-    return _groups(RECORD, joined).upper()
+    return _kept(RECORD, joined).upper()
 
 
 def person_names(joined: str) -> str:
     """names.normalise_name of plain ASCII names (apostrophes become spaces), "" elsewhere."""
-    return _groups(NAME, joined).lower().replace("'", " ")
+    return _kept(NAME, joined).lower().replace("'", " ")
 
 
 def has_alpha(joined: str) -> str:
-    return _groups(HAS_ALPHA, joined)
+    return _kept(HAS_ALPHA, joined)

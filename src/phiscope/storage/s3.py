@@ -48,7 +48,7 @@ def make_client(
     cfg = Config(
         signature_version=botocore.UNSIGNED if anonymous else None,
         s3={"addressing_style": "path" if path_style else "auto"},
-        retries=retries or DEFAULT_RETRIES,  # type: ignore[arg-type]
+        retries=retries or DEFAULT_RETRIES,  # type: ignore[arg-type,unused-ignore]
         max_pool_connections=max_pool_connections,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
