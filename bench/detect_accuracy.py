@@ -72,40 +72,46 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, f2
 
 
-def presidio_predict():  # type: ignore[no-untyped-def]
+def presidio_predict(pipeline: str = "blank"):  # type: ignore[no-untyped-def]
+    """Presidio's analyzer with its default recognizers. Its default NLP engine, spaCy
+    en_core_web_lg, is used when installed; otherwise `pipeline` says what stands in for it:
+    "blank" (a tokenizer only: PERSON/DATE_TIME then rest on Presidio's patterns; for accuracy)
+    or "lg-shaped" (en_core_web_lg's architecture with random weights, presidio_shaped.py: its
+    cost per character, for speed only)."""
     try:
         from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
     except ImportError:
         return None, "presidio-analyzer not installed"
     import logging
+    import warnings
 
     import spacy
 
     logging.getLogger("tldextract").setLevel(logging.CRITICAL)  # it tries the network, then falls back
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
 
+    def engine(model: str):  # type: ignore[no-untyped-def]
+        models = [{"lang_code": "en", "model_name": model}]
+        config = {"nlp_engine_name": "spacy", "models": models}
+        return NlpEngineProvider(nlp_configuration=config).create_engine()
+
     try:
-        nlp_engine = NlpEngineProvider(
-            nlp_configuration={
-                "nlp_engine_name": "spacy",
-                "models": [{"lang_code": "en", "model_name": "en_core_web_lg"}],
-            }
-        ).create_engine()
+        nlp_engine = engine("en_core_web_lg")
         note = "spaCy en_core_web_lg"
     except Exception:
-        # No spaCy model installs from PyPI: a blank English pipeline saved to disk (tokenizer only;
-        # PERSON/DATE_TIME recall then depends on Presidio's patterns alone).
-        path = Path("/tmp/phiscope-blank-en")
-        if not path.exists():
-            spacy.blank("en").to_disk(path)
-        nlp_engine = NlpEngineProvider(
-            nlp_configuration={
-                "nlp_engine_name": "spacy",
-                "models": [{"lang_code": "en", "model_name": str(path)}],
-            }
-        ).create_engine()
-        note = "blank spaCy 'en' pipeline (no NER model installable offline)"
+        if pipeline == "lg-shaped":
+            from presidio_shaped import build as build_shaped
+
+            path = build_shaped(Path("/tmp/phiscope-presidio-lg-shaped"))
+            note = "en_core_web_lg-shaped spaCy pipeline, random weights (speed only)"
+            warnings.filterwarnings("ignore", module="spacy")  # empty attribute ruler, no POS for lemmas
+        else:
+            path = Path("/tmp/phiscope-blank-en")
+            if not path.exists():
+                spacy.blank("en").to_disk(path)
+            note = "blank spaCy 'en' pipeline (no NER model installable offline)"
+        nlp_engine = engine(str(path))
     analyzer = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
 
     def predict(text: str) -> list[tuple[int, int, str]]:
