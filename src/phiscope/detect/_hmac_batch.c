@@ -133,52 +133,6 @@ fail:
     return NULL;
 }
 
-static PyObject *person_keys(PyObject *self, PyObject *args) {
-    PyObject *cache, *keys, *values, *key_prefix, *it, *item;
-    Py_buffer key;
-    const char *prefix;
-    Py_ssize_t plen, added = 0;
-    Keyed k;
-
-    if (!PyArg_ParseTuple(args, "O!O!Oy*s#U", &PyDict_Type, &cache, &PyDict_Type, &keys, &values, &key,
-                          &prefix, &plen, &key_prefix))
-        return NULL;
-    keyed_init(&k, &key, prefix, plen);
-    PyBuffer_Release(&key);
-    it = PyObject_GetIter(values);
-    if (it == NULL)
-        return NULL;
-    while ((item = PyIter_Next(it)) != NULL) {
-        int has = PyDict_Contains(keys, item);
-        if (has != 0) {
-            Py_DECREF(item);
-            if (has < 0)
-                goto fail;
-            continue;
-        }
-        PyObject *fp = fingerprint_of(&k, cache, item, &added);
-        if (fp == NULL) {
-            Py_DECREF(item);
-            goto fail;
-        }
-        PyObject *pk = PyUnicode_Concat(key_prefix, fp);
-        Py_DECREF(fp);
-        int rc = pk == NULL ? -1 : PyDict_SetItem(keys, item, pk);
-        Py_XDECREF(pk);
-        Py_DECREF(item);
-        if (rc < 0)
-            goto fail;
-        added++;
-    }
-    Py_DECREF(it);
-    if (PyErr_Occurred())
-        return NULL;
-    return PyLong_FromSsize_t(added);
-fail:
-    Py_DECREF(it);
-    return NULL;
-}
-
 /* keys[item] as a new reference, added (key_prefix + fingerprint) when missing. */
 static PyObject *person_key_of(const Keyed *k, PyObject *cache, PyObject *keys, PyObject *item,
                                PyObject *key_prefix, Py_ssize_t *added) {
@@ -202,6 +156,37 @@ static PyObject *person_key_of(const Keyed *k, PyObject *cache, PyObject *keys, 
     }
     (*added)++;
     return pk;
+}
+
+static PyObject *person_keys(PyObject *self, PyObject *args) {
+    PyObject *cache, *keys, *values, *key_prefix, *it, *item;
+    Py_buffer key;
+    const char *prefix;
+    Py_ssize_t plen, added = 0;
+    Keyed k;
+
+    if (!PyArg_ParseTuple(args, "O!O!Oy*s#U", &PyDict_Type, &cache, &PyDict_Type, &keys, &values, &key,
+                          &prefix, &plen, &key_prefix))
+        return NULL;
+    keyed_init(&k, &key, prefix, plen);
+    PyBuffer_Release(&key);
+    it = PyObject_GetIter(values);
+    if (it == NULL)
+        return NULL;
+    while ((item = PyIter_Next(it)) != NULL) {
+        PyObject *pk = person_key_of(&k, cache, keys, item, key_prefix, &added);
+        Py_DECREF(item);
+        if (pk == NULL)
+            goto fail;
+        Py_DECREF(pk);
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyLong_FromSsize_t(added);
+fail:
+    Py_DECREF(it);
+    return NULL;
 }
 
 static PyObject *key_list(PyObject *self, PyObject *args) {

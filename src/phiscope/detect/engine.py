@@ -1309,9 +1309,7 @@ class DetectionEngine:
         for typ, (norms, found) in t.first.items():
             if typ not in PERSON_KEY_TYPES or not found:
                 continue
-            kc = self._key_cache.get(typ)
-            if kc is None:
-                kc = self._key_cache[typ] = {}
+            kc = self._key_cache.setdefault(typ, {})
             if len(found) + norms.count("") == len(norms) and "" not in kc:
                 # the rows found are the non-empty values: their keys, None elsewhere, in one pass
                 keys, added = self._fp.key_list(self._fp_cache.setdefault(typ, {}), kc, norms, typ)
