@@ -19,7 +19,7 @@ APT_PACKAGES=(
   chromium chromium-driver                    # HTML report browser test
   fonts-dejavu-core                           # text rendering for generated scans
   postgresql                                  # findings DB tests on a real PostgreSQL server
-  gcc libc6-dev libssl-dev                    # the optional C fingerprint loop (setup.py)
+  gcc libc6-dev libssl-dev                    # the optional C loops (setup.py)
 )
 
 log() { printf '\033[1m[phiscope-setup]\033[0m %s\n' "$*" >&2; }
@@ -59,7 +59,7 @@ ensure_venv() {
   local py stamp want
   py=$(pick_python)
   [ -x "$VENV/bin/python" ] || { log "creating .venv"; "$py" -m venv "$VENV"; }
-  want=$(cat pyproject.toml setup.py src/phiscope/detect/_hmac_batch.c scripts/dev.sh | sha256sum | cut -c1-16)
+  want=$(cat pyproject.toml setup.py src/phiscope/detect/_*.c scripts/dev.sh | sha256sum | cut -c1-16)
   stamp="$VENV/.phiscope-installed"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x "$VENV/bin/phiscope" ]; then
     log "installing phiscope and its dependencies into .venv"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import heapq
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -231,15 +231,17 @@ class DetectionSummary:
 class ContentFindings:
     """What detection found in one object's text.
 
-    `people` holds one frozenset per record (a table row, a form, a document, a message) of the keys
-    that identify the person in it, e.g. {"US_SSN:ab12..", "NAME_DOB:cd34.."}; impact/ links records
+    `people` holds one collection per record (a table row, a form, a document, a message) of the
+    distinct keys that identify the person in it, e.g. {"US_SSN:ab12..", "NAME_DOB:cd34.."} (a
+    frozenset, or a tuple for a table row: no hashing, and tuples of strings leave the cyclic
+    collector's lists at its first pass, so a 1M-row file costs less to build); impact/ links records
     sharing a key to count distinct people. `organisations` holds fingerprints of employer/organisation
     names. `health` is true when health context (diagnoses, medications, procedures, health
     identifiers) was found.
     """
 
     detections: dict[str, DetectionSummary] = field(default_factory=dict)
-    people: list[frozenset[str]] = field(default_factory=list)
+    people: list[Collection[str]] = field(default_factory=list)
     organisations: set[str] = field(default_factory=set)
     health: bool = False
 

@@ -105,6 +105,20 @@ def test_key_list_is_one_key_per_value(accelerated: bool) -> None:
 
 
 @pytest.mark.parametrize("accelerated", PATHS)
+def test_key_list_without_a_key_cache(accelerated: bool) -> None:
+    secret = b"s" * 32
+    fp = Fingerprinter(secret, accelerated=accelerated)
+    cache = {"111223333": reference(secret, "US_SSN", "111223333")}
+    values = ["111223333", "", "222334444", "222334444"]
+    out, added = fp.key_list(cache, None, values, "US_SSN")
+    k1 = "US_SSN:" + reference(secret, "US_SSN", "111223333")
+    k2 = "US_SSN:" + reference(secret, "US_SSN", "222334444")
+    assert out == [k1, None, k2, k2] and added == 1  # one new fingerprint, cached
+    assert cache["222334444"] == reference(secret, "US_SSN", "222334444")
+    assert fp.key_list(cache, None, values, "US_SSN") == (out, 0)
+
+
+@pytest.mark.parametrize("accelerated", PATHS)
 def test_key_list_combo_skips_a_missing_half(accelerated: bool) -> None:
     secret = b"s" * 32
     fp = Fingerprinter(secret, accelerated=accelerated)

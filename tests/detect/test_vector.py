@@ -87,6 +87,142 @@ def test_fast_shapes_agree_with_exact_check(fast, kind, fast_cells, other_cells)
         assert got, f"{cell!r} should take the fast path"
 
 
+COLUMN_CASES = [
+    (vector.ssn_column, "US_SSN", 0),
+    (vector.phone_column, "PHONE", 1),
+    (vector.email_column, "EMAIL", 2),
+    (vector.zip_column, "ZIP_CODE", 3),
+    (vector.record_column, "MEDICAL_RECORD_NUMBER", 4),
+]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize(("column", "kind", "case"), COLUMN_CASES)
+def test_column_lists_agree_with_exact_check(
+    column, kind: str, case: int, compiled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The per-cell lists the engine uses, with the C loops and with the regex passes."""
+    if compiled and vector._shapes is None:
+        pytest.skip("C shapes not built")
+    if not compiled:
+        monkeypatch.setattr(vector, "_shapes", None)
+    _, _, fast_cells, other_cells = CASES[case]
+    cells = fast_cells + other_cells + ["123-45-\n6789"]  # a newline inside a cell
+    got = column(cells)
+    if got is None:  # a regex pass cannot split lines back: the caller takes the exact path
+        assert not compiled or column is vector.email_column  # (e-mail has no C loop)
+        got = [*column(cells[:-1]), ""]
+    assert len(got) == len(cells)
+    for cell, norm in zip(cells, got, strict=True):
+        if norm:
+            assert norm == exact_norm(kind, cell), cell
+    assert all(got[: len(fast_cells)]), "the common layouts take the fast path"
+
+
+def _mutants(r: random.Random, seeds: list[str], alphabet: str, n: int) -> list[str]:
+    """Cells near the shapes' edges: seeds with a character replaced, inserted or dropped, and
+    random strings over the shape's alphabet."""
+    out = list(seeds)
+    for _ in range(n):
+        s = list(r.choice(seeds))
+        for _ in range(r.randint(1, 2)):
+            op, i = r.randrange(3), r.randrange(len(s) + 1)
+            if op == 0 and i < len(s):
+                s[i] = r.choice(alphabet)
+            elif op == 1:
+                s.insert(i, r.choice(alphabet))
+            elif s and i < len(s):
+                del s[i]
+        out.append("".join(s))
+        out.append("".join(r.choices(alphabet, k=r.randint(0, 14))))
+    return out
+
+
+SHAPE_FUZZ = [
+    (
+        vector.SHAPE_SSN,
+        vector.ssn,
+        ["123-45-6789", "912 70 1234", " 900500000\t", "078-05-1120"],
+        "0123456789 -\t9x",
+    ),
+    (
+        vector.SHAPE_PHONE,
+        vector.phone,
+        ["(617) 555-0134", "+1 617.555.0134", "5550134"],
+        "0123456789 ()+./-x",
+    ),
+    (vector.SHAPE_ZIP, vector.zip_code, ["02115", "12345-6789", "00000"], "0123456789- "),
+    (vector.SHAPE_RECORD, vector.record, ["P0000123", "ab12cd34", "0048291"], "0123456789AbZ-é "),
+    (vector.SHAPE_NAME, vector.person_names, ["Ada Quinn", "O'Neil Mary-Ann", "A B C D E"], "AbzZ '-.é"),
+]
+SHAPE_FUZZ += [
+    (
+        vector.SHAPE_EMAIL,
+        vector.email,
+        ["ada.quinn@example.com", "A_B%c+d@x-y.co.UK", "a@b.cd"],
+        "aZ0._%+-@é ",
+    ),
+    (
+        vector.SHAPE_ADDRESS,
+        vector.address,
+        ["12 Main St", " 4 rue X,  Apt 2\t", "PO Box 12"],
+        "1aZ ,\t\x1c.-",
+    ),
+]
+_MONTH_WORDS = ["March", "SEPT", "sep", "May", "Mayo", "Dec.", "Juneteen", "Febr"]
+
+
+def _date_seeds(r: random.Random) -> list[str]:
+    out = []
+    for _ in range(60):
+        y, m, d = r.randint(1880, 2035), r.randint(0, 13), r.randint(0, 32)
+        s1, s2 = r.choice("-/."), r.choice("-/.")
+        out += [f"{y}{s1}{m:02d}{s2}{d:02d}", f"{m:02d}{s1}{d:02d}{s2}{y}", f"{d:02d}.{m:02d}.{y}"]
+        out.append(f"{r.choice(_MONTH_WORDS)}{r.choice(['', '.'])} {d}{r.choice(['', ','])} {y}")
+    return [*out, "1972-02-29", "February 29, 2000", "March 04, 1972", "March 31, 1972", "June 31, 1972"]
+
+
+@pytest.mark.skipif(vector._shapes is None, reason="C shapes not built")
+@pytest.mark.parametrize("case", range(len(SHAPE_FUZZ) + 2))
+def test_compiled_shapes_equal_regex_passes(case: int) -> None:
+    """The C loops give exactly the regex passes' lists, on cells built to sit on the shapes' edges."""
+    r = random.Random(100 + case)
+    if case < len(SHAPE_FUZZ):
+        shape, regex_pass, seeds, alphabet = SHAPE_FUZZ[case]
+        cells = _mutants(r, seeds, alphabet, 3000)
+        arg = 0
+        want = vector.by_lines(cells, regex_pass)
+    else:
+        dayfirst = case == len(SHAPE_FUZZ) + 1
+        cells = _mutants(r, _date_seeds(r), "0123456789-/.,  aMyJ", 3000)
+        arg = -vector.YEAR_MAX if dayfirst else vector.YEAR_MAX
+        want = vector.by_lines(cells, lambda j: vector.dates(j, dayfirst))
+    got = vector._shapes.normalise(cells, shape if case < len(SHAPE_FUZZ) else vector.SHAPE_DATE, arg)
+    assert want is not None
+    diff = [(c, g, w) for c, g, w in zip(cells, got, want, strict=True) if g != w]
+    assert not diff, diff[:5]
+    assert sum(map(bool, got)) > 100  # the fuzz reaches accepted cells too
+    with pytest.raises(TypeError):
+        vector._shapes.normalise(["123-45-6789", None], vector.SHAPE_SSN)
+
+
+@pytest.mark.skipif(vector._shapes is None, reason="C shapes not built")
+def test_compiled_org_names_equal_normalise_org() -> None:
+    r = random.Random(7)
+    seeds = ["Alvarez, Mendez and Lopez", "Stone Ltd.", "ACME & Co", "Inc.", "Hughes-Rubio GmbH", "12 LLC 3",
+             "co_op sa", "  Blue\tCross\x1cInc  ", "12345", "-"]  # fmt: skip
+    cells = _mutants(r, seeds, "aZ &.,-_\t0é", 3000)
+    got = vector._shapes.normalise(cells, vector.SHAPE_ORG)
+    for cell, norm in zip(cells, got, strict=True):
+        if norm:
+            assert norm == engine.normalise_org(cell), cell
+        elif cell.isascii() and len(cell) <= 400:  # ASCII: only "no letter" or "legal forms only" is ""
+            assert engine._org_cell(cell) is None, cell
+    assert sum(map(bool, got)) > 1000
+    found, norms = engine._org_column(["Stone Ltd", "Inc.", "12345", "Zoë Labs", ""])
+    assert found == [0, 3] and norms[0] == "stone" and norms[3] == "zoe labs"
+
+
 def test_address_fast_path_is_exact_on_ascii() -> None:
     cells = [
         "12 Main St",
@@ -142,8 +278,12 @@ def test_names_fast_path() -> None:
     assert vector.person_names("Ada Quinn\nO'Neil Mary-Ann").split("\n") == ["ada quinn", "o neil mary-ann"]
 
 
-def test_table_counts_equal_cell_by_cell_checks() -> None:
-    """The column path on messy cells finds exactly what the exact check finds cell by cell."""
+@pytest.mark.parametrize("compiled", [True, False])
+def test_table_counts_equal_cell_by_cell_checks(compiled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The column path on messy cells finds exactly what the exact check finds cell by cell (with
+    the C column loops and with the regex passes)."""
+    if not compiled:
+        monkeypatch.setattr(vector, "_shapes", None)
     r = random.Random(11)
     pool = {
         "ssn": ["123-45-6789", "987-70-1234", "000-12-3456", "078-05-1120", " 234 56 7890", "x", ""],
@@ -173,16 +313,20 @@ def test_table_counts_equal_cell_by_cell_checks() -> None:
     assert f.detections["US_ITIN"].count > 0  # ITINs in the SSN column are told apart
 
 
-def test_fingerprint_cache_trim_keeps_results(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_results_do_not_depend_on_chunking() -> None:
+    """Fingerprint caches start afresh with every chunk: the same rows in 6 chunks or in one give
+    the same fingerprints and person records, and the caches hold one chunk's values at most."""
     rows = [[f"{100 + i:03d}-45-{1000 + i}", f"P{i:07d}"] for i in range(300)]
     chunks = [TableChunk(["ssn", "mrn"], rows[i : i + 50], i + 1) for i in range(0, 300, 50)]
-    want = DetectionEngine(SECRET).scan(chunks)
-    monkeypatch.setattr(engine, "FP_CACHE_MAX", 60)
+    want = DetectionEngine(SECRET).scan([TableChunk(["ssn", "mrn"], rows, 1)])
     e = DetectionEngine(SECRET)
     got = e.scan(chunks)
-    assert e._fp_size <= 60 + 2 * 50 * 2  # trimmed between chunks
-    assert got.detections["US_SSN"].fingerprints == want.detections["US_SSN"].fingerprints
+    assert max(len(c) for c in e._fp_cache.values()) == 50  # the last chunk's
+    for t in ("US_SSN", "MEDICAL_RECORD_NUMBER"):
+        assert got.detections[t].fingerprints == want.detections[t].fingerprints
+        assert len(got.detections[t].fingerprints) == 300
     assert sorted(map(sorted, got.people)) == sorted(map(sorted, want.people))
+    assert len(got.people) == 300
 
 
 def test_gc_state_is_restored() -> None:
@@ -215,11 +359,13 @@ def test_health_terms_longest_first_without_overlap() -> None:
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(terms))
 
 
-def test_fingerprint_cache_bounded_on_text_too(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fingerprint_cache_bounded_on_text_too() -> None:
     from phiscope.model import Location, Segment
 
-    monkeypatch.setattr(engine, "FP_CACHE_MAX", 50)
     e = DetectionEngine(SECRET)
+    seen = set()
     for k in range(5):
-        e.scan([Segment(f"SSN {100 + i:03d}-45-{1000 + k * 100 + i}", Location()) for i in range(40)])
-    assert e._fp_size <= 50 + 2 * 40
+        f = e.scan([Segment(f"SSN {100 + i:03d}-45-{1000 + k * 100 + i}", Location()) for i in range(40)])
+        assert sum(len(c) for c in e._fp_cache.values()) <= 40  # one batch's values
+        seen |= f.detections["US_SSN"].fingerprints
+    assert len(seen) == 200

@@ -120,12 +120,19 @@ class Fingerprinter:
         return added + len(missing)
 
     def key_list(
-        self, cache: dict[str, str], keys: dict[str, str], values: list[str], kind: str, combo: bool = False
+        self,
+        cache: dict[str, str],
+        keys: dict[str, str] | None,
+        values: list[str],
+        kind: str,
+        combo: bool = False,
     ) -> tuple[list[str | None], int]:
         """The person key of every value of `values`, aligned with it: None for a value it skips
         ("" or, with `combo`, a "name|dob" value starting or ending with "|"), else keys[value],
-        added as `person_keys` adds it when missing. Returns the list and how many entries it added
-        to the two dicts. One dict look-up per value in C (the table path's per-row keys)."""
+        added as `person_keys` adds it when missing; with `keys` None, "KIND:" + the value's
+        fingerprint from `cache` (filled where missing), no key dict kept. Returns the list and how
+        many entries it added to the dicts. In C, one or two dict look-ups per value (the table
+        path's per-row keys)."""
         if self._accelerated:
             out, added = _hmac_batch.key_list(
                 cache, keys, values, self._secret, f"{kind}\x00", f"{kind}:", combo
@@ -133,6 +140,10 @@ class Fingerprinter:
             return out, int(added)
         distinct = set(values)
         want = {v for v in distinct if v[:1] != "|" and v[-1:] != "|"} if combo else distinct - {""}
+        if keys is None:
+            added = self.fill(cache, want, kind)
+            pre = f"{kind}:"
+            return list(map({v: pre + cache[v] for v in want}.get, values)), added
         added = self.person_keys(cache, keys, want, kind)
         get = keys.get
         if not any(map(keys.__contains__, distinct - want)):  # no skipped value is a key: None for it

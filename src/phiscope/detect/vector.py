@@ -15,10 +15,20 @@ from __future__ import annotations
 import datetime as _dt
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 
 from phiscope.detect.identifiers.contact import EMAIL_RE
+
+try:  # optional C loops (setup.py) giving the same lists as the regex passes below
+    from phiscope.detect import _shapes  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the install
+    _shapes = None
+
+# shapes of _shapes.normalise
+SHAPE_SSN, SHAPE_PHONE, SHAPE_ZIP, SHAPE_RECORD, SHAPE_NAME, SHAPE_DATE = range(1, 7)
+SHAPE_EMAIL, SHAPE_ADDRESS, SHAPE_ORG = range(7, 10)
+YEAR_MAX = _dt.date.today().year  # latest plausible birth year (dob.parse_date's)
 
 
 def _line(p: str) -> re.Pattern[str]:
@@ -77,7 +87,7 @@ DATE_DMY = _date_fast(True)
 # a YYYY-MM-DD line that is not a calendar day (Feb 29 left to the exact check) or a plausible year
 # ("--" from a line that did not fit either layout included)
 # (a `_keep` pattern: the lines it blanks)
-DATE_INVALID = _keep(rf"{_years()}-(?:{_M31}-{_D31}|{_M30}-{_D30}|02-{_D28})")
+DATE_INVALID = _keep(rf"{_years(YEAR_MAX)}-(?:{_M31}-{_D31}|{_M30}-{_D30}|02-{_D28})")
 
 # "March 4, 1972" (English month names, as dob.TEXT_DATE_RE reads them), a third layout. Anything
 # unusual ("4th of March") is left to the exact check.
@@ -236,3 +246,56 @@ def person_names(joined: str) -> str:
 
 def has_alpha(joined: str) -> str:
     return _kept(HAS_ALPHA, joined)
+
+
+# ---- per-cell lists: the C loop when built, else the regex pass over the joined column ----------
+
+
+def by_lines(col: Sequence[str], fn: Callable[[str], str | None]) -> list[str] | None:
+    """`fn` (a pass over newline-joined cells) as one value per cell; None when it cannot run (a
+    cell holds a newline, or `fn` declines the text) and the caller takes the exact path."""
+    joined = "\n".join(col)
+    if joined.count("\n") != len(col) - 1:
+        return None
+    text = fn(joined)
+    if text is None:
+        return None
+    out = text.split("\n")
+    return out if len(out) == len(col) else None
+
+
+def _compiled(
+    shape: int, fallback: Callable[[str], str | None], arg: int = 0
+) -> Callable[[Sequence[str]], list[str] | None]:
+    def column(col: Sequence[str]) -> list[str] | None:
+        if _shapes is not None:
+            return _shapes.normalise(col, shape, arg)  # type: ignore[no-any-return,unused-ignore]
+        return by_lines(col, fallback)
+
+    return column
+
+
+ssn_column = _compiled(SHAPE_SSN, ssn)
+phone_column = _compiled(SHAPE_PHONE, phone)
+zip_column = _compiled(SHAPE_ZIP, zip_code)
+record_column = _compiled(SHAPE_RECORD, record)
+person_name_column = _compiled(SHAPE_NAME, person_names)
+_DATE_COLUMNS = (
+    _compiled(SHAPE_DATE, lambda j: dates(j, False), YEAR_MAX),
+    _compiled(SHAPE_DATE, lambda j: dates(j, True), -YEAR_MAX),
+)
+
+
+def date_column(col: Sequence[str], dayfirst: bool) -> list[str] | None:
+    """ISO date (or "") per cell."""
+    return _DATE_COLUMNS[dayfirst](col)
+
+
+email_column = _compiled(SHAPE_EMAIL, email)
+address_column = _compiled(SHAPE_ADDRESS, address)
+
+
+def org_column(col: Sequence[str]) -> list[str] | None:
+    """engine.normalise_org per cell holding a letter ("" elsewhere); C loop only (None without it:
+    the engine then takes its string-wide path)."""
+    return None if _shapes is None else _shapes.normalise(col, SHAPE_ORG)  # type: ignore[no-any-return,unused-ignore]

@@ -7,7 +7,7 @@ connected components are people. Raw values never reach this module.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 # Keys that identify one person on their own. NAME_DOB is strong in practice but can collide (two
@@ -36,7 +36,7 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
-def compress_records(records: Iterable[frozenset[str]]) -> list[frozenset[str]]:
+def compress_records(records: Iterable[Collection[str]]) -> list[Collection[str]]:
     """Merge one object's records into one record per person found in it.
 
     Linking is transitive, so replacing records by the union of each connected group changes no
