@@ -343,6 +343,53 @@ def test_gc_state_is_restored() -> None:
         gc.enable()
 
 
+def test_collector_is_paused_only_while_table_chunks_stream() -> None:
+    """Off while the extractor builds the next table chunk, back on before a text segment is
+    fetched (PDF and office libraries build cycles), and as the caller left it at the end."""
+    from phiscope.model import Location, Segment
+
+    states = []
+
+    def items():  # type: ignore[no-untyped-def]
+        yield TableChunk(["ssn"], [["123-45-6789"]], 1)
+        states.append(gc.isenabled())
+        yield TableChunk(["ssn"], [["234-56-7890"]], 2)
+        states.append(gc.isenabled())
+        yield Segment("SSN 345-67-8901", Location())
+        states.append(gc.isenabled())
+        yield Segment("SSN 456-78-9012", Location())
+
+    f = DetectionEngine(SECRET).scan(items())
+    assert states == [False, False, True]
+    assert f.detections["US_SSN"].count == 4
+    assert gc.isenabled()
+
+
+def test_young_collections_still_run_when_an_extractor_leaves_cycles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "YOUNG_MAX", 1_000)
+    young: list[int] = []
+
+    def cb(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop" and info["generation"] == 0:
+            young.append(info["collected"])
+
+    def items():  # type: ignore[no-untyped-def]
+        for i in range(20):
+            for _ in range(500):  # cyclic garbage, as a careless parser would leave
+                a: list[object] = []
+                a.append(a)
+            yield TableChunk(["ssn"], [[f"{100 + i:03d}-45-6789"]], i + 1)
+
+    gc.callbacks.append(cb)
+    try:
+        f = DetectionEngine(SECRET).scan(items())
+    finally:
+        gc.callbacks.remove(cb)
+    assert f.detections["US_SSN"].count == 20
+    assert len(young) >= 5 and sum(young) >= 5 * 500  # the cycles were collected during the scan
+    assert gc.isenabled()
+
+
 def test_trie_pattern_matches_like_longest_first_alternation() -> None:
     r = random.Random(3)
     words = {"".join(r.choices("abc d", k=r.randint(1, 5))).strip() or "a" for _ in range(200)}

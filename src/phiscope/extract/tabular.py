@@ -13,6 +13,7 @@ import re
 import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import BinaryIO
 
 from phiscope.extract.base import ExtractContext, Item
@@ -146,22 +147,16 @@ def table_chunks(
     pending = probe[1:] if use_header else probe
     size = max(1, ctx.limits.table_chunk_rows)
     first_row = 1
-    batch: list[list[str]] = []
-    for r in pending:
-        batch.append(r)
-    for r in it:
-        if len(batch) >= size:
-            yield TableChunk(head, batch, first_row, base)
-            first_row += len(batch)
-            batch = []
-            if ctx.out_of_time():
-                ctx.mark_partial("timeout: time budget exceeded")
-                return
-        batch.append(r)
-    while batch:
-        yield TableChunk(head, batch[:size], first_row, base)
-        first_row += len(batch[:size])
-        batch = batch[size:]
+    rest = chain(pending, it)
+    while True:
+        batch = list(islice(rest, size))
+        if not batch:
+            return
+        if first_row > 1 and ctx.out_of_time():  # rows are left after a whole batch: stop here
+            ctx.mark_partial("timeout: time budget exceeded")
+            return
+        yield TableChunk(head, batch, first_row, base)
+        first_row += len(batch)
 
 
 def _lines(reader: TextLines) -> Iterator[str]:

@@ -8,7 +8,6 @@ before the failure is kept.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 from phiscope.extract.base import ExtractContext, Item, Limits, SkipObject
 from phiscope.impact.people import compress_records
 from phiscope.model import ContentFindings, ObjectRef, ObjectResult, Status
+from phiscope.runtime import settle_heap
 
 _ENGINE: Any = None
 _LIMITS = Limits()
@@ -43,15 +43,6 @@ def init_worker(secret: bytes, limits: Limits, engine_options: dict[str, Any] | 
     _ENGINE = DetectionEngine(secret, **(engine_options or {}))
     _LIMITS = limits
     settle_heap()
-
-
-def settle_heap() -> None:
-    """Move what the process built at start-up (modules, compiled patterns, name dictionaries, the
-    engine) out of the cyclic collector's generations: it lives as long as the process, and every
-    full collection would otherwise walk all of it again (~14 ms per collection for the detection
-    modules alone; the table path of a 3 MB CSV triggers several)."""
-    gc.collect()
-    gc.freeze()
 
 
 def _media_hooks(ctx: ExtractContext) -> None:
