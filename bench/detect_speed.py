@@ -4,16 +4,16 @@ one compiled SSN regex over the text (the bound for any regex-based detector). A
 (the labelled clinical-notes corpus of detect_accuracy) and, with --scale, how the table path's
 cost grows with the number of rows.
 
-"warm": the same engine scans the file again, so every fingerprint is already cached (a re-scan,
-or values repeated across objects); "cold": a fresh engine, one HMAC per distinct value.
+"cold": a fresh engine; "warm": the same engine scans the file again. Fingerprint caches last one
+batch (a table chunk), so the two differ only by what the first scan leaves warm in the process.
 
     .venv/bin/python bench/detect_speed.py [--rows 20000] [--presidio-chars 20000] [--scale]
 
-Presidio (optional: `pip install presidio-analyzer`, in the venv or on sys.path) runs with its
-default recognizers; its default NLP engine en_core_web_lg is not installable from the registries
-here, so unless it is installed the bench uses a pipeline of the same architecture and size with
-random weights (presidio_shaped.py: the same cost per character) and, as Presidio's floor, a
-tokenizer-only pipeline.
+Presidio (optional) runs with its default recognizers and a trained spaCy pipeline:
+en_core_web_lg when installed, else en_core_web_md and en_core_web_sm (same architecture as lg but
+for the vectors table; from PyPI, see bench/presidio_env.sh), else a pipeline of lg's architecture
+with random weights (presidio_shaped.py, same cost per character); and, as Presidio's floor, a
+tokenizer-only pipeline. Set PHISCOPE_PRESIDIO_SITE to the side venv's site-packages.
 """
 
 from __future__ import annotations

@@ -73,3 +73,18 @@ def test_the_sample_is_the_smallest_fingerprints_so_stored_caps_agree() -> None:
     values = fps(0, 10_000)
     s.add_fingerprints(values)
     assert sorted(s.fingerprints)[: Small.SKETCH_K] == sorted(values)[: Small.SKETCH_K]
+
+
+@pytest.mark.parametrize("shape", ["uniform", "skewed", "few"])
+def test_smallest_equals_a_full_sort(shape: str) -> None:
+    """The shortcut for uniform fingerprints (sort only those under the k/n quantile) and its
+    fallback (fingerprints that are not uniform) both give the k smallest."""
+    s = Small("US_SSN", "identifier")
+    values = fps(0, 6_000)
+    if shape == "skewed":  # all in the top half of the range: under the bound there are too few
+        values = ["f" + v[1:] for v in values]
+    elif shape == "few":
+        values = values[:300]
+    s.fingerprints = set(values)
+    k = Small.SKETCH_K
+    assert s._smallest(k) == sorted(set(values))[:k]

@@ -8,7 +8,6 @@ result leaves it.
 from __future__ import annotations
 
 import enum
-import heapq
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
@@ -177,9 +176,24 @@ class DetectionSummary:
                 self._shrink()
 
     def _shrink(self) -> None:
-        kept = heapq.nsmallest(self.SKETCH_K, self.fingerprints)
-        self.fingerprints = set(kept)
+        self.fingerprints = set(kept := self._smallest(self.SKETCH_K))
         self.cutoff = kept[-1]
+
+    def _smallest(self, k: int) -> list[str]:
+        """The k smallest fingerprints, in order. HMAC outputs are uniform, so they lie below about
+        the k/n quantile: strings under that bound (with a 25 % + 4-sigma margin) are sorted, not all
+        n (one C-level filter and a short sort: ~4x faster than sorting 50,000 strings); the whole
+        set is sorted when fewer than k fall under it (fingerprints that are not uniform)."""
+        fps = self.fingerprints
+        n = len(fps)
+        q = (1.25 * k + 4 * k**0.5) / n if n else 1.0
+        pool: Iterable[str] = fps
+        if q < 1.0:
+            bound = f"{int(q * 16**8):08x}"  # a fingerprint is under it iff its first 8 digits are
+            under = list(filter(bound.__gt__, fps))
+            if len(under) >= k:
+                pool = under
+        return sorted(pool)[:k]
 
     @property
     def distinct(self) -> int:
@@ -187,7 +201,7 @@ class DetectionSummary:
         if self.cutoff is None:
             return len(self.fingerprints)
         k = self.SKETCH_K
-        kth = heapq.nsmallest(k, self.fingerprints)[-1]
+        kth = self._smallest(k)[-1]
         return round((k - 1) / ((int(kth, 16) + 1) / 16 ** len(kth)))
 
     @property

@@ -591,12 +591,11 @@ class DetectionEngine:
         raws: Iterable[str],
         norms: Iterable[str],
         loc: Callable[[int], Location],
-        n_norms: int = -1,
     ) -> dict[str, str]:
         """Many detections of one kind at once (same result as `_record` per item, in row order):
         `count` occurrences, `first_rows` their rows in order (only the first 15 are read), `raws`
-        the raw values in order (read until 5 distinct masks), `norms` their normalised values (a
-        set, or with `n_norms` how many values, repeats included, it yields).
+        the raw values in order (read until 5 distinct masks), `norms` their normalised values
+        (repeats cost a cache look-up each).
         Returns the kind's fingerprint cache (normalised value → fingerprint)."""
         t = kind.type
         s = out.detections.get(t)
@@ -626,28 +625,20 @@ class DetectionEngine:
         cache = self._fp_cache.get(t)
         if cache is None:
             cache = self._fp_cache[t] = {}
-        if s.cutoff is None and n_norms >= 0 and len(s.fingerprints) + n_norms <= s.EXACT_MAX:
-            # no distinct set needed: repeats cost a cache look-up each (and add nothing)
-            if s.fingerprints:
-                # the batch's own (small, cache-resident) set first, then one merge: the summary's
-                # large set is resized once and its inserts reuse the hashes (~5 % of the table path)
-                batch: set[str] = set()
-                self._fp.fill(cache, norms, t, into=batch)
-                s.fingerprints |= batch
-            else:
-                self._fp.fill(cache, norms, t, into=s.fingerprints)
-            if kind.category == _HEALTH_CATEGORY:
-                out.health = True
-            return cache
-        distinct = norms if isinstance(norms, (set, frozenset)) else set(norms)
-        if s.cutoff is None and len(s.fingerprints) + len(distinct) <= s.EXACT_MAX:
-            # one pass: fingerprint what is new (one HMAC each), collect every value's into the summary
-            self._fp.fill(cache, distinct, t, into=s.fingerprints)
-        else:
-            self._fp.fill(cache, distinct, t)
-            s.add_fingerprints(map(cache.__getitem__, distinct))
         if kind.category == _HEALTH_CATEGORY:
             out.health = True
+        if not s.fingerprints and s.cutoff is None:
+            # the summary's first batch: straight into its set (repeats cost a cache look-up each)
+            self._fp.fill(cache, norms, t, into=s.fingerprints)
+            if len(s.fingerprints) > s.EXACT_MAX:
+                s.add_fingerprints(())  # becomes a sketch
+            return cache
+        # the batch's own (small, cache-resident) set first, then one merge: the summary's large set
+        # is resized once and reuses the hashes (~5 % of the table path), or, once it is a sketch,
+        # keeps only what falls under its cutoff
+        batch: set[str] = set()
+        self._fp.fill(cache, norms, t, into=batch)
+        s.add_fingerprints(batch)
         return cache
 
     # -- entry point --------------------------------------------------------------------------
@@ -1316,7 +1307,6 @@ class DetectionEngine:
             map(raws.__getitem__, found),
             map(norms.__getitem__, found) if len(found) < len(norms) else norms,
             loc,
-            len(found),
         )
 
     def _table_people(self, t: _TableKeys) -> Iterable[tuple[str, ...]]:

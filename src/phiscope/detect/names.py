@@ -1,8 +1,10 @@
 """Person names: dictionary look-ups (first names x surnames) near capitalised tokens in free text,
 and value checks for name columns and fields.
 
-Why not spaCy: no English model installs from PyPI here (models ship from GitHub releases), and the
-statistical NER costs ~10^4 chars/s on these cores; see docs/detection.md for the measured trade-off.
+Why not spaCy NER: measured with trained en_core_web_md/sm from PyPI (bench/ner_names.py), NER
+alone runs at ~50,000 chars/s (the whole free-text path here at ~2 M) and adds false positives
+(street names, part numbers, sentence-initial words); it finds names the dictionary has no entry
+and no cue for. The trade-off and its numbers: docs/detection.md, "Person names".
 """
 
 from __future__ import annotations
