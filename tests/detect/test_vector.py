@@ -416,3 +416,17 @@ def test_fingerprint_cache_bounded_on_text_too() -> None:
         assert sum(len(c) for c in e._fp_cache.values()) <= 40  # one batch's values
         seen |= f.detections["US_SSN"].fingerprints
     assert len(seen) == 200
+
+
+@pytest.mark.skipif(vector._shapes is None, reason="C shapes not built")
+def test_compiled_shapes_leave_long_and_odd_values_to_the_exact_check() -> None:
+    n = vector._shapes.normalise
+    long_ssn = " " * 500 + "123-45-6789"  # the regex takes it; the C loop leaves it to the exact path
+    assert n([long_ssn, "123-45-6789"], vector.SHAPE_SSN) == ["", "123456789"]
+    assert exact_norm("US_SSN", long_ssn) == "123456789"  # ... which finds it
+    assert n(("Zoë Quinn", "Ada Quinn", "A" * 81), vector.SHAPE_NAME) == ["", "ada quinn", ""]  # tuples too
+    assert n([], vector.SHAPE_DATE, vector.YEAR_MAX) == []
+    org = n(["Acme & Co." * 50], vector.SHAPE_ORG)  # 500 chars: over the input cap
+    assert org == [""]
+    with pytest.raises(ValueError):
+        n(["x"], 99)
