@@ -650,8 +650,8 @@ class DetectionEngine:
         next: the extractor then builds the next chunk's rows (thousands of acyclic lists, freed
         by reference counting once analysed) without the collector walking them, ~10 % of the table
         path. Past `YOUNG_MAX` new containers a young-generation collection runs anyway, so an
-        extractor that does leave cycles behind stays bounded. Before a text segment is fetched it
-        is back on (PDF and office libraries build cyclic structures).
+        extractor that does leave cycles behind stays bounded. Once a text segment arrives it is
+        back on for the items that follow (PDF and office libraries build cyclic structures).
         """
         state = _ObjectState()
         pending: list[Segment] = []

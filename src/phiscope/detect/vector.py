@@ -8,6 +8,10 @@ The fast shape is a *sufficient* condition: it encodes the validator's rules (SS
 days, ...) so a line it accepts passes the exact check with the same normalised value. Cells it
 rejects go through the exact per-value check, once per distinct value. The result is the same as
 running the exact check on every cell, at a fraction of the cost.
+
+The `*_column` functions at the end give those per-cell lists; when the optional C module
+`_shapes` is built they come from it instead (the same lists, tested on cells built around each
+shape's edges, read once per cell in C: ~20-40 ns instead of ~150-900 ns).
 """
 
 from __future__ import annotations
