@@ -129,7 +129,9 @@ _SPLIT_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NON_WORD = re.compile(r"[^a-z0-9#']+")
 
 
+@lru_cache(maxsize=8192)
 def normalise_label(label: str) -> str:
+    """Labels repeat (an HL7 field name, a FHIR path, a form field on every record): cached."""
     s = _SPLIT_CAMEL.sub(" ", label.strip())
     s = strip_accents(s).lower().replace("_", " ")
     s = _NON_WORD.sub(" ", s)

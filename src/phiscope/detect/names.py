@@ -125,6 +125,8 @@ def last_names() -> frozenset[str]:
 
 
 def strip_accents(s: str) -> str:
+    if s.isascii():  # nothing to decompose (the common case, at C speed)
+        return s
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Protocol
 
+from phiscope.extract.locs import NOWHERE
 from phiscope.model import Location, Segment, TableChunk
 
 Item = Segment | TableChunk
@@ -53,7 +54,7 @@ class ExtractContext:
 
     name: str  # the object key (or archive member name) — used for hints, never trusted for type
     limits: Limits = field(default_factory=Limits)
-    base: Location = field(default_factory=Location)  # e.g. the archive member path
+    base: Location = NOWHERE  # e.g. the archive member path
     depth: int = 0  # archive nesting depth
     deadline: float | None = None  # time.monotonic() value after which to stop
     partial_reasons: list[str] = field(default_factory=list)

@@ -6,12 +6,13 @@ from typing import Any
 
 from phiscope.model import Location
 
-_EMPTY = Location()
+NOWHERE = Location()  # the base of an object that is not inside another one (shared: frozen)
 
 
 def at(base: Location, **fields: Any) -> Location:
-    """`base` with `fields` set; skips the generic copy when the base is empty (the hot path)."""
-    if base == _EMPTY:
+    """`base` with `fields` set; skips the generic copy when the base is empty (the hot path:
+    HL7 and FHIR give every field its own location, so the emptiness test is by identity first)."""
+    if base is NOWHERE or base == NOWHERE:
         return Location(**fields)
     return base.with_(**fields)
 
