@@ -357,6 +357,10 @@ static PyObject *normalise(PyObject *self, PyObject *args) {
             goto fail;
         }
         Py_ssize_t k = 0;
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(v) < 0) /* a legacy string built by an old C API: make it compact */
+            goto fail;
+#endif
         if (PyUnicode_IS_ASCII(v)) {
             const char *s = (const char *)PyUnicode_1BYTE_DATA(v);
             Py_ssize_t n = PyUnicode_GET_LENGTH(v);
