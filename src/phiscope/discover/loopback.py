@@ -26,6 +26,9 @@ from aiohttp import ClientSession, web
 
 PRIVATE, LISTABLE, READABLE = "private", "listable", "readable"
 _ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+_MOTO_AUTH = (
+    "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
+)
 
 
 def _error(status: int, code: str, headers: dict[str, str] | None = None, extra: str = "") -> web.Response:
@@ -53,6 +56,7 @@ class AnonymousGateway:
     static: dict[str, str] = field(default_factory=dict)  # static mode: bucket -> private|listable|readable
     static_regions: dict[str, str] = field(default_factory=dict)
     throttle: dict[str, int] = field(default_factory=dict)  # bucket -> number of 503 SlowDown to give first
+    security_txt: str | None = None  # served at /.well-known/security.txt when set
     log: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     _access: dict[str, Access] = field(default_factory=dict)
@@ -103,7 +107,10 @@ class AnonymousGateway:
             read_all = False
             try:
                 pol = json.loads(self._admin.get_bucket_policy(Bucket=name)["Policy"])
-                read_all = any(_anonymous_get(st) for st in pol.get("Statement", []))
+                read_all = any(_anonymous(st, "s3:GetObject") for st in pol.get("Statement", []))
+                public_list = public_list or any(
+                    _anonymous(st, "s3:ListBucket") for st in pol.get("Statement", [])
+                )
             except self._admin.exceptions.ClientError:
                 pass
             access[name] = Access(public_list, read_all, (regions or {}).get(name, self.region))
@@ -149,6 +156,8 @@ class AnonymousGateway:
         entry["bucket"], entry["key"] = bucket, key
         if request.method not in ("GET", "HEAD"):
             return _error(403, "AccessDenied")  # anonymous writes: refused, never forwarded
+        if request.path == "/.well-known/security.txt" and self.security_txt is not None:
+            return web.Response(text=self.security_txt, content_type="text/plain")
         acc = self._access.get(bucket)
         if acc is None:
             return _error(404, "NoSuchBucket")
@@ -179,6 +188,8 @@ class AnonymousGateway:
         assert self._session is not None
         url = f"{self.upstream}/{quote(bucket)}" + (f"/{quote(key, safe='/~')}" if key else "")
         headers = {h: request.headers[h] for h in ("Range",) if h in request.headers}
+        # moto routes a request to its S3 backend by the credential scope; it does not check signatures
+        headers["Authorization"] = _MOTO_AUTH
         async with self._session.request(
             request.method, url, params=request.query, headers=headers, allow_redirects=False
         ) as up:
@@ -261,7 +272,8 @@ class AnonymousGateway:
         self.stop()
 
 
-def _anonymous_get(st: dict[str, Any]) -> bool:
+def _anonymous(st: dict[str, Any], action: str) -> bool:
+    """An unconditional Allow of `action` to everyone (Principal "*")."""
     if st.get("Effect") != "Allow" or st.get("Condition"):
         return False
     p = st.get("Principal")
@@ -269,7 +281,7 @@ def _anonymous_get(st: dict[str, Any]) -> bool:
         return False
     actions = st.get("Action", [])
     actions = [actions] if isinstance(actions, str) else actions
-    return any(a in ("s3:GetObject", "s3:*", "*", "s3:Get*") for a in actions)
+    return any(a in (action, "s3:*", "*") or (a.endswith("*") and action.startswith(a[:-1])) for a in actions)
 
 
 def main() -> None:
