@@ -400,25 +400,43 @@ def test_nothing_found_is_exit_0_and_dead_endpoint_is_exit_1(world: World, tmp_p
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = s.getsockname()[1]  # bound, never listening: connection refused
+        endpoint = f"http://127.0.0.1:{dead}/{{bucket}}"
+        # every bundled-word name: the endpoint is declared down after a few checks, the rest fail fast
         r = CliRunner().invoke(
             app,
             [
                 "discover",
                 nobody,
-                "--no-bundled-words",
-                "--wordlist",
-                str(_words(tmp_path, "data")),
                 "--years",
                 "0",
                 "--endpoint-template",
-                f"http://127.0.0.1:{dead}/{{bucket}}",
+                endpoint,
                 "--no-db",
                 "--timeout",
                 "2",
             ],
         )
+        assert r.exit_code == 1, r.output
+        assert "could not verify" in r.stdout and "endpoint unreachable: 127.0.0.1:" in r.stdout
+        r = CliRunner().invoke(
+            app,
+            [
+                "discover",
+                nobody,
+                "--years",
+                "0",
+                "--endpoint-template",
+                endpoint,
+                "--no-db",
+                "--format",
+                "json",
+                "--no-bundled-words",
+                "--wordlist",
+                str(_words(tmp_path, "a1")),
+            ],
+        )
     assert r.exit_code == 1, r.output
-    assert "could not verify" in r.stdout
+    assert json.loads(r.stdout) == []  # nothing known to exist; the exit code says "not verified"
 
 
 @pytest.mark.parametrize(

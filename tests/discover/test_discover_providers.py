@@ -69,3 +69,27 @@ def test_object_url_and_key_masking() -> None:
     assert object_url("http://h/acct/c", "x") == "http://h/acct/c/x"
     assert mask_key("exports/ssn-123-45-6789.csv") == "exports/ssn-###-45-####.csv"
     assert mask_key("patients/2024/report.pdf") == "patients/####/report.pdf"
+
+
+def test_objects_picked_for_reading_favour_formats_readable_from_their_start() -> None:
+    from phiscope.discover.probe import pick_objects
+
+    keys = [("dir/", 0), ("a.xlsx", 900), ("b.csv", 10), ("c.bin", 50), ("d.csv", 500), ("empty.csv", 0)]
+    assert [k for k, _ in pick_objects(keys, 4)] == ["d.csv", "b.csv", "c.bin", "a.xlsx"]
+
+
+def test_token_bucket_holds_the_rate() -> None:
+    import asyncio
+    import time
+
+    from phiscope.discover.probe import TokenBucket
+
+    async def take(n: int) -> float:
+        tb = TokenBucket(rate=50, burst=1)
+        t0 = time.monotonic()
+        for _ in range(n):
+            await tb.acquire()
+        return time.monotonic() - t0
+
+    # 1 token at once, then one every 1/50 s: 11 acquisitions cannot take less than 0.2 s
+    assert asyncio.run(take(11)) >= 0.2 - 1e-3

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from phiscope.discover.probe import BucketResult, Prober, mask_key, object_url
+from phiscope.discover.probe import BucketResult, Prober, mask_key, object_url, pick_objects
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Classifier:
 async def classify_bucket(res: BucketResult, prober: Prober, classifier: Classifier) -> None:
     """Read and analyse up to N objects of a readable bucket; the summary goes in `res.classification`."""
     lim = classifier.limits
-    files = [(k, size) for k, size in res._keys if not k.endswith("/")][: lim.objects]
+    files = pick_objects(res._keys, lim.objects)
     nbytes = lim.kib * 1024
     host, base = res._host, res.endpoint
     objects: list[dict[str, Any]] = []

@@ -130,9 +130,13 @@ def discover_command(
     except ValueError as e:
         raise typer.BadParameter(str(e)) from e
 
-    def on_start(n_names: int, counts: dict[str, int], n_checks: int) -> None:
+    def on_start(n_names: int, counts: dict[str, int], n_first: int) -> None:
         per = ", ".join(f"{k} {v}" for k, v in counts.items())
-        typer.echo(f"{n_names} candidate names; {n_checks} checks ({per})", err=True)
+        typer.echo(
+            f"{n_names} candidate names; {sum(counts.values())} (name, provider) checks ({per}); "
+            f"first requests: {n_first} (one per region where a provider has no global endpoint)",
+            err=True,
+        )
 
     def on_result(r: object) -> None:
         if fmt == "text":
@@ -196,6 +200,10 @@ def _text(run: dict, existing: list[dict], errors: list[dict]) -> None:
     for b in errors:
         if "bucket" in b:
             typer.echo(f"could not verify  {b['provider']:8} {b['bucket']}: {b.get('reason')}")
+    for host in run.get("unreachable_endpoints") or []:
+        typer.echo(
+            f"endpoint unreachable: {host} (stopped after repeated failures; its names are NOT checked)"
+        )
     c = run.get("contact")
     if c:
         contacts = (c.get("fields") or {}).get("contact") or []

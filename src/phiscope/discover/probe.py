@@ -49,6 +49,13 @@ class BudgetExhausted(Exception):
     """The --max-requests budget is spent: what is left is reported as not checked."""
 
 
+class EndpointUnreachable(aiohttp.ClientError):
+    """An endpoint failed DEAD_AFTER checks in a row with no HTTP answer: the rest fail fast."""
+
+
+DEAD_AFTER = 8
+
+
 def mask_key(key: str) -> str:
     """Object keys can carry identifiers (report-123-45-6789.pdf): runs of 3+ digits become '#'s."""
     key = _DIGITS.sub(lambda m: "#" * len(m.group()), key)
@@ -134,6 +141,8 @@ class Prober:
         self.host_limits: dict[str, TokenBucket] = {}
         self.requests = 0
         self.by_status: dict[str, int] = {}
+        self.failures: dict[str, int] = {}  # host -> checks in a row that got no HTTP answer
+        self.dead: set[str] = set()
 
     # -- one request --------------------------------------------------------------------------------
 
@@ -165,6 +174,11 @@ class Prober:
         """
         attempt = 0
         while True:
+            if host in self.dead:
+                evidence.append(
+                    {"method": "GET", "url": url, "purpose": purpose, "error": "not sent: endpoint down"}
+                )
+                raise EndpointUnreachable(host)
             self._take_budget()
             await self._limit(host)
             rec: dict[str, Any] = {"method": "GET", "url": url, "purpose": purpose}
@@ -174,16 +188,21 @@ class Prober:
             evidence.append(rec)
             try:
                 async with self.session.get(url, headers=headers, allow_redirects=False) as resp:
-                    body = await resp.content.read(max_body)  # never more, whatever the server sends
+                    body = await _read_upto(resp.content, max_body)  # never more, whatever is sent
                     status = resp.status
                     hdrs = {k.lower(): v for k, v in resp.headers.items()}
             except (aiohttp.ClientError, TimeoutError) as e:
                 rec["error"] = type(e).__name__
                 if isinstance(e, aiohttp.ClientConnectorDNSError) or attempt >= self.s.retries:
+                    if not isinstance(e, aiohttp.ClientConnectorDNSError):
+                        self.failures[host] = self.failures.get(host, 0) + 1
+                        if self.failures[host] >= DEAD_AFTER:
+                            self.dead.add(host)
                     raise
                 attempt += 1
                 await asyncio.sleep(self._delay(attempt, None))
                 continue
+            self.failures[host] = 0
             code = _code(status, hdrs, body)
             rec["status"] = status
             if code:
@@ -286,7 +305,7 @@ class Prober:
 
     async def _read_test(self, res: BucketResult, url: str, host: str) -> None:
         """One byte of up to two listed objects: readable or list-only. Never the whole object."""
-        files = [k for k, _ in res._keys if not k.endswith("/")][:2]
+        files = [k for k, _ in pick_objects(res._keys, 2)]
         if not files:
             res.reason = "listable; empty first page, so anonymous read could not be tested"
             return
@@ -371,6 +390,23 @@ class Prober:
         return found or [acct]
 
 
+# Formats whose first bytes can be read on their own come first; containers that need their end
+# (zip-based office files, archives) last, since a ranged read of their start rarely parses.
+_TEXT_FIRST = {
+    **dict.fromkeys(("csv", "tsv", "txt", "json", "ndjson", "jsonl", "xml", "hl7", "sql", "log", "md"), 0),
+    **dict.fromkeys(("pdf", "dcm", "eml", "html", "htm", "rtf"), 1),
+    **dict.fromkeys(("xlsx", "docx", "xls", "doc", "zip", "7z", "gz", "tar"), 3),
+}
+
+
+def pick_objects(keys: list[tuple[str, int]], n: int) -> list[tuple[str, int]]:
+    """Up to n listed objects, the most telling first: readable-from-the-start formats, then larger."""
+    files = [(k, size) for k, size in keys if not k.endswith("/")]
+    ext = lambda k: k.rsplit(".", 1)[-1].lower() if "." in k.rsplit("/", 1)[-1] else ""  # noqa: E731
+    files.sort(key=lambda ks: (ks[1] == 0, _TEXT_FIRST.get(ext(ks[0]), 2), -ks[1]))
+    return files[:n]
+
+
 def object_url(bucket_url: str, key: str) -> str:
     from urllib.parse import quote
 
@@ -378,6 +414,19 @@ def object_url(bucket_url: str, key: str) -> str:
     if not base.endswith("/"):
         base += "/"
     return base + quote(key, safe="/~") + (f"?{query}" if query else "")
+
+
+async def _read_upto(content: aiohttp.StreamReader, limit: int) -> bytes:
+    """At most `limit` bytes of a body (StreamReader.read(n) may return fewer while more is coming)."""
+    chunks: list[bytes] = []
+    got = 0
+    while got < limit:
+        b = await content.read(limit - got)
+        if not b:
+            break
+        chunks.append(b)
+        got += len(b)
+    return b"".join(chunks)
 
 
 def _code(status: int, headers: dict[str, str], body: bytes) -> str | None:

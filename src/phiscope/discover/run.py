@@ -141,6 +141,7 @@ async def _run(plan: Plan, items: list[tuple[str, Provider]], on_result: Any) ->
             "unchecked": unchecked,
             "requests": prober.requests,
             "by_status": prober.by_status,
+            "unreachable": sorted(prober.dead),
             "contact": contact,
         }
 
@@ -157,7 +158,7 @@ def discover(plan: Plan, on_start: Any = None, on_result: Any = None) -> dict[st
     cands = plan.candidates()
     items, counts = work_items(cands, providers)
     if on_start is not None:
-        on_start(len(cands), counts, len(items))
+        on_start(len(cands), counts, sum(len(p.regions) * counts[p.name] for p in providers))
     started = datetime.now(UTC)
     out = asyncio.run(_run(plan, items, on_result))
     found: list[BucketResult] = sorted(out["found"], key=lambda r: (r.provider, r.bucket))
@@ -188,6 +189,7 @@ def discover(plan: Plan, on_start: Any = None, on_result: Any = None) -> dict[st
         "unchecked": out["unchecked"],
         "requests": out["requests"],
         "responses_by_status": out["by_status"],
+        "unreachable_endpoints": out["unreachable"],
         "status": status,
         "contact": out["contact"],
     }
