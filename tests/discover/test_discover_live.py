@@ -412,8 +412,8 @@ def test_nothing_found_is_exit_0_and_dead_endpoint_is_exit_1(world: World, tmp_p
                 "--endpoint-template",
                 endpoint,
                 "--no-db",
-                "--timeout",
-                "2",
+                "--concurrency",
+                "8",
             ],
         )
         assert r.exit_code == 1, r.output

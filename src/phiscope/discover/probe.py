@@ -281,12 +281,15 @@ class Prober:
         if rep.status == 200 and (b"<ListBucketResult" in rep.body or b"<EnumerationResults" in rep.body):
             res.state, res.anon_list = LISTABLE, True
             text = rep.body.decode("utf-8", "replace")
-            keys = [
-                html.unescape(k)
-                for k in _KEY.findall(text.split("<Contents>", 1)[-1] if "<Contents>" in text else "")
-            ]
-            sizes = [int(x) for x in _SIZE.findall(text)]
-            res._keys = list(zip(keys, sizes + [0] * (len(keys) - len(sizes)), strict=False))
+            # one entry per <Contents> (S3) or <Blob> (Azure): the bucket's own <Name> comes before them
+            entries = re.split(r"<Contents>|<Blob>", text)[1:]
+            pairs = []
+            for e in entries:
+                k, sz = _KEY.search(e), _SIZE.search(e)
+                if k:
+                    pairs.append((html.unescape(k.group(1)), int(sz.group(1)) if sz else 0))
+            res._keys = pairs
+            keys = [k for k, _ in pairs]
             res.keys_seen = len(keys)
             res.more_keys = bool(_TRUNC.search(text))
             res.example_keys = [mask_key(k) for k in keys[:3]]
@@ -351,14 +354,9 @@ class Prober:
         if rep.status == 404 and rep.code in ("AccountNotFound", None, ""):
             acct.state = NO_SUCH
             return [acct]
-        if rep.status == 200:  # account-level listing open: every container name is visible
-            acct.state, acct.anon_list, acct.reason = (
-                LISTABLE,
-                True,
-                "container list of the account is public",
-            )
-        else:
-            acct.state, acct.anon_list = PRIVATE, False
+        # any other answer: the account exists (Azure never lists an account's containers anonymously)
+        acct.state, acct.anon_list = PRIVATE, False
+        acct.reason = "storage account exists; no container among those tried is public"
         found: list[BucketResult] = []
         for c in p.containers:
             r = BucketResult(bucket=f"{account}/{c}", provider=p.name, endpoint=f"{base}{c}", state=ERROR)
