@@ -414,6 +414,8 @@ def test_nothing_found_is_exit_0_and_dead_endpoint_is_exit_1(world: World, tmp_p
                 "--no-db",
                 "--concurrency",
                 "8",
+                "--retries",
+                "1",
             ],
         )
         assert r.exit_code == 1, r.output
@@ -433,6 +435,8 @@ def test_nothing_found_is_exit_0_and_dead_endpoint_is_exit_1(world: World, tmp_p
                 "--no-bundled-words",
                 "--wordlist",
                 str(_words(tmp_path, "a1")),
+                "--retries",
+                "1",
             ],
         )
     assert r.exit_code == 1, r.output

@@ -81,6 +81,13 @@ def discover_command(
     classify_objects: int = typer.Option(5, "--classify-objects", min=1, max=50),
     classify_kib: int = typer.Option(256, "--classify-kib", min=1, max=4096),
     timeout: float = typer.Option(15.0, "--timeout", min=0.5, help="seconds per request"),
+    retries: int = typer.Option(
+        4,
+        "--retries",
+        min=0,
+        max=10,
+        help="retries (with backoff) on 503 SlowDown, 5xx, 429 and dropped connections",
+    ),
     security_txt_url: str | None = typer.Option(
         None, "--security-txt-url", help="fetch security.txt from here instead of https://DOMAIN/.well-known/"
     ),
@@ -116,6 +123,7 @@ def discover_command(
             max_requests=max_requests,
             list_keys=list_keys,
             timeout=timeout,
+            retries=retries,
         ),
         classify=ClassifyLimits(classify_objects, classify_kib) if classify else None,
         security_txt_url=security_txt_url,
