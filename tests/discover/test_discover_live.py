@@ -30,6 +30,7 @@ from botocore.config import Config
 from typer.testing import CliRunner
 
 from phiscope.cli import app
+from phiscope.discover import candidates as C
 from phiscope.discover.loopback import AnonymousGateway
 from phiscope.storage.embedded import free_port
 from phiscope.synth.csvs import PATIENT_HEADER, csv_text, patient_row
@@ -379,6 +380,7 @@ def test_budget_stops_and_is_not_an_all_clear(world: World, tmp_path: Path) -> N
 
 def test_nothing_found_is_exit_0_and_dead_endpoint_is_exit_1(world: World, tmp_path: Path) -> None:
     nobody = "zq" + uuid.uuid4().hex[:8]
+    n = len(world.aws.log)
     r = CliRunner().invoke(
         app,
         [
@@ -397,6 +399,11 @@ def test_nothing_found_is_exit_0_and_dead_endpoint_is_exit_1(world: World, tmp_p
     )
     assert r.exit_code == 0, r.output
     assert "no bucket found" in r.stdout
+    new = world.aws.log[n:]
+    expected = C.for_provider(C.generate([nobody], years=0), "s3")
+    # one listing request per S3-valid candidate and nothing else (no security.txt without --domain)
+    assert sorted(e["bucket"] for e in new) == sorted(expected)
+    assert all(not e["key"] and e["status"] == 404 for e in new)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = s.getsockname()[1]  # bound, never listening: connection refused

@@ -295,7 +295,11 @@ class Prober:
             res.example_keys = [mask_key(k) for k in keys[:3]]
         elif rep.status == 404 and code in ("NoSuchBucket", "ContainerNotFound", "ResourceNotFound", ""):
             res.state = NO_SUCH
-        elif rep.status == 403 or code in ("AccessDenied", "AllAccessDisabled", "PublicAccessNotPermitted"):
+        elif rep.status in (401, 403) or code in (
+            "AccessDenied",
+            "AllAccessDisabled",
+            "PublicAccessNotPermitted",
+        ):
             res.state, res.anon_list = PRIVATE, False
             res.reason = code or "403"
         elif rep.status in (301, 307):
