@@ -323,6 +323,10 @@ def test_disclosure_packs_and_database(world: World, full_run: dict[str, Any]) -
     assert run[0] == "exposed" and run[1] > 1000 and run[2] == 0
     version = con.execute("select version_num from alembic_version").fetchone()[0]
     assert version == "0004_issue20"
+    from phiscope.db.discovery import engine_for, latest_states
+
+    last = latest_states(engine_for(f"sqlite:///{full_run['tmp'] / 'f.db'}"))
+    assert {(r["provider"], r["bucket"]): r["state"] for r in last} == world.expected
 
 
 def test_region_redirect_is_followed_on_the_same_provider(tmp_path: Path) -> None:
@@ -468,3 +472,28 @@ def _words(tmp: Path, *words: str) -> Path:
     p = tmp / f"w-{uuid.uuid4().hex[:6]}.txt"
     p.write_text("\n".join(words) + "\n", "utf-8")
     return p
+
+
+def test_per_host_rate_limit_is_honoured(world: World, tmp_path: Path) -> None:
+    import time
+
+    from phiscope.discover.probe import Settings
+    from phiscope.discover.run import Plan, discover
+
+    plan = Plan(
+        names=[world.stem],
+        bundled_words=False,
+        wordlist=_words(tmp_path, "w1", "w2", "w3"),
+        years=0,
+        providers=["aws"],
+        endpoint_templates=[f"aws={world.aws.url}/{{bucket}}"],
+        settings=Settings(rate=1000, per_host_rate=20, concurrency=16),
+    )
+    n = len(world.aws.log)
+    t0 = time.monotonic()
+    run = discover(plan)
+    elapsed = time.monotonic() - t0
+    sent = len(world.aws.log) - n
+    assert run["requests"] == sent and sent >= 19
+    # a burst of 2, then 20 per second on this host: never faster, however quick the server is
+    assert elapsed >= (sent - 2) / 20 - 0.05
