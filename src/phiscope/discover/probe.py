@@ -303,7 +303,9 @@ class Prober:
             res.state, res.anon_list = PRIVATE, False
             res.reason = code or "403"
         elif rep.status in (301, 307):
-            res.state, res.reason = PRIVATE, f"exists (redirect {rep.status} {code})".strip()
+            # the name exists somewhere, but whether anyone may list it was not established
+            res.state = ERROR
+            res.reason = f"exists (redirect {rep.status} {code}, not followed); access not verified"
         elif rep.status == 400 and code == "InvalidBucketName":
             res.state, res.reason = NO_SUCH, "provider rejects this name (InvalidBucketName)"
         else:
