@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -70,12 +71,24 @@ def main() -> None:
         def on_start(n_names: int, counts: dict[str, int], n_checks: int) -> None:
             t["start"] = time.perf_counter()
 
-        run = discover(plan, on_start)
+        cpu0 = time.process_time()
+        if os.environ.get("PHISCOPE_BENCH_PROFILE"):
+            import cProfile
+            import pstats
+
+            with cProfile.Profile() as prof:
+                run = discover(plan, on_start)
+            pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+        else:
+            run = discover(plan, on_start)
         elapsed = time.perf_counter() - t["start"]
+        cpu = time.process_time() - cpu0
     finally:
         if server.stdin is not None:
             server.stdin.close()
         server.wait(30)
+    server_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu_s = server_cpu.ru_utime + server_cpu.ru_stime
 
     found = [b for b in run["buckets"] if b["state"] != "error"]
     exposed = [b for b in found if b["state"] in EXPOSED]
@@ -83,6 +96,11 @@ def main() -> None:
     on_found = sum(len(b["requests"]) for b in found)
     print(f"cores available: {len(os.sched_getaffinity(0))}; concurrency {a.concurrency}")
     print(f"names checked: {run['checked']} in {elapsed:.2f} s = {run['checked'] / elapsed:,.0f} names/s")
+    print(
+        f"CPU: client {cpu:.2f} s ({run['checked'] / cpu:,.0f} names per client CPU-second), "
+        f"loopback server {server_cpu_s:.2f} s; load average {os.getloadavg()[0]:.1f} "
+        "(other work on the machine lowers the wall-clock rate, not the CPU cost)"
+    )
     print(f"requests: {run['requests']} ({run['requests'] / max(run['checked'], 1):.3f} per name)")
     print(
         f"found {len(found)} of {len(static)} seeded ({len(exposed)} listable/readable); "

@@ -41,6 +41,14 @@ _KEY = re.compile(r"<(?:Key|Name)>([^<]{0,1024})</(?:Key|Name)>")
 _SIZE = re.compile(r"<(?:Size|Content-Length)>(\d{1,20})</(?:Size|Content-Length)>")
 _TRUNC = re.compile(r"<IsTruncated>\s*true\s*</IsTruncated>|<NextMarker>[^<]+</NextMarker>", re.I)
 _DIGITS = re.compile(r"\d{3,}")
+_HEADERS = (
+    "x-amz-bucket-region",
+    "x-amz-error-code",
+    "x-ms-error-code",
+    "retry-after",
+    "content-range",
+    "location",
+)
 MAX_ERROR_BODY = 16 * 1024
 MAX_LIST_BODY = 1024 * 1024
 
@@ -190,7 +198,8 @@ class Prober:
                 async with self.session.get(url, headers=headers, allow_redirects=False) as resp:
                     body = await _read_upto(resp.content, max_body)  # never more, whatever is sent
                     status = resp.status
-                    hdrs = {k.lower(): v for k, v in resp.headers.items()}
+                    rh = resp.headers  # case-insensitive; only the few headers the verdicts use
+                    hdrs = {h: rh[h] for h in _HEADERS if h in rh}
             except (aiohttp.ClientError, TimeoutError) as e:
                 rec["error"] = type(e).__name__
                 if isinstance(e, aiohttp.ClientConnectorDNSError) or attempt >= self.s.retries:
