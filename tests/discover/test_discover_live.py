@@ -497,3 +497,48 @@ def test_per_host_rate_limit_is_honoured(world: World, tmp_path: Path) -> None:
     assert run["requests"] == sent and sent >= 19
     # a burst of 2, then 20 per second on this host: never faster, however quick the server is
     assert elapsed >= (sent - 2) / 20 - 0.05
+
+
+def test_regional_provider_is_tried_region_by_region(tmp_path: Path) -> None:
+    stem = "zq" + uuid.uuid4().hex[:8]
+    gw = AnonymousGateway(
+        region_prefix=True,
+        region_miss="404",
+        static={f"{stem}-files": "readable"},
+        static_regions={f"{stem}-files": "ams3"},
+    )
+    with gw:
+        r = CliRunner().invoke(
+            app,
+            [
+                "discover",
+                stem,
+                "--no-bundled-words",
+                "--wordlist",
+                str(_words(tmp_path, "files")),
+                "--years",
+                "0",
+                "--providers",
+                "do",
+                "--endpoint-template",
+                f"do={gw.url}/{{region}}/{{bucket}}",
+                "--region",
+                "nyc3",
+                "--region",
+                "ams3",
+                "--region",
+                "sgp1",
+                "--no-db",
+                "--format",
+                "json",
+            ],
+        )
+    assert r.exit_code == 3, r.output
+    (b,) = json.loads(r.stdout)
+    assert (b["bucket"], b["region"], b["state"]) == (f"{stem}-files", "ams3", "exists-readable")
+    asked = [(e["path"].split("/")[1], e["bucket"]) for e in gw.log if not e["key"]]
+    assert ("sgp1", f"{stem}-files") not in asked  # found in ams3: the next region is not asked
+    others = [bk for _, bk in asked if bk != f"{stem}-files"]
+    assert others and all(others.count(bk) == 3 for bk in others)  # absent names: every region once
+    # Spaces rules: no dotted or underscored name was sent
+    assert not any("." in bk or "_" in bk for _, bk in asked)

@@ -57,6 +57,9 @@ class AnonymousGateway:
     static_regions: dict[str, str] = field(default_factory=dict)
     throttle: dict[str, int] = field(default_factory=dict)  # bucket -> number of 503 SlowDown to give first
     security_txt: str | None = None  # served at /.well-known/security.txt when set
+    region_miss: str = (
+        "redirect"  # a bucket asked for in another region: "redirect" (S3) or "404" (Spaces-like)
+    )
     log: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     _access: dict[str, Access] = field(default_factory=dict)
@@ -164,6 +167,8 @@ class AnonymousGateway:
         if self.throttle.get(bucket, 0) > 0:
             self.throttle[bucket] -= 1
             return _error(503, "SlowDown")
+        if acc.region != region and self.region_miss == "404":
+            return _error(404, "NoSuchBucket")
         if acc.region != region:
             return _error(
                 301,
