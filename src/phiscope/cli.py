@@ -9,6 +9,8 @@ from __future__ import annotations
 import typer
 
 from phiscope import __version__
+from phiscope.discover.cli import HELP as DISCOVER_HELP
+from phiscope.discover.cli import discover_command
 from phiscope.exposure.cli import app as exposure_app
 from phiscope.exposure.cli import probe_command
 from phiscope.remediate.cli import app as fix_app
@@ -44,6 +46,7 @@ app.command("probe")(probe_command)
 app.add_typer(fix_app, name="fix")
 app.command("incident")(incident_command)
 app.command("report")(report_command)
+app.command("discover", help=DISCOVER_HELP)(discover_command)
 
 
 def main() -> None:
