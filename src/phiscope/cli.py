@@ -33,6 +33,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show version."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks (also PHISCOPE_DEBUG=1)."),
 ) -> None:
     """PHIscope: who can reach your buckets, what health data is inside, how many people, how to close it."""
 
@@ -47,7 +48,13 @@ app.command("report")(report_command)
 
 
 def main() -> None:
-    app()
+    """Exit codes: 0 clean, 3 findings, 1 error or could not verify, 2 usage, 130 interrupted."""
+    import sys
+
+    from phiscope.contract import guard_all, run
+
+    guard_all(app)
+    sys.exit(run(app))
 
 
 if __name__ == "__main__":

@@ -92,6 +92,7 @@ def test_snapshot_round_trips_settings(s3: Any, owner: Any) -> None:
     r = evaluate_snapshot(json.loads(json.dumps(snap)))  # the JSON form evaluates the same
     assert r["policy_is_public"] is True
     assert r["access"]["anonymous"] == {
+        "admin": False,
         "list": False,
         "read": True,
         "write": False,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 AUDIENCES = ("anonymous", "any_aws_account")
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl")
+CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 MASK_CHARS = ("*", "•", "█", "X" * 3)
 MAX_EXAMPLES_PER_TYPE = 3
 
