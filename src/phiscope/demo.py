@@ -152,6 +152,9 @@ def run_demo(
             ocr=ocr,
             audio=audio,
             anonymous=False,
+            # the embedded endpoint (moto) stores ACLs and policies but answers every anonymous
+            # request: a live probe against it would call every bucket public
+            live_probe=False,
         )
         db = Store.open(f"sqlite:///{(output_dir / 'findings.db').resolve()}")
         has_mutelist = _mutelist_supported()

@@ -195,7 +195,7 @@ def test_probe_no_such_bucket(s3: Any) -> None:
     r = probe_bucket("phiscope-definitely-missing", endpoint_url=s3.endpoint_url)
     assert r["audiences"]["anonymous"]["list"]["outcome"] == "NoSuchBucket"
     assert r["exists"] is False and r["public"] is False
-    assert r["summary"] == "no such bucket"
+    assert r["summary"] == "COULD NOT VERIFY: no such bucket" and r["verdict"] == "could_not_verify"
 
 
 class _FakeS3(BaseHTTPRequestHandler):

@@ -59,6 +59,7 @@ def scanned(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> di
             "--no-ocr",
             "--workers",
             "2",
+            "--no-live-probe",  # moto answers every anonymous request: no live probe against it
         ],
         capture_output=True,
         text=True,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-CAPS = ("list", "read", "write", "read_acl", "write_acl", "admin")
+CAPS = ("list", "read", "write", "read_acl", "write_acl")  # what the probe can observe
 
 
 @dataclass(slots=True)
