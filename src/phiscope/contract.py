@@ -30,6 +30,15 @@ EXIT_INTERRUPTED = 130
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _cx() -> Any:
+    """Click's exception classes as Typer uses them (recent Typer vendors Click as typer._click)."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # older Typer on the real Click
+        from click import exceptions  # type: ignore[no-redef]
+    return exceptions
+
+
 class CliError(Exception):
     """A user-facing failure: one line on stderr and an exit code (1 unless told)."""
 
@@ -94,14 +103,15 @@ def describe_exception(e: BaseException) -> str:
 def guard(fn: F) -> F:
     """Wrap a command so a `CliError`, an unexpected exception or Ctrl-C ends in the contract's
     line and code, also when the command is invoked without `main` (tests with CliRunner)."""
-    import click
     import typer
+
+    cx = _cx()
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, click.ClickException, click.exceptions.Abort):
+        except (typer.Exit, cx.ClickException, typer.Abort):
             raise
         except CliError as e:
             if debug_enabled():
@@ -122,9 +132,9 @@ def guard(fn: F) -> F:
 
 def run(app: Any, argv: Sequence[str] | None = None) -> int:
     """Run the Typer app under the contract; returns the exit code."""
-    import click
     import typer
 
+    cx = _cx()
     args = list(sys.argv[1:] if argv is None else argv)
     if "--debug" in args:
         args = [a for a in args if a != "--debug"]
@@ -132,17 +142,17 @@ def run(app: Any, argv: Sequence[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=args, prog_name="phiscope", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as e:  # `phiscope` / `phiscope fix` alone: show help
-        click.echo(e.ctx.get_help(), err=False)
+    except cx.NoArgsIsHelpError as e:  # `phiscope` / `phiscope fix` alone: show the help
+        sys.stdout.write(e.ctx.get_help() + "\n")
         return EXIT_USAGE if e.ctx.parent is not None else EXIT_OK
-    except click.UsageError as e:
+    except cx.UsageError as e:
         where = f" (see {e.ctx.command_path} --help)" if e.ctx is not None else ""
         error_line(e.format_message() + where)
         return EXIT_USAGE
-    except click.ClickException as e:  # e.g. a file option that does not exist
+    except cx.ClickException as e:  # e.g. a file option that does not exist
         error_line(e.format_message())
         return EXIT_USAGE if e.exit_code == EXIT_USAGE else EXIT_ERROR
-    except click.exceptions.Abort:
+    except typer.Abort:
         error_line("interrupted")
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
@@ -167,7 +177,7 @@ def guard_all(app: Any) -> None:
         cb = info.callback
         if cb is not None and not getattr(cb, "_phiscope_guarded", False):
             info.callback = guard(cb)
-            info.callback._phiscope_guarded = True  # type: ignore[attr-defined]
+            info.callback._phiscope_guarded = True
     for group in getattr(app, "registered_groups", []):
         if group.typer_instance is not None:
             guard_all(group.typer_instance)

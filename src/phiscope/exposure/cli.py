@@ -52,6 +52,9 @@ def snapshot_command(
     from phiscope.storage.s3 import make_client
 
     bucket = _bucket_of(target)
+    from phiscope.remediate.cli import require_credentials
+
+    require_credentials([bucket], profile)
     try:
         s3 = make_client("s3", endpoint_url=endpoint_url, profile=profile, region=region)
         control = control_client(endpoint_url=endpoint_url, profile=profile, region=region)

@@ -155,6 +155,21 @@ def make_plan(
     return plan
 
 
+def require_credentials(buckets: list[str], profile: str | None) -> None:
+    """Owner-side commands read the bucket settings: without credentials nothing can be verified."""
+    from phiscope.storage.s3 import has_credentials
+
+    if not has_credentials(profile):
+        typer.echo(
+            f"error: could not verify s3://{buckets[0]}"
+            + (f" (and {len(buckets) - 1} more)" if len(buckets) > 1 else "")
+            + ": no credentials found (reading bucket settings needs the owner's credentials: "
+            "configure AWS credentials or --profile)",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
 def settings_unreadable(snap: dict[str, Any]) -> str | None:
     """Why the bucket's exposure cannot be judged from this snapshot (ACL and policy both unread)."""
     errs = {str(e.get("operation")): e for e in snap.get("errors") or [] if isinstance(e, dict)}
@@ -219,6 +234,7 @@ def plan_command(
         endpoint_url = endpoint_url or scan_endpoint
     if not names:
         raise _err("no bucket to plan for (give s3://BUCKET or --scan with exposed buckets)")
+    require_credentials(names, profile)
     try:
         plan = make_plan(
             names,

@@ -58,6 +58,17 @@ def check_endpoint(value: str | None) -> str | None:
     return value
 
 
+def check_profile(value: str | None) -> str | None:
+    """A named AWS profile must exist: a typo must not silently fall back to anonymous mode."""
+    if value is None:
+        return None
+    import boto3
+
+    if value not in boto3.session.Session().available_profiles:
+        raise typer.BadParameter(f"AWS profile {value!r} not found in the AWS config/credentials files")
+    return value
+
+
 def check_targets(targets: list[str] | None) -> list[str]:
     """s3://BUCKET[/PREFIX], s3:// (every bucket), a folder, a file or file://PATH."""
     for t in targets or []:
@@ -91,7 +102,9 @@ def scan_command(
     endpoint_url: str | None = typer.Option(
         None, "--endpoint-url", help="S3-compatible endpoint URL", callback=check_endpoint
     ),
-    profile: str | None = typer.Option(None, "--profile", help="AWS profile (standard credential chain)"),
+    profile: str | None = typer.Option(
+        None, "--profile", help="AWS profile (standard credential chain)", callback=check_profile
+    ),
     region: str | None = typer.Option(None, "--region"),
     path_style: bool | None = typer.Option(None, "--path-style/--virtual-hosted", help="Addressing style"),
     anonymous: bool = typer.Option(False, "--anonymous", help="Unsigned requests only (attacker's view)"),
@@ -301,7 +314,11 @@ def write_outputs(
     unverified = [b for b in report.get("buckets") or [] if b.get("verdict") == COULD_NOT_VERIFY]
     for b in unverified:
         hint = f" ({b['verdict_hint']})" if b.get("verdict_hint") else ""
-        error_line(one_line(f"could not verify {b.get('uri') or b['name']}: {b.get('verdict_cause')}{hint}"))
+        error_line(
+            one_line(
+                f"could not verify {(b.get('uri') or b['name']).rstrip('/')}: {b.get('verdict_cause')}{hint}"
+            )
+        )
     if unverified:
         return EXIT_ERROR  # never a silent all-clear: what could not be checked is an error
     return exit_code(report, fail_on=fail_on, ignore_exit_code_3=ignore_exit_code_3)
@@ -325,7 +342,7 @@ def demo_command(
     fmt: str = typer.Option("json,ocsf,sarif,csv,html,summary", "--format", "-M"),
     no_audio: bool = typer.Option(False, "--no-audio"),
     no_ocr: bool = typer.Option(False, "--no-ocr"),
-    people: int = typer.Option(300, "--people", help="Synthetic people to generate"),
+    people: int = typer.Option(300, "--people", min=1, help="Synthetic people to generate"),
     keep_running: bool = typer.Option(False, "--keep-running", help="Leave the endpoint up after the scan"),
 ) -> None:
     """Start an embedded S3 endpoint with synthetic telehealth data and scan it, end to end."""
@@ -347,25 +364,28 @@ def report_command(
     db: str | None = typer.Option(None, "--db", help="Findings DB URL"),
     output_dir: Path = typer.Option(Path("phiscope-output"), "--output-dir", "-o"),
     fmt: str = typer.Option("json,html,summary", "--format", "-M"),
-    mutelist: Path | None = typer.Option(None, "--mutelist"),
-    fail_on: str = typer.Option("high", "--fail-on"),
+    mutelist: Path | None = typer.Option(None, "--mutelist", callback=check_mutelist),
+    fail_on: str = typer.Option("high", "--fail-on", callback=check_fail_on),
     ignore_exit_code_3: bool = typer.Option(False, "--ignore-exit-code-3"),
 ) -> None:
-    """Render the reports of a past scan from the findings database (same code path as the scan)."""
+    """Render the reports of a past scan from the findings database (same code path as the scan).
+
+    Exit codes as `scan`: 0 clean, 3 findings at/above --fail-on, 1 could not verify, 2 usage."""
+    from phiscope.contract import UsageError
     from phiscope.db.store import Store
     from phiscope.scan.report import build_report
 
+    formats = _formats(fmt)
     store = Store.open(db)
     chosen = scan_id or store.latest_scan_id()
     if not chosen or store.get_scan(chosen) is None:
-        typer.echo(f"error: no scan {chosen or ''} in the database", err=True)
-        raise typer.Exit(1)
+        raise UsageError(f"no scan {chosen or ''} in the database (see `phiscope scans`)".replace("  ", " "))
     report = build_report(store, chosen)
     raise typer.Exit(
         write_outputs(
             report,
             output_dir=output_dir,
-            formats=_formats(fmt),
+            formats=formats,
             mutelist=mutelist,
             fail_on=fail_on,
             ignore_exit_code_3=ignore_exit_code_3,
