@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from phiscope.report.findings import exposure_kinds, sev_rank, text_of
+from phiscope.report.findings import exposure_kinds, sev_rank
 
 SEV_STYLE = {
     "critical": "bold white on red",
@@ -75,36 +75,82 @@ def headline(report: dict[str, Any]) -> dict[str, Any]:
         ),
         "obligations": len(impact.get("obligations") or []),
         "severity": impact.get("severity") or "info",
+        "unverified_buckets": sum(1 for b in buckets if b.get("verdict") == "could_not_verify"),
     }
 
 
-def _buckets_table(report: dict[str, Any]) -> Table:
+def short_how(exp: dict[str, Any]) -> str:
+    """Where the exposure comes from, in a few words (`policy: Principal *`, `ACL: AllUsers READ`,
+    `live probe`); the long explanation stays in the reports."""
+    out: list[str] = []
+    for e in exp.get("evidence") or []:
+        if not isinstance(e, dict) or e.get("effect") != "grants":
+            continue
+        if e.get("kind") == "policy_statement":
+            txt = str(e.get("text") or "")
+            who = "Principal *" if ("anyone" in txt or "Principal" in txt) else "any AWS account"
+            item = f"policy: {who}"
+        elif e.get("kind") == "acl_grant":
+            item = f"ACL: {e.get('grantee')} {e.get('permission')}" + (
+                " (object)" if e.get("level") == "object" else ""
+            )
+        else:
+            continue
+        if item not in out:
+            out.append(item)
+    if any(str(r).startswith("LIVE:") for r in exp.get("reasons") or []) or (
+        exp.get("probe") and not exp.get("evidence")
+    ):
+        out.append("live probe")
+    return "; ".join(out[:3])
+
+
+_SHORT_LEVEL = {"authenticated": "[red]any account[/]"}
+_WHO = {"anonymous": "anyone", "any_aws_account": "AWS accounts"}
+
+
+def _kinds_text(kinds: list[str]) -> str:
+    """`anonymous:list, anonymous:read` -> `anyone: list, read` (one line per audience)."""
+    by: dict[str, list[str]] = {}
+    for k in kinds:
+        aud, _, cap = k.partition(":")
+        by.setdefault(aud, []).append(cap)
+    return "\n".join(f"{_WHO.get(a, a)}: {', '.join(caps)}" for a, caps in by.items())
+
+
+def _buckets_table(report: dict[str, Any], width: int = 120) -> Table:
     t = Table(title="Buckets", title_justify="left", expand=True, show_lines=False)
-    t.add_column("Severity")
-    t.add_column("Bucket", overflow="fold")
-    t.add_column("Exposure")
-    t.add_column("How", overflow="fold", ratio=2)
-    t.add_column("People", justify="right")
-    t.add_column("Data", overflow="fold", ratio=1)
+    t.add_column("Severity", no_wrap=True)
+    t.add_column("Bucket", overflow="fold", ratio=1, min_width=12)
+    t.add_column("Exposure", no_wrap=True, min_width=10)
+    t.add_column("How", overflow="fold", ratio=1, min_width=16)
+    t.add_column("People", justify="right", no_wrap=True)
+    wide = width >= 110
+    if wide:
+        t.add_column("Data", ratio=2, min_width=10)
     for b in report.get("buckets") or []:
         exp = b.get("exposure") or {}
         kinds = exposure_kinds(exp)
-        how = ", ".join(kinds) or ("latent: " + text_of(exp["latent"][0]) if exp.get("latent") else "—")
-        reasons = exp.get("reasons") or []
-        if kinds and reasons:
-            how += "\n[dim]" + "; ".join(text_of(r) for r in reasons[:2]) + "[/]"
-        if exp.get("muted"):
-            how += f"\n[magenta]muted: {exp['muted'].get('reason')}[/]"
-        if b.get("exposure_errors"):
-            how += "\n[yellow]unverified: " + "; ".join(map(text_of, b["exposure_errors"][:2])) + "[/]"
-        t.add_row(
-            _sev(b.get("severity")),
-            b["name"],
-            LEVEL_TEXT.get(_level(b), _level(b)),
-            how,
-            f"{b.get('people_affected') or 0:,}",
-            ", ".join(b.get("categories") or []) or "—",
-        )
+        verdict = b.get("verdict")
+        if verdict == "could_not_verify":
+            level = "[bold yellow]UNVERIFIED[/]"
+            how = f"[yellow]could not verify: {b.get('verdict_cause') or 'unknown'}[/]"
+        else:
+            level = _SHORT_LEVEL.get(_level(b)) or LEVEL_TEXT.get(_level(b), _level(b))
+            if verdict == "local":
+                level = "[dim]local[/]"
+            how = _kinds_text(kinds) or ("latent" if exp.get("latent") else "—")
+            src = short_how(exp) if kinds else ""
+            if src:
+                how += f"\n[dim]{src}[/]"
+            if exp.get("muted"):
+                how += f"\n[magenta]muted: {exp['muted'].get('reason')}[/]"
+            if b.get("exposure_errors") and verdict != "local":
+                how += f"\n[yellow]unverified: {len(b['exposure_errors'])} setting(s) unread[/]"
+        row = [_sev(b.get("severity")), b["name"], level, how, f"{b.get('people_affected') or 0:,}"]
+        if wide:
+            row.append(", ".join(b.get("categories") or []) or "—")
+        t.add_row(*row)
     return t
 
 
@@ -135,7 +181,7 @@ def _top_objects(report: dict[str, Any]) -> Table:
     )
     t = Table(title=f"Top objects (of {len(objs):,} with findings)", title_justify="left", expand=True)
     t.add_column("Object", overflow="fold", ratio=3)
-    t.add_column("Exposure")
+    t.add_column("Exposure", no_wrap=True)
     t.add_column("Found", overflow="fold", ratio=2)
     for o in objs[:TOP_OBJECTS]:
         found = ", ".join(
@@ -143,9 +189,18 @@ def _top_objects(report: dict[str, Any]) -> Table:
             for d in sorted(o["detections"], key=lambda d: -(d.get("count") or 0))
         )
         t.add_row(
-            f"s3://{o['bucket']}/{o['key']}", LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""), found
+            _uri(report, o["bucket"], o["key"]), LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""), found
         )
     return t
+
+
+def _uri(report: dict[str, Any], bucket: str, key: str) -> str:
+    from phiscope.storage.providers import object_uri, provider_of
+
+    row = next((b for b in report.get("buckets") or [] if b.get("name") == bucket), {})
+    return object_uri(
+        str(row.get("provider") or provider_of(row.get("endpoint"))), row.get("endpoint"), bucket, key
+    )
 
 
 def _coverage(report: dict[str, Any]) -> Group:
@@ -172,7 +227,7 @@ def _coverage(report: dict[str, Any]) -> Group:
         examples: dict[str, str] = {}
         for o in not_done:
             examples.setdefault(
-                f"{o['status']}: {o.get('reason') or 'no reason given'}", f"s3://{o['bucket']}/{o['key']}"
+                f"{o['status']}: {o.get('reason') or 'no reason given'}", _uri(report, o["bucket"], o["key"])
             )
         for r, n in reasons.most_common(TOP_SKIPPED):
             t.add_row(r, f"{n:,}", examples[r])
@@ -217,10 +272,12 @@ def print_summary(report: dict[str, Any], console: Console | None = None) -> Non
         (f"{h['obligations']}", "bold yellow" if h["obligations"] else "bold green"),
         " obligation(s)",
     )
+    if h["unverified_buckets"]:
+        head.append(f"\n{h['unverified_buckets']} bucket(s) COULD NOT BE VERIFIED", style="bold yellow")
     border = "red" if sev_rank(sev) >= 3 else "yellow" if sev_rank(sev) == 2 else "green"
     console.print(Panel(head, border_style=border))
     if report.get("buckets"):
-        console.print(_buckets_table(report))
+        console.print(_buckets_table(report, console.width))
     if h["detections"]:
         console.print(_types_table(report))
         console.print(_top_objects(report))
