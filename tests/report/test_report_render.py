@@ -61,7 +61,7 @@ def test_summary_shows_every_section() -> None:
     for needle in (
         f"{h['exposed_buckets']} of {h['buckets']} bucket(s) exposed",
         f"{h['people_affected']:,}",
-        "anonymous:read",  # how it is exposed
+        "anyone: list, read",  # how it is exposed (per audience)
         "Sensitive data found, by type",
         "Top objects",
         "Coverage:",
