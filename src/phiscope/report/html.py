@@ -337,6 +337,14 @@ def _coverage(report: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- embedded data
 
 
+def page_title(report: dict[str, Any]) -> str:
+    """What was scanned, then the scan id: `PHIscope: s3://a, s3://b (+2) - scan ID`."""
+    scan = report.get("scan") or {}
+    targets = [str(t) for t in scan.get("targets") or []]
+    what = ", ".join(targets[:3]) + (f" (+{len(targets) - 3})" if len(targets) > 3 else "")
+    return f"PHIscope: {what or 'report'} - scan {scan.get('id') or ''}".strip()
+
+
 def table_data(report: dict[str, Any], findings: Iterable[Finding]) -> dict[str, Any]:
     """Compact, dictionary-encoded rows for the client-side table (one row per object × type)."""
     buckets: dict[str, int] = {}
@@ -391,8 +399,10 @@ def table_data(report: dict[str, Any], findings: Iterable[Finding]) -> dict[str,
                     int(o.get("size") or 0),
                 ]
             )
+    base_uri = {b.get("name"): b.get("uri") for b in report.get("buckets") or []}
     return {
         "b": list(buckets),
+        "p": [base_uri.get(name) or f"s3://{name}/" for name in buckets],  # provider-aware URI prefix
         "d": list(dirs),
         "t": list(types),
         "x": list(kinds),
@@ -526,7 +536,7 @@ People are counted from keyed fingerprints that never leave the findings databas
 </main>
 <script type="application/json" id="data">{_embed_json(data)}</script>
 """
-    title = f"PHIscope report {scan.get('id') or ''}"
+    title = page_title(report)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
