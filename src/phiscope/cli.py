@@ -14,6 +14,7 @@ from phiscope.exposure.cli import probe_command
 from phiscope.remediate.cli import app as fix_app
 from phiscope.remediate.cli import incident_command
 from phiscope.scan.cli import demo_command, report_command, scan_command
+from phiscope.scan.scans_cli import scans_command
 
 app = typer.Typer(
     name="phiscope",
@@ -45,6 +46,7 @@ app.command("probe")(probe_command)
 app.add_typer(fix_app, name="fix")
 app.command("incident")(incident_command)
 app.command("report")(report_command)
+app.command("scans")(scans_command)
 
 
 def main() -> None:
