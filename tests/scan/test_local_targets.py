@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 
 PHISCOPE = str(Path(sys.executable).with_name("phiscope"))
-ROWS = "name,ssn,diagnosis\nJohn Smith,123-45-6789,E11.9 type 2 diabetes\nMary Jones,234-56-7891,I10 hypertension\n"
+ROWS = (
+    "name,ssn,diagnosis\n"
+    "John Smith,123-45-6789,E11.9 type 2 diabetes\n"
+    "Mary Jones,234-56-7891,I10 hypertension\n"
+)
 
 
 def _scan(tmp: Path, target: Path, out: Path) -> subprocess.CompletedProcess[str]:

@@ -93,7 +93,7 @@ def test_ctrl_c_prints_the_resume_command_and_exits_130(tmp_path: Path) -> None:
         time.sleep(0.05)  # polling a file written by another process, not synchronisation by sleep
     assert proc.poll() is None, "the scan ended before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     lines = [ln for ln in err.splitlines() if ln.strip()]
