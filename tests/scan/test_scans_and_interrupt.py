@@ -104,7 +104,7 @@ def test_ctrl_c_prints_the_resume_command_and_exits_130(tmp_path: Path) -> None:
     done_before = log.read_text().count('"object_done"')
     assert 0 < done_before < 400
     # the exact command printed finishes the scan
-    args = resume.split()[1:] + ["-o", str(tmp_path / "o2"), "-M", "json", "-q"]
+    args = [*resume.split()[1:], "-o", str(tmp_path / "o2"), "-M", "json", "-q"]
     fin = subprocess.run([PHISCOPE, *args], capture_output=True, text=True, timeout=600, env=_env(tmp_path))
     assert fin.returncode in (0, 3), fin.stderr
     report = json.loads((tmp_path / "o2" / "phiscope-report.json").read_text())

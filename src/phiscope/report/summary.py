@@ -197,7 +197,7 @@ def _top_objects(report: dict[str, Any]) -> Table:
 def _uri(report: dict[str, Any], bucket: str, key: str) -> str:
     from phiscope.storage.providers import object_uri, provider_of
 
-    row = next((b for b in report.get("buckets") or [] if b.get("name") == bucket), {})
+    row: dict[str, Any] = next((b for b in report.get("buckets") or [] if b.get("name") == bucket), {})
     return object_uri(
         str(row.get("provider") or provider_of(row.get("endpoint"))), row.get("endpoint"), bucket, key
     )

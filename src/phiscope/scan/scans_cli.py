@@ -20,7 +20,7 @@ def list_scans(db: str | None, limit: int = 20, people: bool = True) -> list[dic
     store = Store.open(db)
     with store.engine.connect() as c:
         rows = c.execute(select(scans).order_by(scans.c.started_at.desc()).limit(limit)).mappings().all()
-        counts = dict(
+        counts: dict[str, int] = dict(
             c.execute(
                 select(objects.c.scan_id, func.count())
                 .where(objects.c.scan_id.in_([r["id"] for r in rows]))
