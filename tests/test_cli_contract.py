@@ -209,3 +209,23 @@ def test_local_scan_clean_exits_0_and_fail_on_threshold(tmp_path: Path) -> None:
     (tmp_path / "data" / "x.txt").write_text("nothing to see here\n")
     proc = _run(["scan", str(tmp_path / "data"), "-q", "--format", "json"], tmp_path)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+def test_anonymous_mode_is_announced(s3_server: S3Server, live_bucket: str, tmp_path: Path) -> None:
+    """No credentials at all: the scan says it only sees what anyone can (and finds the open bucket)."""
+    args = [
+        "scan",
+        f"s3://{live_bucket}",
+        "--endpoint-url",
+        s3_server.endpoint_url,
+        "-M",
+        "json",
+        "--fail-on",
+        "low",
+    ]
+    proc = _run(args, tmp_path, no_credentials=True, timeout=300)
+    assert "Traceback" not in proc.stderr
+    assert "no AWS credentials found: anonymous mode" in " ".join(proc.stderr.split())
+    assert proc.returncode == 3, proc.stderr
+    report = json.loads((tmp_path / "out" / "phiscope-report.json").read_text())
+    assert report["scan"]["mode"] == "anonymous" and report["buckets"][0]["verdict"] == "exposed"
