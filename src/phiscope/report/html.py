@@ -224,15 +224,29 @@ def _why(buckets: list[dict[str, Any]]) -> str:
             + "</li>"
             for k in kinds
         )
+        verdict = b.get("verdict")
+        label = LEVEL_LABEL.get(lvl, lvl)
+        if verdict == "could_not_verify":
+            label = "Could not verify"
+        elif verdict == "local":
+            label = "Local"
         parts = [
             f'<details class="bucket lvl-{e(lvl)}" id="b-{i}"{" open" if kinds and i < 6 else ""}>'
             f"<summary>{_badge(b.get('severity'))} <b>{e(b['name'])}</b> "
-            f'<span class="lvl">{e(LEVEL_LABEL.get(lvl, lvl))}</span>'
+            f'<span class="lvl">{e(label)}</span>'
             f'<span class="right">{_n(b.get("people_affected"))} people · {_n(b.get("objects_scanned"))} objects'
             f" · {e(str(b.get('region') or 'region ?'))}</span></summary>"
         ]
         if caps:
             parts.append(f'<ul class="caps">{caps}</ul>')
+        elif verdict == "could_not_verify":
+            hint = f" ({b['verdict_hint']})" if b.get("verdict_hint") else ""
+            parts.append(
+                f'<p class="warn"><b>Could not verify:</b> {e(str(b.get("verdict_cause")))}{e(hint)}. '
+                "This bucket is not known to be private.</p>"
+            )
+        elif verdict == "local":
+            parts.append('<p class="muted">A local folder or file: no network exposure to assess.</p>')
         else:
             parts.append('<p class="ok">No one outside the account can list, read or write this bucket.</p>')
         reasons = exp.get("reasons") or []
