@@ -61,3 +61,11 @@ def test_short_how_names_the_source() -> None:
         "reasons": [],
     }
     assert short_how(exp) == "policy: Principal *; ACL: AllUsers READ"
+
+
+def test_narrow_terminal_keeps_long_sentences_in_the_reports(report: dict) -> None:
+    narrow, wide = _render(report, 80), _render(report, 160)
+    assert "┃ Why" not in narrow.split("Obligations triggered", 1)[1]
+    assert "┃ Why" in wide.split("Obligations triggered", 1)[1]
+    top = narrow.split("Top objects", 1)[1].split("Coverage", 1)[0]
+    assert "more" in top or top.count("×") <= 3 * 10  # at most 3 types per object, the rest counted

@@ -28,6 +28,7 @@ LEVEL_TEXT = {
 }
 TOP_OBJECTS = 10
 TOP_SKIPPED = 10
+TOP_TYPES_PER_OBJECT = 3  # the rest are in the reports
 
 
 def _sev(s: str | None) -> Text:
@@ -83,13 +84,15 @@ def short_how(exp: dict[str, Any]) -> str:
     """Where the exposure comes from, in a few words (`policy: Principal *`, `ACL: AllUsers READ`,
     `live probe`); the long explanation stays in the reports."""
     out: list[str] = []
-    for e in exp.get("evidence") or []:
-        if not isinstance(e, dict) or e.get("effect") != "grants":
-            continue
+    evidence = [e for e in exp.get("evidence") or [] if isinstance(e, dict) and e.get("effect") == "grants"]
+    to_anyone = {e.get("index") for e in evidence if e.get("audience") == "anonymous"}
+    for e in evidence:
         if e.get("kind") == "policy_statement":
+            if e.get("audience") == "any_aws_account" and e.get("index") in to_anyone:
+                continue  # the same statement already reaches anyone
             txt = str(e.get("text") or "")
-            who = "Principal *" if ("anyone" in txt or "Principal" in txt) else "any AWS account"
-            item = f"policy: {who}"
+            anyone = e.get("audience") == "anonymous" or "Principal" in txt
+            item = f"policy: {'Principal *' if anyone else 'any AWS account'}"
         elif e.get("kind") == "acl_grant":
             item = f"ACL: {e.get('grantee')} {e.get('permission')}" + (
                 " (object)" if e.get("level") == "object" else ""
@@ -184,10 +187,10 @@ def _top_objects(report: dict[str, Any]) -> Table:
     t.add_column("Exposure", no_wrap=True)
     t.add_column("Found", overflow="fold", ratio=2)
     for o in objs[:TOP_OBJECTS]:
-        found = ", ".join(
-            f"{d['type']}×{d.get('count', 0)}"
-            for d in sorted(o["detections"], key=lambda d: -(d.get("count") or 0))
-        )
+        dets = sorted(o["detections"], key=lambda d: -(d.get("count") or 0))
+        found = ", ".join(f"{d['type']}×{d.get('count', 0)}" for d in dets[:TOP_TYPES_PER_OBJECT])
+        if len(dets) > TOP_TYPES_PER_OBJECT:
+            found += f" +{len(dets) - TOP_TYPES_PER_OBJECT} more"
         t.add_row(
             _uri(report, o["bucket"], o["key"]), LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""), found
         )
@@ -235,20 +238,27 @@ def _coverage(report: dict[str, Any]) -> Group:
     return Group(*parts)
 
 
-def _obligations(report: dict[str, Any]) -> Table | Text:
+def _obligations(report: dict[str, Any], width: int = 120) -> Table | Text:
     obs = (report.get("impact") or {}).get("obligations") or []
     if not obs:
         return Text("No notification obligation triggered.", style="green")
+    wide = width >= 110  # the "why" sentence only where it fits; it is in every report anyway
     t = Table(title="Obligations triggered", title_justify="left", expand=True)
-    t.add_column("Rule")
-    t.add_column("What", overflow="fold", ratio=2)
-    t.add_column("Deadline")
-    t.add_column("Why", overflow="fold", ratio=2)
+    t.add_column("Rule", no_wrap=True)
+    t.add_column("What", ratio=2)
+    t.add_column("Deadline", no_wrap=not wide)
+    if wide:
+        t.add_column("Why", ratio=2)
     for o in obs:
-        dl = o.get("deadline") or "without undue delay"
+        dl = str(o.get("deadline") or "without undue delay")
+        if not wide:
+            dl = dl[:10] if dl[:4].isdigit() else dl
         if o.get("deadline_days") is not None:
             dl = f"{dl} ({o['deadline_days']} d)"
-        t.add_row(f"[bold]{o.get('id')}[/]", o.get("title") or "", dl, o.get("why") or "")
+        row = [f"[bold]{o.get('id')}[/]", o.get("title") or "", dl]
+        if wide:
+            row.append(o.get("why") or "")
+        t.add_row(*row)
     return t
 
 
@@ -282,4 +292,4 @@ def print_summary(report: dict[str, Any], console: Console | None = None) -> Non
         console.print(_types_table(report))
         console.print(_top_objects(report))
     console.print(_coverage(report))
-    console.print(_obligations(report))
+    console.print(_obligations(report, console.width))
