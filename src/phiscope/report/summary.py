@@ -91,7 +91,7 @@ def short_how(exp: dict[str, Any]) -> str:
             if e.get("audience") == "any_aws_account" and e.get("index") in to_anyone:
                 continue  # the same statement already reaches anyone
             txt = str(e.get("text") or "")
-            anyone = e.get("audience") == "anonymous" or "Principal" in txt
+            anyone = e.get("audience") == "anonymous" or "Principal" in txt or "anyone" in txt
             item = f"policy: {'Principal *' if anyone else 'any AWS account'}"
         elif e.get("kind") == "acl_grant":
             item = f"ACL: {e.get('grantee')} {e.get('permission')}" + (
