@@ -68,6 +68,27 @@ def test_ocsf_events_validate_against_ocsf_1_5_0(report: dict[str, Any]) -> None
         assert not errs, (ev["finding_info"]["title"], errs[:5])
 
 
+@pytest.mark.parametrize("provider", ["aws", "local"])
+def test_ocsf_provider_and_account_validate(report: dict[str, Any], provider: str) -> None:
+    """The account id (STS) and a local provider (file:// ids, no ARN) are valid OCSF too."""
+    import copy
+
+    r = copy.deepcopy(report)
+    for b in r["buckets"]:
+        b["provider"] = provider
+        b["endpoint"] = "file:///data/export" if provider == "local" else None
+        b["account_id"] = "111122223333" if provider == "aws" else None
+    events = to_ocsf(r)
+    for ev in events:
+        errs = _errors(_ocsf_validator(ev["class_uid"]), ev)
+        assert not errs, (ev["finding_info"]["title"], errs[:5])
+    text = json.dumps(events)
+    if provider == "local":
+        assert "arn:aws" not in text and {e["cloud"]["provider"] for e in events} == {"Local"}
+    else:
+        assert {e["cloud"]["account"]["uid"] for e in events} == {"111122223333"}
+
+
 def test_ocsf_schema_is_strict_enough_to_catch_mistakes(report: dict[str, Any]) -> None:
     ev = next(e for e in to_ocsf(report) if e["class_uid"] == 2006)
     v = _ocsf_validator(2006)

@@ -228,7 +228,7 @@ def data_security_finding(f: Finding, ctx: _Ctx) -> dict[str, Any]:
         ev["confidence_score"] = round(float(f.confidence) * 100)
     ev["count"] = f.count
     ev["databucket"] = {
-        "type_id": 1,
+        "type_id": 1 if _provider(f, ctx) != "local" else 99,
         "type": "S3" if _provider(f, ctx) != "local" else "Other",
         "name": f.bucket,
         "uid": resource_uid(_provider(f, ctx), b.get("endpoint"), f.bucket),
