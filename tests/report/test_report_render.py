@@ -111,7 +111,7 @@ def test_requirements_for_unrelated_tags_is_empty() -> None:
 
 def test_every_pattern_in_the_framework_files_can_match_a_finding_kind() -> None:
     vocabulary = re.compile(
-        r"^(exposure:(anonymous|any_aws_account|\*):(list|read|write|read_acl|write_acl|\*)|exposure:latent|"
+        r"^(exposure:(anonymous|any_aws_account|\*):(list|read|write|read_acl|write_acl|admin|\*)|exposure:latent|"
         r"exposure:unverified|data:(identity|contact|financial|health|exposed)|phi-exposed|coverage:incomplete|"
         r"obligation:[A-Z0-9.*-]+)$"
     )
