@@ -20,6 +20,7 @@ APT_PACKAGES=(
   fonts-dejavu-core                           # text rendering for generated scans
   postgresql                                  # findings DB tests on a real PostgreSQL server
   gcc libc6-dev libssl-dev                    # the optional C loops (setup.py)
+  nodejs npm                                  # npm tools started by tests (s3rver)
 )
 
 log() { printf '\033[1m[phiscope-setup]\033[0m %s\n' "$*" >&2; }
@@ -71,7 +72,16 @@ ensure_venv() {
   fi
 }
 
-setup() { ensure_apt; ensure_venv; }
+# npm tools the tests start on loopback, installed into a gitignored project-local folder.
+NPM_TOOLS="$ROOT/.npm-tools"
+ensure_s3rver() {  # s3rver: a second S3 implementation (issue 22's probe/scan tests)
+  [ -x "$NPM_TOOLS/node_modules/.bin/s3rver" ] && return 0
+  command -v npm >/dev/null || { log "npm not found: s3rver tests will be skipped"; return 0; }
+  log "installing s3rver into .npm-tools"
+  npm install --silent --no-audit --no-fund --prefix "$NPM_TOOLS" s3rver@3.7.1 >/dev/null
+}
+
+setup() { ensure_apt; ensure_venv; ensure_s3rver; }
 
 cmd=${1:-help}
 shift || true

@@ -16,6 +16,7 @@ from phiscope.exposure.cli import probe_command
 from phiscope.remediate.cli import app as fix_app
 from phiscope.remediate.cli import incident_command
 from phiscope.scan.cli import demo_command, report_command, scan_command
+from phiscope.scan.scans_cli import scans_command
 
 app = typer.Typer(
     name="phiscope",
@@ -35,6 +36,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show version."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks (also PHISCOPE_DEBUG=1)."),
 ) -> None:
     """PHIscope: who can reach your buckets, what health data is inside, how many people, how to close it."""
 
@@ -47,10 +49,17 @@ app.add_typer(fix_app, name="fix")
 app.command("incident")(incident_command)
 app.command("report")(report_command)
 app.command("discover", help=DISCOVER_HELP)(discover_command)
+app.command("scans")(scans_command)
 
 
 def main() -> None:
-    app()
+    """Exit codes: 0 clean, 3 findings, 1 error or could not verify, 2 usage, 130 interrupted."""
+    import sys
+
+    from phiscope.contract import guard_all, run
+
+    guard_all(app)
+    sys.exit(run(app))
 
 
 if __name__ == "__main__":

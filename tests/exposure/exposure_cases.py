@@ -23,6 +23,7 @@ LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
 OWNER_ID = "c" * 64
 KMS_KEY = f"arn:aws:kms:us-east-1:{OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ALL5 = {"list", "read", "write", "read_acl", "write_acl"}
+ALL6 = ALL5 | {"admin"}  # with configuration writes (PutBucketPolicy, DeleteBucket, ...)
 NONE: set[str] = set()
 
 
@@ -529,8 +530,8 @@ CASES: list[dict[str, Any]] = [
         "act-star-both",
         "* on bucket and objects: everything",
         snap(policy=pol(st(action="*", resource=[ARN, OBJ]))),
-        anon=ALL5,
-        any=ALL5,
+        anon=ALL6,
+        any=ALL6,
         reason="CRITICAL",
     ),
     case(
@@ -555,7 +556,7 @@ CASES: list[dict[str, Any]] = [
         "act-notaction",
         "NotAction grants every other action",
         snap(policy=pol(st(action=None, resource="*", NotAction="s3:GetObject"))),
-        anon=ALL5 - {"read"},
+        anon=ALL6 - {"read"},
     ),
     case(
         "act-question-mark",
@@ -1033,5 +1034,102 @@ CASES: list[dict[str, Any]] = [
         "ACL and policy grants add up",
         snap(acl(grant(ALL_USERS, "READ")), policy=pol(st(resource=f"{ARN}/pub/*"))),
         anon={"list", "read"},
+    ),
+    # ---------------------------------------------------------------- configuration writes (admin)
+    # AWS "Amazon S3 actions": PutBucketPolicy, PutBucketAcl, PutBucketPublicAccessBlock, ... act on
+    # the bucket ARN; granting them to everyone hands over the bucket (issue 22).
+    *[
+        case(
+            f"admin-{action.split(':')[1].lower()}",
+            f"Principal * allowed {action} on the bucket = configuration write, critical",
+            snap(policy=pol(st(action=action, resource=ARN))),
+            anon=caps,
+            any=caps,
+            policy_is_public=True,
+            reason="CRITICAL",
+        )
+        for action, caps in (
+            ("s3:PutBucketPolicy", {"admin"}),
+            ("s3:PutBucketAcl", {"write_acl"}),  # rewriting the ACL: write_acl, critical as well
+            ("s3:PutBucketPublicAccessBlock", {"admin"}),
+            ("s3:PutLifecycleConfiguration", {"admin"}),
+            ("s3:PutEncryptionConfiguration", {"admin"}),
+            ("s3:PutBucketOwnershipControls", {"admin"}),
+            ("s3:DeleteBucket", {"admin"}),
+        )
+    ],
+    case(
+        "admin-wildcard-root",
+        "arn:aws:iam::*:root allowed s3:PutBucket* = admin for any AWS account, not anonymous",
+        snap(policy=pol(st(action="s3:PutBucket*", resource=ARN, principal={"AWS": "arn:aws:iam::*:root"}))),
+        anon=NONE,
+        any={"admin", "write_acl"},
+        policy_is_public=True,
+    ),
+    case(
+        "admin-object-arn-only",
+        "PutBucketPolicy on object ARNs only matches no resource: not admin",
+        snap(policy=pol(st(action="s3:PutBucketPolicy", resource=OBJ))),
+        anon=NONE,
+        any=NONE,
+    ),
+    case(
+        "admin-restricted-by-rpb",
+        "RestrictPublicBuckets cuts a public PutBucketPolicy grant (latent)",
+        snap(policy=pol(st(action="s3:PutBucketPolicy", resource=ARN)), bucket_bpa=bpa(restrict=True)),
+        anon=NONE,
+        any=NONE,
+        latent=True,
+    ),
+    case(
+        "admin-denied",
+        "an explicit Deny of s3:PutBucketPolicy to everyone overrides the Allow",
+        snap(
+            policy=pol(
+                st(action="s3:PutBucketPolicy", resource=ARN),
+                st(effect="Deny", action="s3:PutBucketPolicy", resource=ARN),
+            )
+        ),
+        anon=NONE,
+        any=NONE,
+    ),
+    case(
+        "admin-owner-account-only",
+        "PutBucketPolicy granted to one named account is not public",
+        snap(policy=pol(st(action="s3:PutBucketPolicy", resource=ARN, principal={"AWS": OTHER}))),
+        anon=NONE,
+        any=NONE,
+        policy_is_public=False,
+    ),
+    # ---------------------------------------------------------------- malformed principal
+    case(
+        "pr-bare-string-arn",
+        'a bare-string Principal other than "*" is rejected by AWS: malformed, uncertain',
+        snap(policy=pol(st(principal=f"arn:aws:iam::{OTHER}:root"))),
+        anon=NONE,
+        any=NONE,
+        uncertain=True,
+    ),
+    case(
+        "pr-bare-string-account",
+        "a bare 12-digit account id as Principal string is malformed too",
+        snap(policy=pol(st(principal=OTHER))),
+        anon=NONE,
+        uncertain=True,
+    ),
+    # ---------------------------------------------------------------- aws:PrincipalOrgPaths
+    _pc(
+        "c-orgpaths-fixed",
+        "fixed aws:PrincipalOrgPaths pins, like aws:PrincipalOrgID",
+        {"ForAnyValue:StringEquals": {"aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/"]}},
+        False,
+    ),
+    _pc(
+        "c-orgpaths-wild",
+        "wildcard aws:PrincipalOrgPaths: public (any AWS account), anonymous has no org",
+        {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-*"]}},
+        True,
+        any_read=True,
+        anon=NONE,
     ),
 ]

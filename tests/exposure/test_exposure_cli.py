@@ -47,13 +47,13 @@ def test_snapshot_then_evaluate(s3: Any, tmp_path: Path) -> None:
     assert snap["bucket"] == b and "errors" in snap
 
     r = runner.invoke(app, ["exposure", "evaluate", str(out), "--format", "json"])
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 3, r.output  # exposed: the contract's "findings" code
     res = json.loads(r.stdout)
     assert res["public"] is True
     assert res["access"]["anonymous"]["list"] is True and res["access"]["anonymous"]["write"] is True
 
     r = runner.invoke(app, ["exposure", "evaluate", str(out), "--format", "text"])
-    assert r.exit_code == 0 and "PUBLIC" in r.stdout and "WRITE to AllUsers" in r.stdout
+    assert r.exit_code == 3 and "PUBLIC" in r.stdout and "WRITE to AllUsers" in r.stdout
 
 
 def test_evaluate_bad_input_is_a_clear_error(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_snapshot_missing_bucket(s3: Any) -> None:
     r = runner.invoke(
         app, ["exposure", "snapshot", "s3://phiscope-missing-x", "--endpoint-url", s3.endpoint_url]
     )
-    assert r.exit_code == 2 and "does not exist" in r.output
+    assert r.exit_code == 1 and "could not verify" in r.output and "does not exist" in r.output
 
 
 def test_probe_json(s3: Any) -> None:
@@ -78,10 +78,11 @@ def test_probe_json(s3: Any) -> None:
     r = runner.invoke(
         app, ["probe", b, "phiscope-missing-y", "--endpoint-url", s3.endpoint_url, "--format", "json"]
     )
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output  # the missing bucket could not be verified
+    assert "could not verify phiscope-missing-y: no such bucket" in r.stderr
     res = json.loads(r.stdout)
     assert [x["bucket"] for x in res] == [b, "phiscope-missing-y"]
     assert res[0]["audiences"]["anonymous"]["list"]["outcome"] == "allowed"
     assert res[1]["exists"] is False
     r = runner.invoke(app, ["probe", b, "--endpoint-url", s3.endpoint_url])
-    assert r.exit_code == 0 and "EXPOSED" in r.stdout
+    assert r.exit_code == 3 and "EXPOSED" in r.stdout

@@ -92,6 +92,7 @@ def test_snapshot_round_trips_settings(s3: Any, owner: Any) -> None:
     r = evaluate_snapshot(json.loads(json.dumps(snap)))  # the JSON form evaluates the same
     assert r["policy_is_public"] is True
     assert r["access"]["anonymous"] == {
+        "admin": False,
         "list": False,
         "read": True,
         "write": False,
@@ -194,7 +195,7 @@ def test_probe_no_such_bucket(s3: Any) -> None:
     r = probe_bucket("phiscope-definitely-missing", endpoint_url=s3.endpoint_url)
     assert r["audiences"]["anonymous"]["list"]["outcome"] == "NoSuchBucket"
     assert r["exists"] is False and r["public"] is False
-    assert r["summary"] == "no such bucket"
+    assert r["summary"] == "COULD NOT VERIFY: no such bucket" and r["verdict"] == "could_not_verify"
 
 
 class _FakeS3(BaseHTTPRequestHandler):

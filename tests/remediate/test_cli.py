@@ -76,7 +76,7 @@ def test_plan_apply_rollback_cli(s3: Any, tmp_path: Path) -> None:
 
     scan_id = _stored_scan(db, s3, bucket)
     r = runner.invoke(app, ["fix", "plan", "--scan", scan_id, "--db", db, "-o", str(plan_path)])
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 3, r.output  # exposure found, fix planned
     plan = json.loads(plan_path.read_text())
     assert plan["scan_id"] == scan_id and [b["bucket"] for b in plan["buckets"]] == [bucket]
     assert plan["account_id"] == s3.account_id  # from STS on the same endpoint

@@ -168,6 +168,10 @@ def test_timeline_orders_scan_fix_and_verification(tmp_path: Path) -> None:
     assert events[3] == "Verified from outside: s3://medcall CLOSED"
     md = render_incident(report(), history)
     assert "last verification" in md and "**closed**" in md
+    # closure is stated only once a verified fix is recorded (issue 22)
+    assert "closure verified" in md and "No verified fix" not in md
+    bare = render_incident(report())
+    assert "closure verified" not in bare and "No verified fix is recorded yet for s3://medcall" in bare
 
 
 def test_incident_cli_from_report_file_with_pdf(tmp_path: Path) -> None:
@@ -197,6 +201,10 @@ def test_incident_cli_from_report_file_with_pdf(tmp_path: Path) -> None:
 
     text = "".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
     assert "Incident report" in text and RAW_SSN not in text
+    # masks keep every asterisk; tables are tables, not Markdown pipes (issue 22)
+    assert "***-**-6789" in text and "J*** R**" in text
+    assert "|" not in text and "---" not in text
+    assert "US_SSN" in text and "No verified fix" in text
     r = CliRunner().invoke(app, ["incident", "other-scan", "--report", str(rp), "--db", db])
     assert r.exit_code == 2 and "not 'other-scan'" in r.output
 

@@ -68,6 +68,27 @@ def test_ocsf_events_validate_against_ocsf_1_5_0(report: dict[str, Any]) -> None
         assert not errs, (ev["finding_info"]["title"], errs[:5])
 
 
+@pytest.mark.parametrize("provider", ["aws", "local"])
+def test_ocsf_provider_and_account_validate(report: dict[str, Any], provider: str) -> None:
+    """The account id (STS) and a local provider (file:// ids, no ARN) are valid OCSF too."""
+    import copy
+
+    r = copy.deepcopy(report)
+    for b in r["buckets"]:
+        b["provider"] = provider
+        b["endpoint"] = "file:///data/export" if provider == "local" else None
+        b["account_id"] = "111122223333" if provider == "aws" else None
+    events = to_ocsf(r)
+    for ev in events:
+        errs = _errors(_ocsf_validator(ev["class_uid"]), ev)
+        assert not errs, (ev["finding_info"]["title"], errs[:5])
+    text = json.dumps(events)
+    if provider == "local":
+        assert "arn:aws" not in text and {e["cloud"]["provider"] for e in events} == {"Local"}
+    else:
+        assert {e["cloud"]["account"]["uid"] for e in events} == {"111122223333"}
+
+
 def test_ocsf_schema_is_strict_enough_to_catch_mistakes(report: dict[str, Any]) -> None:
     ev = next(e for e in to_ocsf(report) if e["class_uid"] == 2006)
     v = _ocsf_validator(2006)
@@ -123,7 +144,7 @@ def test_ocsf_occurrence_mapping(loc: dict[str, Any], occ: dict[str, Any] | None
 
 def test_sarif_validates_against_sarif_2_1_0(report: dict[str, Any]) -> None:
     log = to_sarif(report)
-    errs = _errors(_validator("sarif-2.1.0-rtm.5.json"), log)
+    errs = _errors(_validator("sarif-schema-2.1.0-errata01.json"), log)
     assert not errs, errs[:5]
 
 
@@ -150,8 +171,15 @@ def test_sarif_rules_and_locations(report: dict[str, Any]) -> None:
         r0["locations"][0]["physicalLocation"]["region"]["message"]["text"]
         == "sheet Patients, row 3, column ssn"
     )
-    assert r0["locations"][1]["physicalLocation"]["region"]["properties"] == {"start_s": 1.5, "end_s": 2.0}
+    # an audio time range has no line: no region, the details in the location's property bag
+    assert "region" not in r0["locations"][1]["physicalLocation"]
+    assert r0["locations"][1]["properties"] == {"start_s": 1.5, "end_s": 2.0}
     assert r0["partialFingerprints"]["phiscopeFindingId/v1"]
+    for res in run["results"]:
+        assert res["partialFingerprints"]["primaryLocationLineHash"].endswith(":1")
+        assert len(res["locations"]) <= 10
+        for loc in res["locations"]:
+            assert "startLine" in loc["physicalLocation"].get("region", {"startLine": 1})
 
 
 def test_sarif_muted_results_are_suppressed(report: dict[str, Any]) -> None:
@@ -161,7 +189,7 @@ def test_sarif_muted_results_are_suppressed(report: dict[str, Any]) -> None:
     r["objects"][0]["detections"][0]["muted"] = {"reason": "fixture", "owner": "qa", "expires": None}
     res = [x for x in to_sarif(r)["runs"][0]["results"] if x.get("suppressions")]
     assert len(res) == 1 and res[0]["suppressions"][0]["kind"] == "external"
-    assert not _errors(_validator("sarif-2.1.0-rtm.5.json"), to_sarif(r))
+    assert not _errors(_validator("sarif-schema-2.1.0-errata01.json"), to_sarif(r))
 
 
 @pytest.mark.parametrize("delimiter", [",", ";"])
@@ -169,8 +197,13 @@ def test_csv_one_row_per_object_and_type(report: dict[str, Any], delimiter: str)
     text = to_csv(report, delimiter=delimiter)
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     assert tuple(rows[0]) == COLUMNS
-    body = [dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]]
+    every = [dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]]
+    body = [r for r in every if r["family"] == "data"]
     assert len(body) == sum(len(o["detections"]) for o in report["objects"])
+    # the bucket exposure findings are rows too (issue 22), before the data rows
+    exposure = [r for r in every if r["family"] == "exposure"]
+    assert exposure and every[: len(exposure)] == exposure
+    assert any(r["type"] == "anonymous:read" and r["locations"] for r in exposure)
     hostile = [r for r in body if r["key"].startswith('a "quoted"')]
     assert len(hostile) == 1
     assert hostile[0]["key"] == report["objects"][0]["key"]  # quoting round-trips ; , " and newlines

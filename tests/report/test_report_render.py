@@ -61,7 +61,7 @@ def test_summary_shows_every_section() -> None:
     for needle in (
         f"{h['exposed_buckets']} of {h['buckets']} bucket(s) exposed",
         f"{h['people_affected']:,}",
-        "anonymous:read",  # how it is exposed
+        "anyone: list, read",  # how it is exposed (per audience)
         "Sensitive data found, by type",
         "Top objects",
         "Coverage:",
@@ -111,7 +111,7 @@ def test_requirements_for_unrelated_tags_is_empty() -> None:
 
 def test_every_pattern_in_the_framework_files_can_match_a_finding_kind() -> None:
     vocabulary = re.compile(
-        r"^(exposure:(anonymous|any_aws_account|\*):(list|read|write|read_acl|write_acl|\*)|exposure:latent|"
+        r"^(exposure:(anonymous|any_aws_account|\*):(list|read|write|read_acl|write_acl|admin|\*)|exposure:latent|"
         r"exposure:unverified|data:(identity|contact|financial|health|exposed)|phi-exposed|coverage:incomplete|"
         r"obligation:[A-Z0-9.*-]+)$"
     )

@@ -59,6 +59,7 @@ def scanned(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> di
             "--no-ocr",
             "--workers",
             "2",
+            "--no-live-probe",  # moto answers every anonymous request: no live probe against it
         ],
         capture_output=True,
         text=True,
@@ -143,3 +144,37 @@ def test_no_raw_identifier_in_any_output_log_or_database(scanned: dict[str, Any]
     blobs["stderr"] = scanned["stderr"]
     leaks = sorted({(name, n[:3] + "…") for name, text in blobs.items() for n in needles if n in text})
     assert not leaks, leaks  # (only a 3-character prefix of a leaked value is shown here)
+
+
+def test_demo_sarif_validates_against_the_official_schema(scanned: dict[str, Any]) -> None:
+    """OASIS SARIF 2.1.0 errata01, 0 errors; GitHub code scanning's expectations (issue 22)."""
+    import jsonschema
+
+    schema_path = Path(__file__).parents[1] / "report" / "schemas" / "sarif-schema-2.1.0-errata01.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    sid = scanned["report"]["scan"]["id"]
+    log = json.loads((scanned["out"] / f"phiscope-{sid}.sarif").read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    errors = [f"{e.json_path}: {e.message[:120]}" for e in cls(schema).iter_errors(log)]
+    assert errors == [], errors[:10]
+    results = log["runs"][0]["results"]
+    assert results
+    for r in results:
+        assert r["partialFingerprints"]["primaryLocationLineHash"]
+        assert len(r["locations"]) <= 10
+        for loc in r["locations"]:
+            if "region" in loc["physicalLocation"]:
+                assert loc["physicalLocation"]["region"]["startLine"] >= 1
+    text = json.dumps(log)
+    assert "remediate plan" not in text
+
+
+def test_demo_csv_has_exposure_rows_and_ocsf_the_account(scanned: dict[str, Any]) -> None:
+    import csv
+
+    sid = scanned["report"]["scan"]["id"]
+    rows = list(csv.DictReader((scanned["out"] / f"phiscope-{sid}.csv").open(encoding="utf-8")))
+    assert any(r["family"] == "exposure" and r["bucket"] == "medcall-exports" for r in rows)
+    events = json.loads((scanned["out"] / f"phiscope-{sid}.ocsf.json").read_text(encoding="utf-8"))
+    accounts = {(e.get("cloud") or {}).get("account", {}).get("uid") for e in events}
+    assert "123456789012" in accounts  # moto's account, from STS GetCallerIdentity

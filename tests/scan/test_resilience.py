@@ -29,7 +29,12 @@ def test_throttled_endpoint_is_survived(s3: S3Server, tmp_path: Path) -> None:
     with ThrottlingProxy(s3.endpoint_url, every=3) as proxy:
         db = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
         cfg = ScanConfig(
-            targets=[f"s3://{b}"], endpoint_url=proxy.url, anonymous=False, secret=b"s" * 32, workers=1
+            targets=[f"s3://{b}"],
+            endpoint_url=proxy.url,
+            anonymous=False,
+            live_probe=False,
+            secret=b"s" * 32,
+            workers=1,
         )
         report = build_report(db, Scanner(cfg, db).run())
     assert proxy.throttled >= 5  # throttling really happened

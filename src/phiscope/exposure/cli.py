@@ -17,6 +17,12 @@ app = typer.Typer(
 )
 
 
+def _check_endpoint(value: str | None) -> str | None:
+    from phiscope.scan.cli import check_endpoint
+
+    return check_endpoint(value)
+
+
 def _bucket_of(target: str) -> str:
     t = target.strip()
     if t.lower().startswith("s3://"):
@@ -30,7 +36,9 @@ def _bucket_of(target: str) -> str:
 @app.command("snapshot")
 def snapshot_command(
     target: str = typer.Argument(..., help="s3://BUCKET"),
-    endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="S3-compatible endpoint"),
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", help="S3-compatible endpoint", callback=_check_endpoint
+    ),
     profile: str | None = typer.Option(None, "--profile", help="AWS profile (owner credentials)"),
     region: str | None = typer.Option(None, "--region"),
     account_id: str | None = typer.Option(
@@ -44,6 +52,9 @@ def snapshot_command(
     from phiscope.storage.s3 import make_client
 
     bucket = _bucket_of(target)
+    from phiscope.remediate.cli import require_credentials
+
+    require_credentials([bucket], profile)
     try:
         s3 = make_client("s3", endpoint_url=endpoint_url, profile=profile, region=region)
         control = control_client(endpoint_url=endpoint_url, profile=profile, region=region)
@@ -51,11 +62,13 @@ def snapshot_command(
             s3, bucket, s3control=control, account_id=account_id, max_object_acls=max_object_acls
         )
     except SnapshotError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from None
+        typer.echo(f"error: could not verify s3://{bucket}: {e}", err=True)
+        raise typer.Exit(1) from None
     except Exception as e:  # credentials/profile problems: a clear message, not a traceback
-        typer.echo(f"error: {type(e).__name__}: {e}", err=True)
-        raise typer.Exit(2) from None
+        from phiscope.contract import describe_exception
+
+        typer.echo(f"error: could not verify s3://{bucket}: {describe_exception(e)}", err=True)
+        raise typer.Exit(1) from None
     text = json.dumps(snap, indent=2, sort_keys=False, default=str)
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")
@@ -64,10 +77,18 @@ def snapshot_command(
         typer.echo(text)
     for err in snap["errors"]:
         typer.echo(f"warning: {err['operation']}: {err['code']}: {err['message']}", err=True)
+    from phiscope.remediate.cli import settings_unreadable
+
+    why = settings_unreadable(snap)
+    if why:
+        typer.echo(f"error: could not verify s3://{bucket}: {why}", err=True)
+        raise typer.Exit(1)
 
 
 def _render_text(r: dict[str, Any]) -> str:
     lines = [f"bucket {r['bucket']}: {'PUBLIC' if r['public'] else 'not public'}"]
+    for m in r.get("malformed") or []:
+        lines.append(f"  MALFORMED: {m}")
     lines.append(f"  policy_is_public: {r['policy_is_public']}")
     for aud, caps in r["access"].items():
         on = [c for c, v in caps.items() if v]
@@ -97,6 +118,14 @@ def evaluate_command(
         typer.echo(f"error: cannot evaluate {snapshot}: {e}", err=True)
         raise typer.Exit(2) from None
     typer.echo(json.dumps(result, indent=2) if fmt == "json" else _render_text(result))
+    from phiscope.remediate.cli import settings_unreadable
+
+    why = settings_unreadable(data)
+    if why:
+        typer.echo(f"error: could not verify {result['bucket']}: {why}", err=True)
+        raise typer.Exit(1)
+    if result["public"]:
+        raise typer.Exit(3)
 
 
 def _probe_text(r: dict[str, Any]) -> str:
@@ -114,18 +143,25 @@ def _probe_text(r: dict[str, Any]) -> str:
 
 def probe_command(
     targets: list[str] = typer.Argument(..., help="bucket names or URLs"),
-    endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="S3-compatible endpoint"),
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", help="S3-compatible endpoint", callback=_check_endpoint
+    ),
     aws_profile: str | None = typer.Option(
         None, "--aws-profile", help="credentials of an UNRELATED account: tests the any-AWS-account audience"
     ),
-    key: str | None = typer.Option(None, "--key", help="object key to test reading (default: first listed)"),
+    key: str | None = typer.Option(
+        None, "--key", help="object key to test reading first (then listed keys, smallest first)"
+    ),
     test_write: bool = typer.Option(
         False, "--test-write", help="also try to write (a uniquely named marker, deleted again)"
     ),
     region: str | None = typer.Option(None, "--region"),
     fmt: str = typer.Option("text", "--format", help="text | json"),
 ) -> None:
-    """Attacker-side view: what anyone on the internet gets from these buckets, with no credentials."""
+    """Attacker-side view: what anyone on the internet gets from these buckets, with no credentials.
+
+    Exit codes: 0 nothing allowed (a definite denial), 3 something is exposed, 1 could not verify
+    (no such bucket, unreachable, no definite answer), 2 usage."""
     from phiscope.exposure.probe import probe_bucket
 
     if fmt not in ("json", "text"):
@@ -145,3 +181,10 @@ def probe_command(
         typer.echo(json.dumps(results, indent=2, default=str))
     else:
         typer.echo("\n".join(_probe_text(r) for r in results))
+    unverified = [r for r in results if r.get("verdict") == "could_not_verify" or r.get("error")]
+    for r in unverified:
+        typer.echo(f"error: could not verify {r['target']}: {r.get('cause') or r.get('error')}", err=True)
+    if unverified:
+        raise typer.Exit(1)
+    if any(r.get("public") for r in results):
+        raise typer.Exit(3)

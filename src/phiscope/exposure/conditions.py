@@ -34,6 +34,7 @@ TRUSTED_KEYS = frozenset(
         "aws:sourceowner",
         "aws:sourceaccount",
         "aws:principalorgid",
+        "aws:principalorgpaths",  # fixed paths restrict like aws:PrincipalOrgID
         "aws:principalaccount",
         "aws:principalarn",
         "aws:userid",

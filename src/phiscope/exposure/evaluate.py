@@ -16,7 +16,7 @@ from phiscope.exposure import policy as pol
 from phiscope.exposure.conditions import AUDIENCES, Audience
 from phiscope.exposure.patterns import is_match_all
 
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl")
+CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 
 # capability -> (action, resource kind) pairs; any one of them grants the capability.
 CAP_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -25,7 +25,25 @@ CAP_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "write": (("s3:PutObject", "object"), ("s3:DeleteObject", "object")),
     "read_acl": (("s3:GetBucketAcl", "bucket"), ("s3:GetObjectAcl", "object")),
     "write_acl": (("s3:PutBucketAcl", "bucket"), ("s3:PutObjectAcl", "object")),
+    # configuration writes: whoever can rewrite the policy, Block Public Access or ownership, or
+    # delete the bucket, owns it (critical, like write_acl, which already covers PutBucketAcl)
+    "admin": tuple(
+        (a, "bucket")
+        for a in (
+            "s3:PutBucketPolicy",
+            "s3:DeleteBucketPolicy",
+            "s3:PutBucketPublicAccessBlock",
+            "s3:PutBucketOwnershipControls",
+            "s3:PutLifecycleConfiguration",
+            "s3:PutEncryptionConfiguration",
+            "s3:PutReplicationConfiguration",
+            "s3:PutBucketVersioning",
+            "s3:PutBucketObjectLockConfiguration",
+            "s3:DeleteBucket",
+        )
+    ),
 }
+CRITICAL_CAPS = ("write_acl", "admin")
 # What a capability granted by an ACL means as actions (for explicit Deny checks).
 _ACL_ACTIONS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("bucket", "list"): (("s3:ListBucket", "bucket"),),
@@ -136,10 +154,12 @@ def evaluate_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
 
     policy_doc = snapshot.get("policy")
     statements: list[pol.Statement] = []
+    malformed: list[str] = []
     if policy_doc is not None:
         statements, problems = pol.parse_policy(policy_doc)
         for p in problems:
             v.add(v.uncertain, f"policy: {p}")
+        malformed = [p for p in problems if "malformed" in p]
     status = pol.policy_status(statements) if policy_doc is not None else None
     policy_is_public: bool | None = status.is_public if status is not None else None
     if status is not None:
@@ -253,6 +273,7 @@ def evaluate_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
         "policy_is_public": policy_is_public,
         "access": v.access,
         "uncertain": v.uncertain,
+        "malformed": malformed,
         "latent": v.latent,
         "reasons": v.reasons,
         "evidence": v.evidence,
@@ -291,6 +312,8 @@ def _classify_policy_grant(
     if not live:
         return
     target = "the bucket" if kind == "bucket" else _fmt_patterns(live)
+    if cap == "admin" and v.access[audience]["admin"]:
+        return  # one reason per statement is enough: the first configuration write found
     text = f"{st.label} allows {action} on {target} to {who}{cond}"
     if g.notes:
         text += " (" + "; ".join(g.notes) + ")"
@@ -307,7 +330,7 @@ def _classify_policy_grant(
     partial = [d for d in always if kind == "object" and d.patterns and any(x != "" for x in d.patterns)]
     if partial and kind == "object":
         text += "; except where " + ", ".join(d.statement.label for d in partial) + " denies"
-    severity = "critical" if cap == "write_acl" else None
+    severity = "critical" if cap in CRITICAL_CAPS else None
     v.grant_reason(audience, f"p{st.index}:{action}", cap, ("CRITICAL: " if severity else "") + text)
     v.ev(**_stmt_ev(st), effect="grants", audience=audience, capability=cap, text=text, severity=severity)
     v.access[audience][cap] = True

@@ -211,6 +211,13 @@ def parse_policy(policy: Any) -> tuple[list[Statement], list[str]]:
         )
         if st.effect not in ("allow", "deny"):
             sp.append(f"Effect {s.get('Effect')!r} is neither Allow nor Deny: ignored")
+        for elem in ("Principal", "NotPrincipal"):
+            raw_p = s.get(elem)
+            if isinstance(raw_p, str) and raw_p.strip() != "*":
+                sp.append(
+                    f'malformed {elem} {raw_p!r}: a bare string other than "*" is rejected by AWS '
+                    f'(expected "*" or {{"AWS": ...}}); who this statement reaches is uncertain'
+                )
         if st.principal is None and st.not_principal is None:
             sp.append("no Principal/NotPrincipal: a bucket policy statement without one applies to nobody")
         problems.extend(f"{st.label}: {p}" for p in sp)

@@ -13,7 +13,9 @@ from urllib.parse import unquote, urlsplit
 
 from phiscope.storage.s3 import make_client
 
-LIST_MAX_KEYS = 5
+LIST_MAX_KEYS = 5  # keys kept as evidence
+READ_TRIES = 5  # non-empty keys tried for read, smallest first
+_DEFINITE = ("allowed", "AccessDenied", "AllAccessDisabled", "NoSuchBucket")
 _CREDENTIAL_CODES = {
     "InvalidAccessKeyId",
     "SignatureDoesNotMatch",
@@ -119,7 +121,7 @@ class _Prober:
         self.client = self._make()
 
     def _make(self) -> Any:
-        return make_client(
+        client = make_client(
             "s3",
             endpoint_url=self.endpoint_url,
             profile=self.profile,
@@ -128,6 +130,14 @@ class _Prober:
             retries=_PROBE_RETRIES,
             read_timeout=20.0,
         )
+        # the plainest request any S3 implementation answers: no `encoding-type=url` added to lists
+        from botocore.handlers import set_list_objects_encoding_type_url
+
+        for op in ("ListObjects", "ListObjectsV2"):
+            client.meta.events.unregister(
+                f"before-parameter-build.s3.{op}", set_list_objects_encoding_type_url
+            )
+        return client
 
     def call(self, op: str, **kw: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """(response or None, outcome dict). Follows one region redirect."""
@@ -158,39 +168,86 @@ class _Prober:
         return None, {"outcome": "error", "code": "redirect loop"}
 
 
-def _probe_audience(p: _Prober, bucket: str, key: str | None, test_write: bool) -> dict[str, Any]:
-    res: dict[str, Any] = {}
-    resp, info = p.call("list_objects_v2", Bucket=bucket, MaxKeys=LIST_MAX_KEYS)
+def _list(p: _Prober, bucket: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """ListObjectsV2 with no extra parameter, then V1: the plainest requests first, so any S3
+    implementation answers. Returns (outcome, listed objects)."""
+    resp, info = p.call("list_objects_v2", Bucket=bucket)
+    info["request"] = "ListObjectsV2"
+    if resp is None and info["outcome"] not in _DEFINITE:
+        resp1, info1 = p.call("list_objects", Bucket=bucket)
+        info1["request"] = "ListObjects (V1)"
+        info1["v2_outcome"] = info.get("code") or info["outcome"]
+        if resp1 is not None or info1["outcome"] in _DEFINITE:
+            resp, info = resp1, info1
+    contents: list[dict[str, Any]] = []
     if resp is not None:
-        contents = resp.get("Contents", []) or []
+        contents = [o for o in resp.get("Contents", []) or [] if not str(o.get("Key", "")).endswith("/")]
         info["keys_seen"] = len(contents)
         info["more"] = bool(resp.get("IsTruncated"))
         if contents:
             info["example_key"] = contents[0]["Key"]
-        if key is None:
-            key = next((o["Key"] for o in contents if not o["Key"].endswith("/")), None)
-    res["list"] = info
+    return info, contents
 
-    if key is None:
-        res["read"] = {"outcome": "skipped", "why": "no key known: listing gave none and no --key was given"}
-    else:
-        resp, info = p.call("get_object", Bucket=bucket, Key=key, Range="bytes=0-0")
-        info["key"] = key
-        if resp is not None:
-            body = resp.get("Body")
-            got = b""
-            if body is not None:
-                try:
-                    got = body.read(1)  # one byte proves readability; the rest is never fetched
-                finally:
-                    body.close()
-            info["bytes_read"] = len(got)
-            total = str(resp.get("ContentRange") or "").rpartition("/")[2]
-            if total.isdigit():
-                info["object_size"] = int(total)
-            elif resp.get("ContentLength") is not None and info.get("http_status") == 200:
-                info["object_size"] = resp.get("ContentLength")
-        res["read"] = info
+
+def _read_one(p: _Prober, bucket: str, key: str) -> dict[str, Any]:
+    """One byte of one object: a ranged GET, then a plain GET (read 1 byte, close) if the range
+    request gets no definite answer."""
+    resp, info = p.call("get_object", Bucket=bucket, Key=key, Range="bytes=0-0")
+    if resp is None and info["outcome"] not in (*_DEFINITE, "NoSuchKey"):
+        resp2, info2 = p.call("get_object", Bucket=bucket, Key=key)
+        if resp2 is not None or info2["outcome"] in _DEFINITE:
+            info2["range_outcome"] = info.get("code") or info["outcome"]
+            resp, info = resp2, info2
+    info["key"] = key
+    if resp is not None:
+        body = resp.get("Body")
+        got = b""
+        if body is not None:
+            try:
+                got = body.read(1)  # one byte proves readability; the rest is never fetched
+            finally:
+                body.close()
+        info["bytes_read"] = len(got)
+        total = str(resp.get("ContentRange") or "").rpartition("/")[2]
+        if total.isdigit():
+            info["object_size"] = int(total)
+        elif resp.get("ContentLength") is not None and info.get("http_status") == 200:
+            info["object_size"] = resp.get("ContentLength")
+    return info
+
+
+def _read(p: _Prober, bucket: str, key: str | None, contents: list[dict[str, Any]]) -> dict[str, Any]:
+    """Read is tested on several non-empty keys, smallest first (an empty object answers 416 to a
+    ranged GET and proves nothing); it is reported as soon as one succeeds."""
+    candidates: list[str] = [key] if key else []
+    listed = sorted(
+        (o for o in contents if int(o.get("Size") or 0) > 0), key=lambda o: int(o.get("Size") or 0)
+    )
+    candidates += [o["Key"] for o in listed if o["Key"] != key]
+    if not candidates:
+        return {
+            "outcome": "skipped",
+            "why": "no non-empty key known: listing gave none and no --key was given",
+        }
+    tried: list[dict[str, Any]] = []
+    for k in candidates[:READ_TRIES]:
+        info = _read_one(p, bucket, k)
+        tried.append({"key": k, "outcome": info["outcome"]})
+        if info["outcome"] == "allowed":
+            info["keys_tried"] = len(tried)
+            return info
+        if info["outcome"] in ("AccessDenied", "AllAccessDisabled") and len(tried) >= 2:
+            break  # denied twice: the bucket denies reads, no need to try more keys
+    last = dict(info)
+    last["keys_tried"] = len(tried)
+    last["tried"] = tried
+    return last
+
+
+def _probe_audience(p: _Prober, bucket: str, key: str | None, test_write: bool) -> dict[str, Any]:
+    res: dict[str, Any] = {}
+    res["list"], contents = _list(p, bucket)
+    res["read"] = _read(p, bucket, key, contents)
 
     resp, info = p.call("get_bucket_acl", Bucket=bucket)
     if resp is not None:
@@ -270,13 +327,34 @@ def probe_bucket(
         if any(o in ("allowed", "AccessDenied", "AllAccessDisabled", "NoSuchKey") for o in outcomes)
         else None
     )
+    out["verdict"], out["cause"] = _verdict(out, outcomes)
     out["summary"] = _summary(out)
     return out
 
 
+def _verdict(out: dict[str, Any], outcomes: list[Any]) -> tuple[str, str | None]:
+    """exposed / not_exposed (a definite denial) / could_not_verify (no definite answer)."""
+    if out["public"]:
+        return "exposed", None
+    if out["exists"] is False:
+        return "could_not_verify", "no such bucket"
+    if any(o in ("AccessDenied", "AllAccessDisabled") for o in outcomes):
+        return "not_exposed", None
+    if "unreachable" in outcomes:
+        return "could_not_verify", "endpoint unreachable"
+    if "WrongRegion" in outcomes:
+        return "could_not_verify", "wrong region (pass --region)"
+    if "NoCredentials" in outcomes or "InvalidCredentials" in outcomes:
+        return "could_not_verify", "credentials missing or rejected for the any-AWS-account test"
+    codes = sorted({str(o) for o in outcomes if o not in (None, "skipped")})
+    return "could_not_verify", "no request got a definite answer (" + ", ".join(codes) + ")"
+
+
 def _summary(out: dict[str, Any]) -> str:
     if out["exists"] is False:
-        return "no such bucket"
+        return "COULD NOT VERIFY: no such bucket"
+    if out.get("verdict") == "could_not_verify":
+        return f"COULD NOT VERIFY: {out.get('cause')}"
     parts = []
     for aud, tests in out["audiences"].items():
         allowed = [t for t, r in tests.items() if isinstance(r, dict) and r.get("outcome") == "allowed"]

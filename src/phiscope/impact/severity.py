@@ -14,9 +14,9 @@ def exposure_level(exposure: dict[str, Any] | None) -> str:
     access = exposure.get("access", {})
     anon = access.get("anonymous", {})
     anyacct = access.get("any_aws_account", {})
-    if any(anon.get(k) for k in ("list", "read", "write", "read_acl", "write_acl")):
+    if any(anon.get(k) for k in ("list", "read", "write", "read_acl", "write_acl", "admin")):
         return "public"
-    if any(anyacct.get(k) for k in ("list", "read", "write", "read_acl", "write_acl")):
+    if any(anyacct.get(k) for k in ("list", "read", "write", "read_acl", "write_acl", "admin")):
         return "authenticated"
     if exposure.get("latent"):
         return "latent"
@@ -31,6 +31,7 @@ def bucket_severity(exposure: dict[str, Any] | None, *, contains_phi: bool, heal
         and (
             exposure.get("access", {}).get("anonymous", {}).get("write")
             or exposure.get("access", {}).get("anonymous", {}).get("write_acl")
+            or exposure.get("access", {}).get("anonymous", {}).get("admin")
         )
     )
     sensitivity = 3 if contains_phi and health else 2 if contains_phi else 1 if health else 0

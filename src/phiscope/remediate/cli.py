@@ -130,7 +130,11 @@ def make_plan(
                 max_object_acls=max_objects,
             )
         except Exception as e:  # no such bucket, endpoint unreachable: reported per bucket
-            failed[b] = f"{type(e).__name__}: {e}"
+            failed[b] = f"could not verify: {e}"
+            continue
+        unreadable = settings_unreadable(snap)
+        if unreadable:  # no credentials / all denied: never "not_exposed"
+            failed[b] = f"could not verify: {unreadable}"
             continue
         snapshots.append(snap)
     plan = build_plan(
@@ -151,6 +155,32 @@ def make_plan(
     return plan
 
 
+def require_credentials(buckets: list[str], profile: str | None) -> None:
+    """Owner-side commands read the bucket settings: without credentials nothing can be verified."""
+    from phiscope.storage.s3 import has_credentials
+
+    if not has_credentials(profile):
+        typer.echo(
+            f"error: could not verify s3://{buckets[0]}"
+            + (f" (and {len(buckets) - 1} more)" if len(buckets) > 1 else "")
+            + ": no credentials found (reading bucket settings needs the owner's credentials: "
+            "configure AWS credentials or --profile)",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+def settings_unreadable(snap: dict[str, Any]) -> str | None:
+    """Why the bucket's exposure cannot be judged from this snapshot (ACL and policy both unread)."""
+    errs = {str(e.get("operation")): e for e in snap.get("errors") or [] if isinstance(e, dict)}
+    if "GetBucketAcl" in errs and "GetBucketPolicy" in errs:
+        code = str(errs["GetBucketAcl"].get("code") or "error")
+        if code in ("NoCredentialsError", "PartialCredentialsError"):
+            return "no credentials found (configure AWS credentials or --profile)"
+        return f"every settings read failed ({code}); grant the read permissions in docs/permissions.md"
+    return None
+
+
 def _report_exposed(db_url: str | None, scan_id: str) -> tuple[list[str], str | None]:
     from phiscope.db.store import load_report
     from phiscope.remediate.incident import exposed_buckets
@@ -163,6 +193,8 @@ def print_plan_summary(plan: dict[str, Any]) -> None:
     for c in plan.get("account_changes") or []:
         typer.echo(f"account: {c['action']}: {c['why']}", err=True)
     for b in plan.get("buckets") or []:
+        if b.get("status") == "error":
+            continue  # one `error:` line each, printed by the command
         exp = ", ".join(b.get("exposure") or []) or "-"
         typer.echo(f"s3://{b['bucket']}: {b['status']} (exposure: {exp})", err=True)
         for c in b.get("changes") or []:
@@ -202,6 +234,7 @@ def plan_command(
         endpoint_url = endpoint_url or scan_endpoint
     if not names:
         raise _err("no bucket to plan for (give s3://BUCKET or --scan with exposed buckets)")
+    require_credentials(names, profile)
     try:
         plan = make_plan(
             names,
@@ -226,8 +259,14 @@ def plan_command(
     else:
         sys.stdout.write(text + "\n")
     print_plan_summary(plan)
-    if any(b["status"] == "error" for b in plan["buckets"]):
+    errors = [b for b in plan["buckets"] if b["status"] == "error"]
+    for b in errors:
+        note = "; ".join(b.get("notes") or []).removeprefix("no snapshot: ")
+        typer.echo(f"error: s3://{b['bucket']}: {note}", err=True)
+    if errors:
         raise typer.Exit(1)
+    if any(b["status"] in ("planned", "needs_review") for b in plan["buckets"]):
+        raise typer.Exit(3)  # exposure found (and a fix planned): the contract's "findings"
 
 
 # -- apply / rollback -----------------------------------------------------------------------------

@@ -10,12 +10,13 @@ look masked are dropped as a last line of defence.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
 AUDIENCES = ("anonymous", "any_aws_account")
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl")
+CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 MASK_CHARS = ("*", "•", "█", "X" * 3)
 MAX_EXAMPLES_PER_TYPE = 3
 
@@ -150,7 +151,28 @@ def _exposure_lines(exposure: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _letter(report: dict[str, Any], buckets: list[dict[str, Any]], ours: bool) -> list[str]:
+def verified_closed(history: dict[str, Any], bucket: str) -> bool:
+    """A fix counts as done only when its last verification from outside says closed."""
+    checks = (history.get(bucket) or {}).get("verifications") or []
+    return bool(checks) and str(checks[-1].get("status") or "").lower() == "closed"
+
+
+def _closure_text(buckets: list[dict[str, Any]], history: dict[str, Any]) -> str:
+    open_ = [b["name"] for b in buckets if not verified_closed(history, b["name"])]
+    if buckets and not open_:
+        return (
+            "Public access was closed and the closure verified, as recorded in the timeline of this report."
+        )
+    names = ", ".join(f"s3://{n}" for n in open_) or "[bucket]"
+    return (
+        f"No verified fix is recorded yet for {names}: access must be assumed to be still open. "
+        "Close it first (`phiscope fix plan`, then `phiscope fix apply --yes`, which verifies from outside)."
+    )
+
+
+def _letter(
+    report: dict[str, Any], buckets: list[dict[str, Any]], ours: bool, history: dict[str, Any] | None = None
+) -> list[str]:
     scan = report.get("scan") or {}
     impact = report.get("impact") or {}
     names = ", ".join(f"s3://{b['name']}" for b in buckets) or "[bucket]"
@@ -171,8 +193,8 @@ def _letter(report: dict[str, Any], buckets: list[dict[str, Any]], ours: bool) -
             f"accessed from the internet without authorisation ({how}). The bucket(s) held {cats}"
             + (f" concerning about {people} people." if people is not None else "."),
             "",
-            "Public access was closed and the closure verified as recorded in the timeline of this "
-            "report. Please decide on the notifications listed under 'Obligations and deadlines' "
+            _closure_text(buckets, history or {}) + " "
+            "Please decide on the notifications listed under 'Obligations and deadlines' "
             "(the deadlines run from discovery), review the server access logs / CloudTrail data "
             "events for access before the scan, and keep this report in the breach file.",
             "",
@@ -325,34 +347,75 @@ def render_incident(
             lines.append(f"  - last verification {_ts(last.get('verified_at'))}: **{last.get('status')}**")
             for ev in (last.get("result") or {}).get("evidence") or []:
                 lines.append(f"    - {_md(ev)}")
-    lines += ["", *_letter(report, exposed, ours), ""]
+    lines += ["", *_letter(report, exposed, ours, history), ""]
     return "\n".join(lines)
 
 
-def markdown_to_pdf(markdown: str, path: str) -> None:
-    """A plain PDF rendering of the report (headings, paragraphs, tables as monospace lines)."""
+_BOLD = re.compile(r"(?<![*\w])\*\*(?=[A-Za-z0-9])(.+?)(?<=[A-Za-z0-9.)])\*\*(?![*\w])")
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _inline(text: str) -> str:
+    """Markdown inline -> reportlab markup: **bold** and `code` become tags, and every other
+    character is kept, so masks (***-**-9123, J*** D**) print exactly as stored."""
     from xml.sax.saxutils import escape
 
+    out = escape(text.replace("\\|", "|"))
+    out = _BOLD.sub(lambda m: f"<b>{m.group(1)}</b>", out) if "**" in out else out
+    return _CODE.sub(lambda m: f'<font face="Courier">{m.group(1)}</font>', out)
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a Markdown table row (escaped pipes `\\|` stay in the cell)."""
+    parts = re.split(r"(?<!\\)\|", line.strip())
+    return [c.strip() for c in parts[1:-1]] if len(parts) >= 2 else [line]
+
+
+def markdown_to_pdf(markdown: str, path: str) -> None:
+    """A PDF rendering of the report: headings, paragraphs and real tables; masks kept as they are."""
+    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.platypus import Paragraph, Preformatted, SimpleDocTemplate, Spacer
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
+    cell = styles["BodyText"].clone("cell", fontSize=8, leading=10)
     story: list[Any] = []
+    table: list[list[Any]] = []
+
+    def flush() -> None:
+        if table:
+            t = Table(table, repeatRows=1, hAlign="LEFT")
+            t.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ]
+                )
+            )
+            story.append(t)
+            table.clear()
+
     for raw in markdown.splitlines():
         line = raw.rstrip()
+        if line.startswith("|"):
+            cells = _cells(line)
+            if all(set(c) <= {"-", ":"} for c in cells):
+                continue  # the header separator row
+            table.append([Paragraph(_inline(c), cell) for c in cells])
+            continue
+        flush()
         if not line:
             story.append(Spacer(1, 4))
         elif line.startswith("### "):
-            story.append(Paragraph(escape(line[4:]), styles["Heading3"]))
+            story.append(Paragraph(_inline(line[4:]), styles["Heading3"]))
         elif line.startswith("## "):
-            story.append(Paragraph(escape(line[3:]), styles["Heading2"]))
+            story.append(Paragraph(_inline(line[3:]), styles["Heading2"]))
         elif line.startswith("# "):
-            story.append(Paragraph(escape(line[2:]), styles["Title"]))
-        elif line.startswith("|"):
-            if set(line) <= {"|", "-"}:
-                continue
-            story.append(Preformatted(line.replace("**", ""), styles["Code"], maxLineLength=110))
+            story.append(Paragraph(_inline(line[2:]), styles["Title"]))
         else:
-            story.append(Paragraph(escape(line.replace("**", "").replace("`", "")), styles["BodyText"]))
+            story.append(Paragraph(_inline(line), styles["BodyText"]))
+    flush()
     SimpleDocTemplate(path, pagesize=A4, title="PHIscope incident report").build(story)

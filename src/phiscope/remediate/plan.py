@@ -41,7 +41,7 @@ PUBLIC_GROUPS = {
 BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 FULL_BPA: dict[str, bool] = dict.fromkeys(BPA_FLAGS, True)
 AUDIENCES = ("anonymous", "any_aws_account")
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl")
+CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 
 # Actions in execution order (see module docstring).
 ACTION_ORDER = (

@@ -1,4 +1,5 @@
-"""CSV: one row per (object, detection type) with counts, locations and masked examples.
+"""CSV: one row per bucket exposure finding (family "exposure": who can do what, why), then one row
+per (object, detection type) with counts, locations and masked examples (family "data").
 
 For spreadsheets and ticket imports. `;` as delimiter for locales whose spreadsheets expect it. Cells
 that a spreadsheet would run as a formula (=, +, -, @, tab, CR) are prefixed with a quote (OWASP
@@ -12,7 +13,7 @@ import io
 from collections.abc import Iterable
 from typing import IO, Any
 
-from phiscope.report.findings import Finding, iter_findings, location_text
+from phiscope.report.findings import Finding, iter_findings, location_text, text_of
 
 COLUMNS = (
     "scan_id",
@@ -33,6 +34,7 @@ COLUMNS = (
     "muted",
     "mute_reason",
     "finding_id",
+    "family",
 )
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,8 +50,9 @@ def safe_cell(v: Any) -> str:
 
 def rows(report: dict[str, Any], findings: Iterable[Finding] | None = None) -> Iterable[list[str]]:
     scan_id = (report.get("scan") or {}).get("id", "")
-    for f in findings if findings is not None else iter_findings(report, exposure=False):
-        if f.family != "data":
+    for f in findings if findings is not None else iter_findings(report):
+        if f.family == "exposure":
+            yield _exposure_row(scan_id, f)
             continue
         o = f.obj or {}
         locs = "; ".join(t for t in (location_text(loc) for loc in f.locations) if t)
@@ -74,8 +77,44 @@ def rows(report: dict[str, Any], findings: Iterable[Finding] | None = None) -> I
                 "yes" if f.muted else "no",
                 (f.muted or {}).get("reason"),
                 f.uid,
+                "data",
             )
         ]
+
+
+def _exposure_row(scan_id: str, f: Finding) -> list[str]:
+    """A bucket exposure finding: `type` is the kind (anonymous:read, latent, unverified...), the
+    `locations` cell the short reasons from the exposure evaluation."""
+    b = f.bucket_row or {}
+    exp = b.get("exposure") or {}
+    why = exp.get("latent") if f.kind == "latent" else exp.get("reasons")
+    if f.kind == "unverified":
+        why = b.get("exposure_errors")
+    reasons = "; ".join(text_of(r) for r in (why or [])[:5])
+    return [
+        safe_cell(v)
+        for v in (
+            scan_id,
+            f.severity,
+            f.bucket,
+            "",
+            f.uri,
+            "",
+            "",
+            b.get("verdict") or "",
+            f.exposure,
+            f.kind,
+            "exposure",
+            1,
+            "",
+            reasons[:2000],
+            "",
+            "yes" if f.muted else "no",
+            (f.muted or {}).get("reason"),
+            f.uid,
+            "exposure",
+        )
+    ]
 
 
 def write_csv(

@@ -24,7 +24,7 @@ from phiscope.impact.severity import bucket_severity, exposure_level
 LEVELS = ("info", "low", "medium", "high", "critical")
 SEV_RANK = {s: i for i, s in enumerate(LEVELS)}
 AUDIENCES = ("anonymous", "any_aws_account")
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl")
+CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
 
 AUDIENCE_TEXT = {"anonymous": "anyone on the internet", "any_aws_account": "any AWS account holder"}
@@ -34,6 +34,7 @@ CAPABILITY_TEXT = {
     "write": "create, overwrite or delete objects",
     "read_acl": "read the access control list",
     "write_acl": "rewrite the access control list (take control of the bucket)",
+    "admin": "rewrite the bucket's configuration (policy, Block Public Access, ownership) or delete it",
 }
 
 
@@ -64,7 +65,7 @@ def exposure_kinds(exposure: dict[str, Any] | None) -> list[str]:
     return out
 
 
-DATA_REACH = ("read", "write_acl", "list")
+DATA_REACH = ("read", "write_acl", "admin", "list")
 
 
 def data_exposure_kind(exposure: dict[str, Any] | None) -> str:
@@ -117,20 +118,35 @@ class Finding:
 
     @property
     def uri(self) -> str:
-        return f"s3://{self.bucket}/{self.key}" if self.key is not None else f"s3://{self.bucket}/"
+        from phiscope.storage.providers import bucket_uri, object_uri, provider_of
+
+        b = self.bucket_row or {}
+        prov = str(b.get("provider") or provider_of(b.get("endpoint")))
+        if self.key is None:
+            return bucket_uri(prov, b.get("endpoint"), self.bucket)
+        return object_uri(prov, b.get("endpoint"), self.bucket, self.key)
 
 
 class _BucketCtx:
     """Per-bucket facts computed once, so the per-detection loop stays cheap."""
 
-    __slots__ = ("data_kind", "exposure", "level", "row", "sev_cache")
+    __slots__ = ("data_kind", "endpoint", "exposure", "level", "provider", "row", "sev_cache")
 
     def __init__(self, row: dict[str, Any] | None) -> None:
+        from phiscope.storage.providers import provider_of
+
         self.row = row
+        self.endpoint = (row or {}).get("endpoint")
+        self.provider = str((row or {}).get("provider") or provider_of(self.endpoint))
         self.exposure = (row or {}).get("exposure")
         self.level = exposure_level(self.exposure)
         self.data_kind = data_exposure_kind(self.exposure)
         self.sev_cache: dict[tuple[bool, bool], str] = {}
+
+    def uri(self, bucket: str, key: str) -> str:
+        from phiscope.storage.providers import object_uri
+
+        return object_uri(self.provider, self.endpoint, bucket, key)
 
     def data_severity(self, phi: bool, health: bool) -> str:
         k = (phi, health)
@@ -149,7 +165,7 @@ def exposure_findings(bucket: dict[str, Any]) -> list[Finding]:
     for kind in exposure_kinds(exp):
         aud, cap = kind.split(":")
         s = sev
-        if cap == "write_acl":
+        if cap in ("write_acl", "admin"):
             s = "critical"  # an escalation path: whoever rewrites the ACL owns the bucket
         elif cap == "write":
             s = max_sev(s, "high")
@@ -211,7 +227,7 @@ def exposure_findings(bucket: dict[str, Any]) -> list[Finding]:
 
 def data_tags(category: str, dtype: str, health: bool, phi: bool, data_kind: str) -> list[str]:
     tags = ["data", f"data:{category}", f"data:type:{dtype}"]
-    if data_kind.endswith((":read", ":write_acl")):
+    if data_kind.endswith((":read", ":write_acl", ":admin")):
         tags.append("data:exposed")
         if phi and health:
             tags.append("phi-exposed")
@@ -245,7 +261,7 @@ def iter_findings(report: dict[str, Any], *, data: bool = True, exposure: bool =
                 severity=c.data_severity(phi, health),
                 bucket=bname,
                 kind=d["type"],
-                title=f"{d['type']} found in s3://{bname}/{o['key']}",
+                title=f"{d['type']} found in {c.uri(bname, o['key'])}",
                 key=o["key"],
                 category=cat,
                 count=int(d.get("count") or 0),

@@ -224,15 +224,29 @@ def _why(buckets: list[dict[str, Any]]) -> str:
             + "</li>"
             for k in kinds
         )
+        verdict = b.get("verdict")
+        label = LEVEL_LABEL.get(lvl, lvl)
+        if verdict == "could_not_verify":
+            label = "Could not verify"
+        elif verdict == "local":
+            label = "Local"
         parts = [
             f'<details class="bucket lvl-{e(lvl)}" id="b-{i}"{" open" if kinds and i < 6 else ""}>'
             f"<summary>{_badge(b.get('severity'))} <b>{e(b['name'])}</b> "
-            f'<span class="lvl">{e(LEVEL_LABEL.get(lvl, lvl))}</span>'
+            f'<span class="lvl">{e(label)}</span>'
             f'<span class="right">{_n(b.get("people_affected"))} people · {_n(b.get("objects_scanned"))} objects'
             f" · {e(str(b.get('region') or 'region ?'))}</span></summary>"
         ]
         if caps:
             parts.append(f'<ul class="caps">{caps}</ul>')
+        elif verdict == "could_not_verify":
+            hint = f" ({b['verdict_hint']})" if b.get("verdict_hint") else ""
+            parts.append(
+                f'<p class="warn"><b>Could not verify:</b> {e(str(b.get("verdict_cause")))}{e(hint)}. '
+                "This bucket is not known to be private.</p>"
+            )
+        elif verdict == "local":
+            parts.append('<p class="muted">A local folder or file: no network exposure to assess.</p>')
         else:
             parts.append('<p class="ok">No one outside the account can list, read or write this bucket.</p>')
         reasons = exp.get("reasons") or []
@@ -337,6 +351,14 @@ def _coverage(report: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- embedded data
 
 
+def page_title(report: dict[str, Any]) -> str:
+    """What was scanned, then the scan id: `PHIscope: s3://a, s3://b (+2) - scan ID`."""
+    scan = report.get("scan") or {}
+    targets = [str(t) for t in scan.get("targets") or []]
+    what = ", ".join(targets[:3]) + (f" (+{len(targets) - 3})" if len(targets) > 3 else "")
+    return f"PHIscope: {what or 'report'} - scan {scan.get('id') or ''}".strip()
+
+
 def table_data(report: dict[str, Any], findings: Iterable[Finding]) -> dict[str, Any]:
     """Compact, dictionary-encoded rows for the client-side table (one row per object × type)."""
     buckets: dict[str, int] = {}
@@ -391,8 +413,10 @@ def table_data(report: dict[str, Any], findings: Iterable[Finding]) -> dict[str,
                     int(o.get("size") or 0),
                 ]
             )
+    base_uri = {b.get("name"): b.get("uri") for b in report.get("buckets") or []}
     return {
         "b": list(buckets),
+        "p": [base_uri.get(name) or f"s3://{name}/" for name in buckets],  # provider-aware URI prefix
         "d": list(dirs),
         "t": list(types),
         "x": list(kinds),
@@ -526,7 +550,7 @@ People are counted from keyed fingerprints that never leave the findings databas
 </main>
 <script type="application/json" id="data">{_embed_json(data)}</script>
 """
-    title = f"PHIscope report {scan.get('id') or ''}"
+    title = page_title(report)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -15,6 +15,7 @@ from typing import Any
 
 from phiscope.report.compliance import requirements_for
 from phiscope.report.findings import AUDIENCE_TEXT, CAPABILITY_TEXT, Finding, cap1, iter_findings, text_of
+from phiscope.storage.providers import OCSF_NAME, provider_of, resource_type, resource_uid
 
 OCSF_VERSION = "1.5.0"
 SEVERITY_ID = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
@@ -117,8 +118,11 @@ def _base(f: Finding, ctx: _Ctx, class_uid: int, class_name: str, region: str | 
         "status": "Suppressed" if muted else "New",
         "message": f.title,
         "metadata": dict(ctx.metadata, event_code=f.kind),
-        "cloud": {"provider": "AWS" if not ctx.endpoint else "S3-compatible"},
+        "cloud": {"provider": OCSF_NAME.get(_provider(f, ctx), "S3-compatible")},
     }
+    acct = (f.bucket_row or {}).get("account_id")
+    if acct:
+        ev["cloud"]["account"] = {"uid": str(acct), "type": "AWS Account", "type_id": 10}
     if region:
         ev["cloud"]["region"] = region
     unmapped: dict[str, Any] = {"compliance": requirements_for(f.tags), "finding_kinds": f.tags}
@@ -129,8 +133,19 @@ def _base(f: Finding, ctx: _Ctx, class_uid: int, class_name: str, region: str | 
     return ev
 
 
-def _bucket_resource(name: str, region: str | None) -> dict[str, Any]:
-    r: dict[str, Any] = {"uid": f"arn:aws:s3:::{name}", "name": name, "type": "AWS::S3::Bucket"}
+def _provider(f: Finding, ctx: _Ctx) -> str:
+    b = f.bucket_row or {}
+    return str(b.get("provider") or provider_of(b.get("endpoint") or ctx.endpoint))
+
+
+def _bucket_resource(name: str, region: str | None, f: Finding | None = None) -> dict[str, Any]:
+    b = (f.bucket_row if f is not None else None) or {}
+    prov = str(b.get("provider") or provider_of(b.get("endpoint")))
+    r: dict[str, Any] = {
+        "uid": resource_uid(prov, b.get("endpoint"), name),
+        "name": name,
+        "type": resource_type(prov, obj=False),
+    }
     if region:
         r["labels"] = [f"region:{region}"]
     return r
@@ -160,7 +175,7 @@ def detection_finding(f: Finding, ctx: _Ctx) -> dict[str, Any]:
         "types": ["S3 bucket exposure", f.kind],
         "product_uid": "phiscope",
     }
-    ev["resources"] = [_bucket_resource(f.bucket, region)]
+    ev["resources"] = [_bucket_resource(f.bucket, region, f)]
     evidence = exp.get("evidence") or []
     if evidence:
         ev["evidences"] = [{"data": dict(e)} for e in evidence[:20] if isinstance(e, dict)] or None
@@ -184,7 +199,7 @@ def _remediation(kind: str) -> str:
         return "Grant the scanner s3:GetBucketPolicy, GetBucketAcl and GetBucketPublicAccessBlock and rescan."
     return (
         "Enable S3 Block Public Access (account and bucket), set Object Ownership to BucketOwnerEnforced, "
-        "and remove public statements from the bucket policy (`phiscope remediate plan`)."
+        "and remove public statements from the bucket policy (`phiscope fix plan`)."
     )
 
 
@@ -213,10 +228,10 @@ def data_security_finding(f: Finding, ctx: _Ctx) -> dict[str, Any]:
         ev["confidence_score"] = round(float(f.confidence) * 100)
     ev["count"] = f.count
     ev["databucket"] = {
-        "type_id": 1,
-        "type": "S3",
+        "type_id": 1 if _provider(f, ctx) != "local" else 99,
+        "type": "S3" if _provider(f, ctx) != "local" else "Other",
         "name": f.bucket,
-        "uid": f"arn:aws:s3:::{f.bucket}",
+        "uid": resource_uid(_provider(f, ctx), b.get("endpoint"), f.bucket),
         "is_public": b.get("exposure_level") == "public" or f.exposure == "anonymous:read",
     }
     ev["data_security"] = {
@@ -245,8 +260,12 @@ def data_security_finding(f: Finding, ctx: _Ctx) -> dict[str, Any]:
         file["mime_type"] = str(o["content_type"])
     ev["file"] = file
     ev["resources"] = [
-        {"uid": f"arn:aws:s3:::{f.bucket}/{key}", "name": key, "type": "AWS::S3::Object"},
-        _bucket_resource(f.bucket, region),
+        {
+            "uid": resource_uid(_provider(f, ctx), b.get("endpoint"), f.bucket, key),
+            "name": key,
+            "type": resource_type(_provider(f, ctx), obj=True),
+        },
+        _bucket_resource(f.bucket, region, f),
     ]
     ev["unmapped"].update(
         {

@@ -11,7 +11,7 @@ from typing import Any
 
 from phiscope.impact.severity import bucket_severity, exposure_level, max_severity
 
-CAPS = ("list", "read", "write", "read_acl", "write_acl")
+CAPS = ("list", "read", "write", "read_acl", "write_acl", "admin")
 
 # type -> (category, masked example templates, location style)
 TYPES: dict[str, tuple[str, tuple[str, ...], str]] = {

@@ -1,9 +1,12 @@
 """SARIF 2.1.0: one rule per detection type and exposure kind, results located at s3://bucket/key.
 
-Regions: `line` → startLine; a table `row` → startLine (the data row, 1 = first after the header); a
-byte offset → byteOffset; page, column, sheet, JSON path and audio times stay in the region's property
-bag so nothing is lost for tools that read it. Muted findings carry an external suppression, which
-GitHub code scanning and the SARIF viewers show as dismissed.
+Regions: `line` -> startLine; a table `row` -> startLine (the data row, 1 = first after the
+header), with a byte offset -> byteOffset. The OASIS errata01 schema requires startLine, charOffset
+or byteOffset on every region and GitHub code scanning wants startLine, so a location without a line
+(a PDF page, an audio time range, a JSON path) has no region: its details go in the location's
+property bag and message, so nothing is lost for tools that read it. At most 10 locations per result
+(GitHub's limit); every result has `partialFingerprints.primaryLocationLineHash`. Muted findings
+carry an external suppression, which GitHub code scanning and the SARIF viewers show as dismissed.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub code scanning reads properties["security-severity"] (CVSS-like 0.0-10.0)
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
-MAX_LOCATIONS = 15
+MAX_LOCATIONS = 10
 
 
 def _rule_for(f: Finding) -> dict[str, Any]:
@@ -49,18 +52,26 @@ def _rule_for(f: Finding) -> dict[str, Any]:
         "name": rid.replace("/", "_"),
         "shortDescription": {"text": text},
         "fullDescription": {"text": text + "."},
-        "help": {"text": "See docs/report-formats.md and `phiscope remediate plan` for the fix."},
+        "help": {"text": "See docs/report-formats.md and `phiscope fix plan` for the fix."},
         "defaultConfiguration": {"level": LEVEL.get(f.severity, "warning")},
         "properties": {"tags": tags, "security-severity": SECURITY_SEVERITY.get(f.severity, "5.5")},
     }
 
 
-def region(loc: dict[str, Any]) -> dict[str, Any]:
-    r: dict[str, Any] = {}
-    if loc.get("line") is not None and int(loc["line"]) >= 1:
-        r["startLine"] = int(loc["line"])
-    elif loc.get("row") is not None and int(loc["row"]) >= 1:
-        r["startLine"] = int(loc["row"])
+def _line(loc: dict[str, Any]) -> int | None:
+    for k in ("line", "row"):
+        v = loc.get(k)
+        if isinstance(v, int | float) and int(v) >= 1:
+            return int(v)
+    return None
+
+
+def region(loc: dict[str, Any]) -> dict[str, Any] | None:
+    """The SARIF region of a location, or None when it has no line (see the module docstring)."""
+    line = _line(loc)
+    if line is None:
+        return None
+    r: dict[str, Any] = {"startLine": line}
     if loc.get("offset") is not None and int(loc["offset"]) >= 0:
         r["byteOffset"] = int(loc["offset"])
     txt = location_text(loc)
@@ -70,14 +81,38 @@ def region(loc: dict[str, Any]) -> dict[str, Any]:
     return r
 
 
+def _location(uri: str, loc: dict[str, Any] | None) -> dict[str, Any]:
+    phys: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+    out: dict[str, Any] = {"physicalLocation": phys}
+    if loc is None:
+        return out
+    reg = region(loc)
+    if reg is not None:
+        phys["region"] = reg
+    else:
+        txt = location_text(loc)
+        if txt:
+            out["message"] = {"text": txt}
+        out["properties"] = dict(loc)
+    return out
+
+
+def line_hash(f: Finding) -> str:
+    """GitHub's primaryLocationLineHash: stable per finding (type, object, first line), `hash:1`."""
+    import hashlib
+
+    first = f.locations[0] if f.family == "data" and f.locations else {}
+    basis = f"{f.family}|{f.kind}|{f.uri}|{_line(first) or 0}"
+    return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:16] + ":1"
+
+
 def _result(f: Finding, rule_index: int, rule_id: str) -> dict[str, Any]:
     uri = f.uri
     locs: list[dict[str, Any]] = []
     if f.family == "data" and f.locations:
-        for loc in f.locations[:MAX_LOCATIONS]:
-            locs.append({"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region(loc)}})
+        locs.extend(_location(uri, loc) for loc in f.locations[:MAX_LOCATIONS])
     else:
-        locs.append({"physicalLocation": {"artifactLocation": {"uri": uri}}})
+        locs.append(_location(uri, None))
     if f.family == "data":
         ex = ", ".join(f.masked_examples[:3])
         msg = (
@@ -94,13 +129,15 @@ def _result(f: Finding, rule_index: int, rule_id: str) -> dict[str, Any]:
     }
     if f.family == "data":
         props.update({"count": f.count, "category": f.category, "masked_examples": list(f.masked_examples)})
+        if len(f.locations) > MAX_LOCATIONS:
+            props["locations_total"] = len(f.locations)
     res: dict[str, Any] = {
         "ruleId": rule_id,
         "ruleIndex": rule_index,
         "level": LEVEL.get(f.severity, "warning"),
         "message": {"text": msg},
         "locations": locs,
-        "partialFingerprints": {"phiscopeFindingId/v1": f.uid},
+        "partialFingerprints": {"phiscopeFindingId/v1": f.uid, "primaryLocationLineHash": line_hash(f)},
         "properties": props,
     }
     if f.confidence is not None:

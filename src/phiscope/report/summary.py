@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from phiscope.report.findings import exposure_kinds, sev_rank, text_of
+from phiscope.report.findings import exposure_kinds, sev_rank
 
 SEV_STYLE = {
     "critical": "bold white on red",
@@ -28,6 +28,7 @@ LEVEL_TEXT = {
 }
 TOP_OBJECTS = 10
 TOP_SKIPPED = 10
+TOP_TYPES_PER_OBJECT = 3  # the rest are in the reports
 
 
 def _sev(s: str | None) -> Text:
@@ -75,36 +76,84 @@ def headline(report: dict[str, Any]) -> dict[str, Any]:
         ),
         "obligations": len(impact.get("obligations") or []),
         "severity": impact.get("severity") or "info",
+        "unverified_buckets": sum(1 for b in buckets if b.get("verdict") == "could_not_verify"),
     }
 
 
-def _buckets_table(report: dict[str, Any]) -> Table:
+def short_how(exp: dict[str, Any]) -> str:
+    """Where the exposure comes from, in a few words (`policy: Principal *`, `ACL: AllUsers READ`,
+    `live probe`); the long explanation stays in the reports."""
+    out: list[str] = []
+    evidence = [e for e in exp.get("evidence") or [] if isinstance(e, dict) and e.get("effect") == "grants"]
+    to_anyone = {e.get("index") for e in evidence if e.get("audience") == "anonymous"}
+    for e in evidence:
+        if e.get("kind") == "policy_statement":
+            if e.get("audience") == "any_aws_account" and e.get("index") in to_anyone:
+                continue  # the same statement already reaches anyone
+            txt = str(e.get("text") or "")
+            anyone = e.get("audience") == "anonymous" or "Principal" in txt or "anyone" in txt
+            item = f"policy: {'Principal *' if anyone else 'any AWS account'}"
+        elif e.get("kind") == "acl_grant":
+            item = f"ACL: {e.get('grantee')} {e.get('permission')}" + (
+                " (object)" if e.get("level") == "object" else ""
+            )
+        else:
+            continue
+        if item not in out:
+            out.append(item)
+    if any(str(r).startswith("LIVE:") for r in exp.get("reasons") or []) or (
+        exp.get("probe") and not exp.get("evidence")
+    ):
+        out.append("live probe")
+    return "; ".join(out[:3])
+
+
+_SHORT_LEVEL = {"authenticated": "[red]any account[/]"}
+_WHO = {"anonymous": "anyone", "any_aws_account": "AWS accounts"}
+
+
+def _kinds_text(kinds: list[str]) -> str:
+    """`anonymous:list, anonymous:read` -> `anyone: list, read` (one line per audience)."""
+    by: dict[str, list[str]] = {}
+    for k in kinds:
+        aud, _, cap = k.partition(":")
+        by.setdefault(aud, []).append(cap)
+    return "\n".join(f"{_WHO.get(a, a)}: {', '.join(caps)}" for a, caps in by.items())
+
+
+def _buckets_table(report: dict[str, Any], width: int = 120) -> Table:
     t = Table(title="Buckets", title_justify="left", expand=True, show_lines=False)
-    t.add_column("Severity")
-    t.add_column("Bucket", overflow="fold")
-    t.add_column("Exposure")
-    t.add_column("How", overflow="fold", ratio=2)
-    t.add_column("People", justify="right")
-    t.add_column("Data", overflow="fold", ratio=1)
+    t.add_column("Severity", no_wrap=True)
+    t.add_column("Bucket", overflow="fold", ratio=1, min_width=12)
+    t.add_column("Exposure", no_wrap=True, min_width=10)
+    t.add_column("How", overflow="fold", ratio=1, min_width=16)
+    t.add_column("People", justify="right", no_wrap=True)
+    wide = width >= 110
+    if wide:
+        t.add_column("Data", ratio=2, min_width=10)
     for b in report.get("buckets") or []:
         exp = b.get("exposure") or {}
         kinds = exposure_kinds(exp)
-        how = ", ".join(kinds) or ("latent: " + text_of(exp["latent"][0]) if exp.get("latent") else "—")
-        reasons = exp.get("reasons") or []
-        if kinds and reasons:
-            how += "\n[dim]" + "; ".join(text_of(r) for r in reasons[:2]) + "[/]"
-        if exp.get("muted"):
-            how += f"\n[magenta]muted: {exp['muted'].get('reason')}[/]"
-        if b.get("exposure_errors"):
-            how += "\n[yellow]unverified: " + "; ".join(map(text_of, b["exposure_errors"][:2])) + "[/]"
-        t.add_row(
-            _sev(b.get("severity")),
-            b["name"],
-            LEVEL_TEXT.get(_level(b), _level(b)),
-            how,
-            f"{b.get('people_affected') or 0:,}",
-            ", ".join(b.get("categories") or []) or "—",
-        )
+        verdict = b.get("verdict")
+        if verdict == "could_not_verify":
+            level = "[bold yellow]UNVERIFIED[/]"
+            how = f"[yellow]could not verify: {b.get('verdict_cause') or 'unknown'}[/]"
+        else:
+            level = _SHORT_LEVEL.get(_level(b)) or LEVEL_TEXT.get(_level(b), _level(b))
+            if verdict == "local":
+                level = "[dim]local[/]"
+            how = _kinds_text(kinds) or ("latent" if exp.get("latent") else "—")
+            src = short_how(exp) if kinds else ""
+            if src:
+                how += f"\n[dim]{src}[/]"
+            if exp.get("muted"):
+                how += f"\n[magenta]muted: {exp['muted'].get('reason')}[/]"
+            if b.get("exposure_errors") and verdict != "local":
+                how += f"\n[yellow]unverified: {len(b['exposure_errors'])} setting(s) unread[/]"
+        row = [_sev(b.get("severity")), b["name"], level, how, f"{b.get('people_affected') or 0:,}"]
+        if wide:
+            row.append(", ".join(b.get("categories") or []) or "—")
+        t.add_row(*row)
     return t
 
 
@@ -135,17 +184,26 @@ def _top_objects(report: dict[str, Any]) -> Table:
     )
     t = Table(title=f"Top objects (of {len(objs):,} with findings)", title_justify="left", expand=True)
     t.add_column("Object", overflow="fold", ratio=3)
-    t.add_column("Exposure")
+    t.add_column("Exposure", no_wrap=True)
     t.add_column("Found", overflow="fold", ratio=2)
     for o in objs[:TOP_OBJECTS]:
-        found = ", ".join(
-            f"{d['type']}×{d.get('count', 0)}"
-            for d in sorted(o["detections"], key=lambda d: -(d.get("count") or 0))
-        )
+        dets = sorted(o["detections"], key=lambda d: -(d.get("count") or 0))
+        found = ", ".join(f"{d['type']}×{d.get('count', 0)}" for d in dets[:TOP_TYPES_PER_OBJECT])
+        if len(dets) > TOP_TYPES_PER_OBJECT:
+            found += f" +{len(dets) - TOP_TYPES_PER_OBJECT} more"
         t.add_row(
-            f"s3://{o['bucket']}/{o['key']}", LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""), found
+            _uri(report, o["bucket"], o["key"]), LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""), found
         )
     return t
+
+
+def _uri(report: dict[str, Any], bucket: str, key: str) -> str:
+    from phiscope.storage.providers import object_uri, provider_of
+
+    row: dict[str, Any] = next((b for b in report.get("buckets") or [] if b.get("name") == bucket), {})
+    return object_uri(
+        str(row.get("provider") or provider_of(row.get("endpoint"))), row.get("endpoint"), bucket, key
+    )
 
 
 def _coverage(report: dict[str, Any]) -> Group:
@@ -172,7 +230,7 @@ def _coverage(report: dict[str, Any]) -> Group:
         examples: dict[str, str] = {}
         for o in not_done:
             examples.setdefault(
-                f"{o['status']}: {o.get('reason') or 'no reason given'}", f"s3://{o['bucket']}/{o['key']}"
+                f"{o['status']}: {o.get('reason') or 'no reason given'}", _uri(report, o["bucket"], o["key"])
             )
         for r, n in reasons.most_common(TOP_SKIPPED):
             t.add_row(r, f"{n:,}", examples[r])
@@ -180,20 +238,27 @@ def _coverage(report: dict[str, Any]) -> Group:
     return Group(*parts)
 
 
-def _obligations(report: dict[str, Any]) -> Table | Text:
+def _obligations(report: dict[str, Any], width: int = 120) -> Table | Text:
     obs = (report.get("impact") or {}).get("obligations") or []
     if not obs:
         return Text("No notification obligation triggered.", style="green")
+    wide = width >= 110  # the "why" sentence only where it fits; it is in every report anyway
     t = Table(title="Obligations triggered", title_justify="left", expand=True)
-    t.add_column("Rule")
-    t.add_column("What", overflow="fold", ratio=2)
-    t.add_column("Deadline")
-    t.add_column("Why", overflow="fold", ratio=2)
+    t.add_column("Rule", no_wrap=True)
+    t.add_column("What", ratio=2)
+    t.add_column("Deadline", no_wrap=not wide)
+    if wide:
+        t.add_column("Why", ratio=2)
     for o in obs:
-        dl = o.get("deadline") or "without undue delay"
+        dl = str(o.get("deadline") or "without undue delay")
+        if not wide:
+            dl = dl[:10] if dl[:4].isdigit() else dl
         if o.get("deadline_days") is not None:
             dl = f"{dl} ({o['deadline_days']} d)"
-        t.add_row(f"[bold]{o.get('id')}[/]", o.get("title") or "", dl, o.get("why") or "")
+        row = [f"[bold]{o.get('id')}[/]", o.get("title") or "", dl]
+        if wide:
+            row.append(o.get("why") or "")
+        t.add_row(*row)
     return t
 
 
@@ -217,12 +282,14 @@ def print_summary(report: dict[str, Any], console: Console | None = None) -> Non
         (f"{h['obligations']}", "bold yellow" if h["obligations"] else "bold green"),
         " obligation(s)",
     )
+    if h["unverified_buckets"]:
+        head.append(f"\n{h['unverified_buckets']} bucket(s) COULD NOT BE VERIFIED", style="bold yellow")
     border = "red" if sev_rank(sev) >= 3 else "yellow" if sev_rank(sev) == 2 else "green"
     console.print(Panel(head, border_style=border))
     if report.get("buckets"):
-        console.print(_buckets_table(report))
+        console.print(_buckets_table(report, console.width))
     if h["detections"]:
         console.print(_types_table(report))
         console.print(_top_objects(report))
     console.print(_coverage(report))
-    console.print(_obligations(report))
+    console.print(_obligations(report, console.width))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-CAPS = ("list", "read", "write", "read_acl", "write_acl")
+CAPS = ("list", "read", "write", "read_acl", "write_acl")  # what the probe can observe
 
 
 @dataclass(slots=True)
@@ -47,17 +47,22 @@ def bucket_region(client: Any, bucket: str) -> str | None:
 
 
 def assess_owner(client: Any, s3control: Any, bucket: str, acct: str | None, keys: list[str]) -> Assessment:
+    from phiscope.contract import describe_exception
     from phiscope.exposure.evaluate import evaluate_snapshot
-    from phiscope.exposure.snapshot import collect_snapshot
+    from phiscope.exposure.snapshot import SnapshotError, collect_snapshot
 
     try:
         snap = collect_snapshot(client, bucket, s3control=s3control, account_id=acct, object_keys=keys)
+    except SnapshotError as e:
+        return Assessment(None, [f"could not read bucket settings: {e}"])
     except Exception as e:
-        return Assessment(None, [f"could not read bucket settings ({type(e).__name__})"])
+        return Assessment(None, [f"could not read bucket settings ({describe_exception(e)})"])
     try:
         exposure = evaluate_snapshot(snap)
     except Exception as e:
         return Assessment(None, [*snap.get("errors", []), f"exposure evaluation failed ({type(e).__name__})"])
+    if acct:
+        exposure["owner_account"] = acct  # for the reports' account id (OCSF cloud.account.uid)
     return Assessment(exposure, list(snap.get("errors", [])), bucket_region(client, bucket))
 
 
@@ -70,6 +75,42 @@ def assess_anonymous(bucket: str, endpoint_url: str | None, region: str | None) 
     except Exception as e:
         return Assessment(None, [f"probe failed ({type(e).__name__})"])
     return Assessment(exposure_from_probe(bucket, result), [], result.get("region"))
+
+
+def merge_live_probe(a: Assessment, bucket: str, endpoint_url: str | None, region: str | None) -> Assessment:
+    """Owner mode: also ask as anyone on the internet. A live success is a fact and overrides a
+    settings-only "private" (S3 implementations that ignore their own ACL/policy APIs)."""
+    from phiscope.exposure.probe import probe_bucket
+
+    try:
+        probe = probe_bucket(bucket, endpoint_url=endpoint_url, region=region)
+    except Exception as e:
+        a.errors.append(f"live probe failed ({type(e).__name__})")
+        return a
+    if a.exposure is None:
+        if probe.get("public"):
+            return Assessment(exposure_from_probe(bucket, probe), a.errors, a.region or probe.get("region"))
+        return a
+    exp = dict(a.exposure)
+    exp["probe"] = probe
+    observed = exposure_from_probe(bucket, probe)["access"]
+    access = {aud: dict(caps) for aud, caps in (exp.get("access") or {}).items()}
+    reasons = list(exp.get("reasons") or [])
+    for aud, caps in observed.items():
+        for cap, on in caps.items():
+            if on and not access.setdefault(aud, {}).get(cap):
+                access[aud][cap] = True
+                if aud == "anonymous":
+                    reasons.append(
+                        f"LIVE: an anonymous {cap} request succeeded although the settings read as "
+                        "private: the endpoint does not enforce them"
+                    )
+    exp["access"] = access
+    if any(r.startswith("LIVE:") for r in reasons):
+        reasons = [r for r in reasons if not r.startswith("no ACL grant or policy statement")]
+    exp["reasons"] = reasons
+    exp["public"] = any(any(c.values()) for c in access.values())
+    return Assessment(exp, a.errors, a.region)
 
 
 def exposure_from_probe(bucket: str, probe: dict[str, Any]) -> dict[str, Any]:

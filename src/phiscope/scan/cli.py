@@ -15,16 +15,96 @@ def _formats(value: str) -> list[str]:
     out = [f.strip().lower() for f in value.split(",") if f.strip()]
     bad = [f for f in out if f not in FORMATS]
     if bad:
-        raise typer.BadParameter(f"unknown format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}")
+        raise typer.BadParameter(
+            f"unknown format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}", param_hint="'--format'"
+        )
     return out
+
+
+def check_fail_on(value: str) -> str:
+    """--fail-on, validated when the options are parsed (before any work)."""
+    from phiscope.report.findings import LEVELS
+
+    v = (value or "").strip().lower()
+    if v not in LEVELS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(reversed(LEVELS))}")
+    return v
+
+
+def check_sample(value: str | None) -> str | None:
+    from phiscope.scan.sampling import parse_budget
+
+    try:
+        parse_budget(value)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    return value
+
+
+def check_endpoint(value: str | None) -> str | None:
+    """An S3 endpoint URL must be http(s)://host[:port]; `htp://...` is a usage error, not a scan."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        u = urlsplit(value)
+        port_ok = u.port is None or 0 < u.port < 65536
+    except ValueError:
+        port_ok = False
+        u = urlsplit("")
+    if u.scheme not in ("http", "https") or not u.hostname or not port_ok:
+        raise typer.BadParameter(f"{value!r} is not an http(s)://HOST[:PORT] URL")
+    return value
+
+
+def check_profile(value: str | None) -> str | None:
+    """A named AWS profile must exist: a typo must not silently fall back to anonymous mode."""
+    if value is None:
+        return None
+    import boto3
+
+    if value not in boto3.session.Session().available_profiles:
+        raise typer.BadParameter(f"AWS profile {value!r} not found in the AWS config/credentials files")
+    return value
+
+
+def check_targets(targets: list[str] | None) -> list[str]:
+    """s3://BUCKET[/PREFIX], s3:// (every bucket), a folder, a file or file://PATH."""
+    for t in targets or []:
+        if t.startswith("s3://"):
+            continue
+        if "://" in t and not t.startswith("file://"):
+            raise typer.BadParameter(
+                f"{t!r}: unsupported scheme (use s3://BUCKET, a folder or a file)", param_hint="'TARGETS'"
+            )
+        if not Path(t[7:] if t.startswith("file://") else t).exists():
+            raise typer.BadParameter(f"{t!r}: no such file or folder", param_hint="'TARGETS'")
+    return list(targets or [])
+
+
+def check_mutelist(value: Path | None) -> Path | None:
+    if value is None:
+        return None
+    from phiscope.report.mutelist import load_mutelist
+
+    try:
+        load_mutelist(value)
+    except (OSError, ValueError) as e:
+        raise typer.BadParameter(f"{value}: {e}") from None
+    return value
 
 
 def scan_command(
     targets: list[str] = typer.Argument(
         None, help="s3://bucket, s3://bucket/prefix, s3:// (all buckets), or a folder"
     ),
-    endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="S3-compatible endpoint URL"),
-    profile: str | None = typer.Option(None, "--profile", help="AWS profile (standard credential chain)"),
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", help="S3-compatible endpoint URL", callback=check_endpoint
+    ),
+    profile: str | None = typer.Option(
+        None, "--profile", help="AWS profile (standard credential chain)", callback=check_profile
+    ),
     region: str | None = typer.Option(None, "--region"),
     path_style: bool | None = typer.Option(None, "--path-style/--virtual-hosted", help="Addressing style"),
     anonymous: bool = typer.Option(False, "--anonymous", help="Unsigned requests only (attacker's view)"),
@@ -33,9 +113,11 @@ def scan_command(
         "json,html,summary", "--format", "-M", help=f"Comma list of {', '.join(FORMATS)}"
     ),
     db: str | None = typer.Option(None, "--db", help="Findings DB URL (default: SQLite in the data dir)"),
-    sample: str | None = typer.Option(None, "--sample", help="Budget per bucket: 500 | 10% | 2GB"),
+    sample: str | None = typer.Option(
+        None, "--sample", help="Budget per bucket: 500 | 10% | 2GB", callback=check_sample
+    ),
     full: bool = typer.Option(False, "--full", help="Scan every object (no sampling)"),
-    max_objects: int | None = typer.Option(None, "--max-objects", help="At most N objects per bucket"),
+    max_objects: int | None = typer.Option(None, "--max-objects", min=0, help="At most N objects per bucket"),
     inventory: str | None = typer.Option(
         None, "--inventory", help="S3 Inventory manifest instead of listing"
     ),
@@ -46,20 +128,40 @@ def scan_command(
     asr_model: Path | None = typer.Option(
         None, "--asr-model", help="Speech-to-text model: directory, key (base, tiny.en) or FIRST+REFINE"
     ),
-    workers: int = typer.Option(0, "--workers", help="Worker processes (default: one per core)"),
-    object_timeout: float = typer.Option(120.0, "--object-timeout", help="Per-object time budget, seconds"),
-    max_object_size: int = typer.Option(2 * 1024**3, "--max-object-size", help="Skip larger objects (bytes)"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary on the terminal"),
+    workers: int = typer.Option(0, "--workers", min=0, help="Worker processes (default: one per core)"),
+    object_timeout: float = typer.Option(
+        120.0, "--object-timeout", min=0.001, help="Per-object time budget, seconds"
+    ),
+    max_object_size: int = typer.Option(
+        2 * 1024**3, "--max-object-size", min=0, help="Skip larger objects (bytes)"
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary (errors still shown)"),
     log_json: str | None = typer.Option(None, "--log-json", help="Write JSON-lines events to this file"),
-    mutelist: Path | None = typer.Option(None, "--mutelist", help="YAML file of muted findings"),
-    fail_on: str = typer.Option("high", "--fail-on", help="Exit 3 on findings at/above this severity"),
+    mutelist: Path | None = typer.Option(
+        None, "--mutelist", help="YAML file of muted findings", callback=check_mutelist
+    ),
+    fail_on: str = typer.Option(
+        "high", "--fail-on", help="Exit 3 on findings at/above this severity", callback=check_fail_on
+    ),
     ignore_exit_code_3: bool = typer.Option(False, "--ignore-exit-code-3"),
+    live_probe: bool = typer.Option(
+        True,
+        "--live-probe/--no-live-probe",
+        help="With credentials, also try what anyone can do (a live success overrides the settings)",
+    ),
 ) -> None:
-    """Scan buckets or folders: who can reach them, what sensitive data is inside, how many people."""
+    """Scan buckets, a folder or a file: who can reach them, what sensitive data is inside, how many people.
+
+    Exit codes: 0 nothing at/above --fail-on, 3 findings at/above it, 1 error or could not verify,
+    2 usage, 130 interrupted (resume with --resume SCAN_ID)."""
+    from phiscope.contract import CliError, UsageError
     from phiscope.db.store import Store
     from phiscope.scan.pipeline import ScanConfig
 
     formats = _formats(fmt)
+    targets = check_targets(targets)
+    if not resume and not targets:
+        raise UsageError("give at least one target (s3://BUCKET, s3:// for every bucket, a folder or a file)")
     if asr_model is not None:
         from phiscope.extract.media import set_asr_model
 
@@ -67,20 +169,15 @@ def scan_command(
     try:
         store = Store.open(db)
     except Exception as e:
-        typer.echo(f"error: cannot open the findings database: {type(e).__name__}", err=True)
-        raise typer.Exit(1) from None
+        raise CliError(f"cannot open the findings database ({type(e).__name__})", hint="check --db") from None
     if resume:
         prev = store.get_scan(resume)
         if prev is None:
-            typer.echo(f"error: no scan {resume} in the database", err=True)
-            raise typer.Exit(1)
+            raise UsageError(f"no scan {resume!r} in the database to resume (see `phiscope scans`)")
         opts = dict(prev["options"])
         cfg = ScanConfig(**{k: v for k, v in opts.items() if k in ScanConfig.__dataclass_fields__})
         cfg.resume, cfg.log_json = resume, log_json
     else:
-        if not targets:
-            typer.echo("error: give at least one target (s3://bucket, s3://, or a folder)", err=True)
-            raise typer.Exit(1)
         cfg = ScanConfig(
             targets=list(targets),
             endpoint_url=endpoint_url,
@@ -99,6 +196,7 @@ def scan_command(
             object_timeout=object_timeout,
             max_object_bytes=max_object_size,
             log_json=log_json,
+            live_probe=live_probe,
         )
     code = run_and_report(
         cfg,
@@ -109,6 +207,7 @@ def scan_command(
         mutelist=mutelist,
         fail_on=fail_on,
         ignore_exit_code_3=ignore_exit_code_3,
+        db=db,
     )
     raise typer.Exit(code)
 
@@ -123,25 +222,41 @@ def run_and_report(
     mutelist: Path | None = None,
     fail_on: str = "high",
     ignore_exit_code_3: bool = False,
+    db: str | None = None,
 ) -> int:
     """Run the scan with a progress display, write the reports, return the exit code."""
     from rich.console import Console
 
-    from phiscope.scan.pipeline import Scanner
+    from phiscope.contract import EXIT_INTERRUPTED, CliError, CouldNotVerify, describe_exception
+    from phiscope.scan.pipeline import ScanInterrupted, Scanner, TargetError
     from phiscope.scan.progress import ProgressDisplay
     from phiscope.scan.report import build_report
 
     console = Console(stderr=True, quiet=quiet)
+    _announce_mode(cfg, console)
     try:
         with ProgressDisplay(console, enabled=not quiet) as display:
             scan_id = Scanner(cfg, store, on_progress=display.update).run()
+    except ScanInterrupted as e:
+        import shlex
+        import sys
+
+        again = (
+            "phiscope scan --resume " + shlex.quote(e.scan_id) + (f" --db {shlex.quote(db)}" if db else "")
+        )
+        done = len(store.finished_keys(e.scan_id))
+        sys.stderr.write(
+            f"interrupted: scan {e.scan_id} stopped after {done} object(s); resume with: {again}\n"
+        )
+        return EXIT_INTERRUPTED
+    except TargetError as e:
+        raise CouldNotVerify(e.target, e.cause, e.hint) from None
     except (ValueError, KeyError) as e:
-        console.print(f"[red]error:[/] {e}")
-        return 1
+        raise CliError(str(e).strip("'\"")) from None
     except Exception as e:
-        code = getattr(e, "response", {}).get("Error", {}).get("Code") if hasattr(e, "response") else None
-        console.print(f"[red]error:[/] scan failed: {code or type(e).__name__}")
-        return 1
+        raise CliError(
+            f"scan failed: {describe_exception(e)}", hint="rerun with --debug for details"
+        ) from None
     report = build_report(store, scan_id)
     return write_outputs(
         report,
@@ -192,11 +307,34 @@ def write_outputs(
         paths = {"json": path}
     for kind, path in paths.items():
         console.print(f"[dim]{kind:>8}[/] {path}")
-    try:
-        from phiscope.report.exitcode import exit_code
-    except ImportError:
-        return 0
+    from phiscope.contract import EXIT_ERROR, error_line, one_line
+    from phiscope.report.exitcode import exit_code
+    from phiscope.scan.verdict import COULD_NOT_VERIFY
+
+    unverified = [b for b in report.get("buckets") or [] if b.get("verdict") == COULD_NOT_VERIFY]
+    for b in unverified:
+        hint = f" ({b['verdict_hint']})" if b.get("verdict_hint") else ""
+        error_line(
+            one_line(
+                f"could not verify {(b.get('uri') or b['name']).rstrip('/')}: {b.get('verdict_cause')}{hint}"
+            )
+        )
+    if unverified:
+        return EXIT_ERROR  # never a silent all-clear: what could not be checked is an error
     return exit_code(report, fail_on=fail_on, ignore_exit_code_3=ignore_exit_code_3)
+
+
+def _announce_mode(cfg: Any, console: Any) -> None:
+    """Say so when no credentials were found: the scan then only sees what anyone can."""
+    if cfg.anonymous is not None or not any(t.startswith("s3://") for t in cfg.targets):
+        return
+    from phiscope.storage.s3 import has_credentials
+
+    if not has_credentials(cfg.profile):
+        console.print(
+            "[yellow]note:[/] no AWS credentials found: anonymous mode (the attacker's view: "
+            "only what anyone on the internet can do is checked)"
+        )
 
 
 def demo_command(
@@ -204,7 +342,7 @@ def demo_command(
     fmt: str = typer.Option("json,ocsf,sarif,csv,html,summary", "--format", "-M"),
     no_audio: bool = typer.Option(False, "--no-audio"),
     no_ocr: bool = typer.Option(False, "--no-ocr"),
-    people: int = typer.Option(300, "--people", help="Synthetic people to generate"),
+    people: int = typer.Option(300, "--people", min=1, help="Synthetic people to generate"),
     keep_running: bool = typer.Option(False, "--keep-running", help="Leave the endpoint up after the scan"),
 ) -> None:
     """Start an embedded S3 endpoint with synthetic telehealth data and scan it, end to end."""
@@ -226,25 +364,28 @@ def report_command(
     db: str | None = typer.Option(None, "--db", help="Findings DB URL"),
     output_dir: Path = typer.Option(Path("phiscope-output"), "--output-dir", "-o"),
     fmt: str = typer.Option("json,html,summary", "--format", "-M"),
-    mutelist: Path | None = typer.Option(None, "--mutelist"),
-    fail_on: str = typer.Option("high", "--fail-on"),
+    mutelist: Path | None = typer.Option(None, "--mutelist", callback=check_mutelist),
+    fail_on: str = typer.Option("high", "--fail-on", callback=check_fail_on),
     ignore_exit_code_3: bool = typer.Option(False, "--ignore-exit-code-3"),
 ) -> None:
-    """Render the reports of a past scan from the findings database (same code path as the scan)."""
+    """Render the reports of a past scan from the findings database (same code path as the scan).
+
+    Exit codes as `scan`: 0 clean, 3 findings at/above --fail-on, 1 could not verify, 2 usage."""
+    from phiscope.contract import UsageError
     from phiscope.db.store import Store
     from phiscope.scan.report import build_report
 
+    formats = _formats(fmt)
     store = Store.open(db)
     chosen = scan_id or store.latest_scan_id()
     if not chosen or store.get_scan(chosen) is None:
-        typer.echo(f"error: no scan {chosen or ''} in the database", err=True)
-        raise typer.Exit(1)
+        raise UsageError(f"no scan {chosen or ''} in the database (see `phiscope scans`)".replace("  ", " "))
     report = build_report(store, chosen)
     raise typer.Exit(
         write_outputs(
             report,
             output_dir=output_dir,
-            formats=_formats(fmt),
+            formats=formats,
             mutelist=mutelist,
             fail_on=fail_on,
             ignore_exit_code_3=ignore_exit_code_3,

@@ -26,11 +26,33 @@ from phiscope.db.store import BucketRow, Store
 from phiscope.extract.base import Limits
 from phiscope.model import ObjectRef, ObjectResult, Status
 from phiscope.scan import worker
-from phiscope.scan.assess import Assessment, account_id, assess_anonymous, assess_owner
+from phiscope.scan.assess import (
+    Assessment,
+    account_id,
+    assess_anonymous,
+    assess_owner,
+    merge_live_probe,
+)
 from phiscope.scan.sampling import Budget, parse_budget, select
 from phiscope.storage.base import ARCHIVE_CLASSES
 from phiscope.storage.local import LocalStore
-from phiscope.storage.s3 import S3Store, has_credentials, make_client
+from phiscope.storage.s3 import S3Store, has_credentials, make_client, unreachable_cause
+
+
+class TargetError(ValueError):
+    """A target that cannot be scanned at all (unreachable endpoint, bad path): exit 1, one line."""
+
+    def __init__(self, target: str, cause: str, hint: str | None = None) -> None:
+        super().__init__(f"{target}: {cause}")
+        self.target, self.cause, self.hint = target, cause, hint
+
+
+class ScanInterrupted(KeyboardInterrupt):
+    """Ctrl-C: the objects in flight were finished and recorded; the scan can be resumed."""
+
+    def __init__(self, scan_id: str) -> None:
+        super().__init__(scan_id)
+        self.scan_id = scan_id
 
 
 @dataclass(slots=True)
@@ -58,6 +80,7 @@ class ScanConfig:
     seed: int = 0
     log_json: str | None = None
     account_id: str | None = None
+    live_probe: bool = True  # owner mode: also send the anonymous probe; a live success wins
     secret: bytes | None = None  # fingerprint key; default: the per-installation secret
 
     def limits(self) -> Limits:
@@ -83,6 +106,7 @@ class Target:
     store: Any
     bucket: str
     prefix: str = ""
+    only_key: str | None = None  # a single file given as the target
 
 
 @dataclass(slots=True)
@@ -138,6 +162,18 @@ def resolve_targets(cfg: ScanConfig) -> tuple[list[Target], str]:
                     path_style=cfg.path_style,
                 )
                 mode = "anonymous" if anonymous else "owner"
+                cause = unreachable_cause(
+                    cfg.endpoint_url,
+                    profile=cfg.profile,
+                    region=cfg.region,
+                    anonymous=anonymous,
+                    path_style=cfg.path_style,
+                )
+                if cause:
+                    where = cfg.endpoint_url or "the AWS S3 endpoint"
+                    raise TargetError(
+                        t, f"{cause} at {where}", "check --endpoint-url, the network and the port"
+                    )
             rest = t[5:]
             bucket, _, prefix = rest.partition("/")
             if not bucket:
@@ -145,9 +181,16 @@ def resolve_targets(cfg: ScanConfig) -> tuple[list[Target], str]:
             else:
                 out.append(Target(s3store, bucket, prefix))
         else:
-            root = Path(t)
+            root = Path(t[7:] if t.startswith("file://") else t)
+            if root.is_file():
+                # a single file: its folder is the store, the file the only key
+                path = root.resolve()
+                out.append(Target(LocalStore(path.parent.parent), path.parent.name, only_key=path.name))
+                continue
+            if "://" in t:
+                raise TargetError(t, "unsupported URL scheme", "use s3://BUCKET, a folder or a file")
             if not root.is_dir():
-                raise ValueError(f"not a folder or s3:// URL: {t}")
+                raise TargetError(t, "no such file or folder", "use s3://BUCKET, a folder or a file")
             out.extend(local_targets(root))
     return out, mode
 
@@ -286,6 +329,12 @@ class Scanner:
             self.on_progress(self.progress, "scanning")
             self._execute(scan_id, todo)
             self.db.set_scan_state(scan_id, "finished")
+        except ScanInterrupted:
+            self.db.set_scan_state(scan_id, "interrupted")
+            raise
+        except KeyboardInterrupt:
+            self.db.set_scan_state(scan_id, "interrupted")
+            raise ScanInterrupted(scan_id) from None
         except BaseException:
             self.db.set_scan_state(scan_id, "failed")
             raise
@@ -318,6 +367,8 @@ class Scanner:
                 errors.append(f"listing failed: {_fetch_reason(e)}")
             if mode == "owner":
                 a = assess_owner(t.store.client, s3control, t.bucket, acct, [r.key for r in refs[:100]])
+                if cfg.live_probe:
+                    a = merge_live_probe(a, t.bucket, cfg.endpoint_url, cfg.region)
             elif mode == "anonymous":
                 a = assess_anonymous(t.bucket, cfg.endpoint_url, cfg.region)
             else:
@@ -359,7 +410,10 @@ class Scanner:
         return [(t, refs) for _, t, refs in planned]
 
     def _list(self, t: Target) -> Iterator[ObjectRef]:
-        if self.cfg.inventory and isinstance(t.store, S3Store):
+        if t.only_key is not None and isinstance(t.store, LocalStore):
+            st = (t.store.root / t.bucket / t.only_key).stat()
+            yield ObjectRef(bucket=t.bucket, key=t.only_key, size=st.st_size)
+        elif self.cfg.inventory and isinstance(t.store, S3Store):
             from phiscope.storage.inventory import read_inventory
 
             yield from read_inventory(t.store, self.cfg.inventory, bucket=t.bucket, prefix=t.prefix)
@@ -368,18 +422,39 @@ class Scanner:
 
     def _execute(self, scan_id: str, todo: list[tuple[Target, ObjectRef]]) -> None:
         inflight_max = self._workers() * 2 + self.cfg.fetch_threads
+        inflight: set[Future[ObjectResult]] = set()
         with ThreadPoolExecutor(max_workers=max(self.cfg.fetch_threads, self._workers())) as threads:
-            inflight: set[Future[ObjectResult]] = set()
-            for t, ref in todo:
-                while len(inflight) >= inflight_max:
+            try:
+                for t, ref in todo:
+                    while len(inflight) >= inflight_max:
+                        finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                        for f in finished:
+                            self._record(scan_id, f.result())
+                    inflight.add(threads.submit(self._run_one, t, ref))
+                while inflight:
                     finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                     for f in finished:
                         self._record(scan_id, f.result())
-                inflight.add(threads.submit(self._run_one, t, ref))
-            while inflight:
-                finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    self._record(scan_id, f.result())
+            except KeyboardInterrupt:
+                self._finish_inflight(scan_id, inflight)
+                raise ScanInterrupted(scan_id) from None
+
+    def _finish_inflight(self, scan_id: str, inflight: set[Future[ObjectResult]]) -> None:
+        """Ctrl-C: start nothing new, record the objects already in flight that finish cleanly (a
+        second Ctrl-C stops waiting); the rest stay unrecorded, so --resume scans them."""
+        for f in inflight:
+            f.cancel()
+        try:
+            for f in inflight:
+                if f.cancelled():
+                    continue
+                try:
+                    r = f.result()
+                except BaseException:
+                    continue
+                self._record(scan_id, r)
+        except KeyboardInterrupt:
+            return
 
     def _record(self, scan_id: str, r: ObjectResult) -> None:
         self.db.record_object(scan_id, r)

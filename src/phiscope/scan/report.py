@@ -15,6 +15,8 @@ from phiscope.impact.people import METHOD, count_people
 from phiscope.impact.regulations import ExposedSet, obligations
 from phiscope.impact.severity import bucket_severity, exposure_level, max_severity
 from phiscope.model import PERSON_CATEGORIES
+from phiscope.scan.verdict import bucket_verdict
+from phiscope.storage.providers import bucket_uri, provider_of
 
 SCHEMA = "phiscope/report/v1"
 
@@ -112,9 +114,14 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
         all_orgs |= agg["orgs"]
         n_people = people.by_bucket.get(b["name"], 0)
         sev = bucket_severity(b["exposure"], contains_phi=agg["phi"], health=agg["health"], people=n_people)
+        provider = provider_of(b["endpoint"])
         buckets.append(
             {
                 "name": b["name"],
+                "provider": provider,
+                "uri": bucket_uri(provider, b["endpoint"], b["name"]),
+                "account_id": (b["exposure"] or {}).get("owner_account")
+                or (scan["options"] or {}).get("account_id"),
                 "endpoint": b["endpoint"],
                 "region": b["region"],
                 "exposure": b["exposure"],
@@ -148,6 +155,8 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
         if level in ("public", "authenticated"):
             exposed_sets.append(es)
 
+    for row in buckets:
+        row["verdict"], row["verdict_cause"], row["verdict_hint"] = bucket_verdict(row, scan["mode"])
     # Exposed and most severe first: the order a responder works in.
     buckets.sort(key=lambda b: (-_sev_rank(b["severity"]), b["name"]))
     started = scan["started_at"]

@@ -37,6 +37,10 @@ class Job:
 def init_worker(secret: bytes, limits: Limits, engine_options: dict[str, Any] | None = None) -> None:
     """Process-pool initializer: build the engine once per process."""
     global _ENGINE, _LIMITS
+    import signal
+
+    # Ctrl-C belongs to the parent, which lets the objects in flight finish, then stops (issue 22)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per process
     from phiscope.detect.engine import DetectionEngine
 
