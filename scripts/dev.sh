@@ -20,7 +20,6 @@ APT_PACKAGES=(
   fonts-dejavu-core                           # text rendering for generated scans
   postgresql                                  # findings DB tests on a real PostgreSQL server
   gcc libc6-dev libssl-dev                    # the optional C loops (setup.py)
-  nodejs npm                                  # npm tools started by tests (s3rver)
 )
 
 log() { printf '\033[1m[phiscope-setup]\033[0m %s\n' "$*" >&2; }
@@ -36,6 +35,8 @@ ensure_apt() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then missing+=(python3-venv); fi
+  # npm tools started by tests (s3rver); a Node.js that ships its own npm (e.g. nodesource) is enough
+  if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
   # Python's headers, for the C extension: Debian's python3-dev when the interpreter has none
   if ! "$(pick_python)" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
     missing+=(python3-dev)
