@@ -14,6 +14,8 @@ from phiscope.exposure.cli import probe_command
 from phiscope.remediate.cli import app as fix_app
 from phiscope.remediate.cli import incident_command
 from phiscope.scan.cli import demo_command, report_command, scan_command
+from phiscope.scan.diff_cli import diff_command
+from phiscope.watch.cli import watch_command
 
 app = typer.Typer(
     name="phiscope",
@@ -44,6 +46,8 @@ app.command("probe")(probe_command)
 app.add_typer(fix_app, name="fix")
 app.command("incident")(incident_command)
 app.command("report")(report_command)
+app.command("watch")(watch_command)
+app.command("diff")(diff_command)
 
 
 def main() -> None:
