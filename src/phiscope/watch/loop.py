@@ -133,6 +133,8 @@ class Watcher:
         self.wake = threading.Event()
         self.scanner = Scanner(self.scan_cfg, self.store)
         self.scan_id = self._open_scan()
+        self._acct: str | None = None
+        self._s3control: Any = None
         self.channels: dict[str, A.Channel] = {}
         smtp = A.SmtpSettings.from_env(cfg.smtp)
         for spec in cfg.alerts:
@@ -156,8 +158,6 @@ class Watcher:
         self._dirty = True
         self._held = False
         self._pass_errors: list[str] = []
-        self._acct: str | None = None
-        self._s3control: Any = None
         self.metrics_server: MetricsServer | None = None
 
     # -- setup ------------------------------------------------------------------------------------
@@ -555,6 +555,9 @@ class Watcher:
             interval = self.cfg.interval
             # First pass: a full listing (baseline, or what changed while the watcher was down).
             self.step(drift=True, poll=True)
+            log.info(
+                "watching %d bucket(s) (%s); ready", len(self.by_bucket), "queue" if self.sqs else "polling"
+            )
             next_drift = next_poll = time.monotonic() + interval
             while not self.stop_event.is_set():
                 now = time.monotonic()
