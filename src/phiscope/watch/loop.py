@@ -30,7 +30,7 @@ from phiscope.db.watch import FindingState, WatchStore
 from phiscope.model import ObjectRef, Status
 from phiscope.report.findings import LEVELS, exposure_kinds
 from phiscope.scan.assess import Assessment, account_id, assess_anonymous, assess_owner
-from phiscope.scan.pipeline import ScanConfig, Scanner, Target, resolve_targets
+from phiscope.scan.pipeline import ScanConfig, Scanner, Target, local_targets, resolve_targets
 from phiscope.storage.local import LocalStore
 from phiscope.storage.s3 import make_client
 from phiscope.watch import alerts as A
@@ -103,6 +103,28 @@ def watch_id_for(cfg: WatchConfig) -> str:
     return "w-" + hashlib.sha256(doc.encode()).hexdigest()[:16]
 
 
+def watch_targets(cfg: ScanConfig) -> tuple[list[Target], str]:
+    """The scan's target resolution, except that a folder without sub-folders (even an empty one,
+    where files will arrive) is one bucket: a watcher must not silently watch nothing."""
+    out: list[Target] = []
+    s3 = [t for t in cfg.targets if t.startswith("s3://")]
+    mode = "local"
+    if s3:
+        sub = ScanConfig(**{**{f: getattr(cfg, f) for f in ScanConfig.__dataclass_fields__}, "targets": s3})
+        out, mode = resolve_targets(sub)
+    for t in cfg.targets:
+        if t.startswith("s3://"):
+            continue
+        root = Path(t).resolve()
+        if not root.is_dir():
+            raise ValueError(f"not a folder or s3:// URL: {t}")
+        if any(p.is_dir() and not p.name.startswith(".") for p in root.iterdir()):
+            out.extend(local_targets(root))
+        else:
+            out.append(Target(LocalStore(root.parent), root.name))
+    return out, mode
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -123,7 +145,9 @@ class Watcher:
         self.cfg = cfg
         self.store = store or Store.open(cfg.db_url)
         self.scan_cfg = cfg.scan_config()
-        self.targets, self.mode = resolve_targets(self.scan_cfg)
+        self.targets, self.mode = watch_targets(self.scan_cfg)
+        if not self.targets:
+            raise ValueError("nothing to watch: no bucket or folder found in the targets")
         self.by_bucket: dict[str, Target] = {t.bucket: t for t in self.targets}
         self.watch_id = watch_id_for(cfg)
         self.ws = WatchStore(self.store.engine, self.watch_id)

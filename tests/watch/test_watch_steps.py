@@ -1,0 +1,68 @@
+"""Watcher steps driven one at a time (deterministic): per-bucket rate limit with a combined catch-up
+alert, a dead endpoint reported as "could not verify" (exit 1) without a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from watch_loopback import Receiver, csv_bytes
+
+from phiscope.storage.embedded import free_port
+from phiscope.watch.loop import WatchConfig, Watcher
+
+
+def test_rate_limit_holds_then_combines(tmp_path: Path) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    hook = Receiver().start()
+    w = Watcher(
+        WatchConfig(
+            targets=[str(folder)],
+            alerts=[f"webhook={hook.url}"],
+            db_url=f"sqlite:///{tmp_path / 'w.db'}",
+            secret=b"k" * 32,
+            ocr=False,
+            audio=False,
+            max_alerts_per_bucket=1,
+            rate_window=3600,
+        )
+    )
+    try:
+        (folder / "a.csv").write_bytes(csv_bytes())
+        w.step(drift=True, poll=True)
+        assert len(hook.requests) == 1
+        (folder / "b.csv").write_bytes(csv_bytes())
+        (folder / "a.csv").unlink()
+        w.step(drift=False, poll=True)
+        w.step(drift=False, poll=False)
+        assert len(hook.requests) == 1  # held by the per-bucket limit
+        assert w.metrics.rate_limited._value.get() >= 1
+        w.cfg.rate_window = 0.0  # the window has passed
+        w.step(drift=False, poll=False)
+        assert len(hook.requests) == 2
+        combined = hook.requests[1].json()
+        states = {(f["object"].rsplit("/", 1)[-1], f["state"]) for f in combined["findings"]}
+        assert ("a.csv", "resolved") in states and ("b.csv", "open") in states
+        w.step(drift=False, poll=True)
+        assert len(hook.requests) == 2  # nothing left to say
+    finally:
+        w.close()
+
+
+def test_dead_endpoint_is_could_not_verify(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    w = Watcher(
+        WatchConfig(
+            targets=["s3://gone-bucket"],
+            endpoint_url=dead,
+            once=True,
+            db_url=f"sqlite:///{tmp_path / 'w.db'}",
+            secret=b"k" * 32,
+            ocr=False,
+            audio=False,
+        )
+    )
+    assert w.run() == 1
+    assert w.metrics.errors.labels("listing")._value.get() == 1
+    last = w.ws.get_state("last_pass")
+    assert any("listing" in e for e in last["errors"]) and any("exposure" in e for e in last["errors"])
