@@ -3,8 +3,10 @@ alert, a dead endpoint reported as "could not verify" (exit 1) without a crash."
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
 from watch_loopback import Receiver, csv_bytes
 
 from phiscope.storage.embedded import free_port
@@ -66,3 +68,41 @@ def test_dead_endpoint_is_could_not_verify(tmp_path: Path) -> None:
     assert w.metrics.errors.labels("listing")._value.get() == 1
     last = w.ws.get_state("last_pass")
     assert any("listing" in e for e in last["errors"]) and any("exposure" in e for e in last["errors"])
+
+
+def test_restart_without_duplicates_on_postgresql(tmp_path: Path) -> None:
+    """The same lifecycle on PostgreSQL (the team database): a second watcher process resumes."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "db"))
+    from pg import TempPostgres, pg_bin
+
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL server binaries not installed (Debian package postgresql)")
+    pg = TempPostgres().start()
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(csv_bytes())
+    hook = Receiver().start()
+    cfg = dict(
+        targets=[str(folder)],
+        alerts=[f"webhook={hook.url}"],
+        db_url=pg.url,
+        secret=b"k" * 32,
+        ocr=False,
+        audio=False,
+    )
+    try:
+        w = Watcher(WatchConfig(**cfg))  # type: ignore[arg-type]
+        w.step(drift=True, poll=True)
+        w.close()
+        assert len(hook.requests) == 1
+        w2 = Watcher(WatchConfig(**cfg))  # type: ignore[arg-type]
+        assert w2.scan_id == w.scan_id
+        w2.step(drift=True, poll=True)
+        w2.step(drift=True, poll=True)
+        assert len(hook.requests) == 1  # nothing re-alerted
+        (folder / "a.csv").unlink()
+        w2.step(drift=False, poll=True)
+        w2.close()
+        assert len(hook.requests) == 2 and hook.requests[1].json()["event"] == "resolved"
+    finally:
+        pg.stop()
