@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from watch_loopback import Receiver, csv_bytes
+from watch_loopback import Receiver, csv_bytes, public_read_policy
 
+from conftest import S3Server
 from phiscope.storage.embedded import free_port
 from phiscope.watch.loop import WatchConfig, Watcher
 
@@ -106,3 +107,34 @@ def test_restart_without_duplicates_on_postgresql(tmp_path: Path) -> None:
         assert len(hook.requests) == 2 and hook.requests[1].json()["event"] == "resolved"
     finally:
         pg.stop()
+
+
+def test_throttled_endpoint_still_alerts(s3: S3Server, tmp_path: Path) -> None:
+    """Every third S3 request answered 503 SlowDown: retried by the SDK, the alert still comes."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scan"))
+    from throttle_proxy import ThrottlingProxy
+
+    bucket = s3.new_bucket("slow")
+    s3.client.put_bucket_policy(Bucket=bucket, Policy=public_read_policy(bucket))
+    hook = Receiver().start()
+    with ThrottlingProxy(s3.endpoint_url, every=3) as proxy:
+        w = Watcher(
+            WatchConfig(
+                targets=[f"s3://{bucket}"],
+                endpoint_url=proxy.url,
+                alerts=[f"webhook={hook.url}"],
+                db_url=f"sqlite:///{tmp_path / 'w.db'}",
+                secret=b"k" * 32,
+                ocr=False,
+                audio=False,
+            )
+        )
+        try:
+            w.step(drift=True, poll=True)
+            s3.client.put_object(Bucket=bucket, Key="late.csv", Body=csv_bytes())
+            w.step(drift=True, poll=True)
+        finally:
+            w.close()
+    assert proxy.throttled >= 3
+    kinds = {(f["kind"], f["state"]) for r in hook.requests for f in r.json()["findings"]}
+    assert {("anonymous:read", "open"), ("US_SSN", "open")} <= kinds
