@@ -586,10 +586,12 @@ class Watcher:
             while not self.stop_event.is_set():
                 now = time.monotonic()
                 drift, poll = now >= next_drift, now >= next_poll and self.sqs is None
+                # A fixed cadence: the time a pass takes is not added to the interval (a pass that
+                # takes longer than the interval is followed by the next one at once).
                 if drift:
-                    next_drift = now + interval
+                    next_drift = max(next_drift + interval, now)
                 if poll:
-                    next_poll = now + interval
+                    next_poll = max(next_poll + interval, now)
                 self.step(drift=drift, poll=poll)
                 if self.sqs is None and not self.stop_event.is_set():
                     timeout = min(next_drift, next_poll) - time.monotonic()
