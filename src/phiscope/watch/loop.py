@@ -182,6 +182,7 @@ class Watcher:
         self._dirty = True
         self._held = False
         self._pass_errors: list[str] = []
+        self._last_report: dict[str, Any] | None = None
         self.metrics_server: MetricsServer | None = None
 
     # -- setup ------------------------------------------------------------------------------------
@@ -621,7 +622,7 @@ class Watcher:
             self.dispatch()
         if self.ws.delivery_counts().get("pending", 0):
             errors.append("alerts: some deliveries are still pending")
-        report = getattr(self, "_last_report", None)
+        report = self._last_report
         if errors or report is None:
             for e in errors:
                 log.error("could not verify: %s", e)
