@@ -49,6 +49,23 @@ from phiscope.watch.sources import (
 log = logging.getLogger("phiscope.watch")
 
 
+# Read failures worth retrying later (endpoint down, throttled past the SDK's own retries).
+TRANSIENT_CODES = (
+    "EndpointConnectionError",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "ConnectionClosedError",
+    "ProxyConnectionError",
+    "SlowDown",
+    "Throttl",
+    "ServiceUnavailable",
+    "InternalError",
+    "RequestTimeout",
+    "503",
+    "500",
+)
+
+
 class TransientError(Exception):
     """Worth retrying later (endpoint down, throttled): the event is kept, not recorded."""
 
@@ -282,11 +299,14 @@ class Watcher:
         if self.ws.version(ref.bucket, ref.key) == version:
             return False
         r = self.scanner._run_one(t, ref)
-        if r.status is Status.SKIPPED and (r.reason or "").startswith("read failed"):
-            if "NoSuchKey" not in (r.reason or "") and "404" not in (r.reason or ""):
-                raise TransientError(r.reason)
-            self.remove_object(ref.bucket, ref.key)  # deleted since the event: nothing to scan
-            return False
+        reason = r.reason or ""
+        if r.status is Status.SKIPPED and reason.startswith("read failed"):
+            if "NoSuchKey" in reason or "404" in reason:
+                self.remove_object(ref.bucket, ref.key)  # deleted since the event: nothing to scan
+                return False
+            if any(code in reason for code in TRANSIENT_CODES):
+                raise TransientError(reason)
+            # anything else (AccessDenied, a KMS key we may not use) is this object's status
         with self.store.engine.begin() as c:
             c.execute(
                 delete(objects_table).where(
@@ -323,7 +343,11 @@ class Watcher:
         changed, gone = listing_changes(t.store.list_objects(bucket, t.prefix), known)
         for ref in changed:
             self.metrics.events.labels("poll", "object_created").inc()
-            self.scan_object(t, ref)
+            try:
+                self.scan_object(t, ref)
+            except TransientError as e:
+                self._fail("object", f"{ref.uri}: {e}")  # not in the ledger: retried next pass
+                continue
             self.ws.record_event("poll", "object_created", bucket=bucket, key=ref.key)
         for key in gone:
             self.metrics.events.labels("poll", "object_removed").inc()
