@@ -212,6 +212,17 @@ class WatchStore:
             )
             return {k: v for k, v in rows}
 
+    def recent_keys(self, bucket: str, n: int) -> list[str]:
+        """The `n` objects scanned last (newest first)."""
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(watch_objects.c.key)
+                .where(watch_objects.c.watch_id == self.watch_id, watch_objects.c.bucket == bucket)
+                .order_by(watch_objects.c.scanned_at.desc())
+                .limit(n)
+            )
+            return [r[0] for r in rows]
+
     def version(self, bucket: str, key: str) -> str | None:
         with self.engine.connect() as c:
             return c.execute(

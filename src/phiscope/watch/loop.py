@@ -49,6 +49,8 @@ from phiscope.watch.sources import (
 log = logging.getLogger("phiscope.watch")
 
 
+OBJECT_ACL_SAMPLE = 100  # object ACLs read per bucket and evaluation (as `phiscope scan` does)
+
 # Read failures worth retrying later (endpoint down, throttled past the SDK's own retries).
 TRANSIENT_CODES = (
     "EndpointConnectionError",
@@ -196,6 +198,7 @@ class Watcher:
             self.sqs = SqsSource(client, cfg.queue_url, visibility_timeout=cfg.visibility_timeout)
         self.folder: FolderEvents | None = None
         self._exposure_sig: dict[str, Any] = {}
+        self._acl_keys: dict[str, list[str]] = {}
         self._dirty = True
         self._held = False
         self._pass_errors: list[str] = []
@@ -240,7 +243,22 @@ class Watcher:
         return self._acct
 
     # -- exposure (settings drift) ----------------------------------------------------------------
-    def assess(self, bucket: str) -> None:
+    def _acl_sample(self, bucket: str, versions: dict[str, str], extra: tuple[str, ...]) -> list[str]:
+        """Object ACLs read at each evaluation: a stable sample (members stay while they exist, so
+        the verdict never flips because the sample moved), topped up with the newest objects, plus
+        the keys a settings event named (PutObjectAcl). At most OBJECT_ACL_SAMPLE + len(extra)."""
+        keep = [k for k in self._acl_keys.get(bucket, []) if k in versions]
+        if len(keep) < OBJECT_ACL_SAMPLE:
+            have = set(keep)
+            fresh = [k for k in self.ws.recent_keys(bucket, OBJECT_ACL_SAMPLE) if k not in have]
+            keep += fresh[: OBJECT_ACL_SAMPLE - len(keep)]
+            if len(keep) < OBJECT_ACL_SAMPLE:
+                have = set(keep)
+                keep += [k for k in sorted(versions) if k not in have][: OBJECT_ACL_SAMPLE - len(keep)]
+        self._acl_keys[bucket] = keep
+        return sorted(set(keep) | {k for k in extra if k in versions})
+
+    def assess(self, bucket: str, extra_keys: tuple[str, ...] = ()) -> None:
         t = self.by_bucket[bucket]
         versions = self.ws.versions(bucket)
         if self.mode == "owner":
@@ -251,7 +269,8 @@ class Watcher:
                     profile=self.cfg.profile,
                     region=self.cfg.region,
                 )
-            a = assess_owner(t.store.client, self._s3control, bucket, self._account(), sorted(versions)[:100])
+            keys = self._acl_sample(bucket, versions, extra_keys)
+            a = assess_owner(t.store.client, self._s3control, bucket, self._account(), keys)
         elif self.mode == "anonymous":
             a = assess_anonymous(bucket, self.cfg.endpoint_url, self.cfg.region)
         else:
@@ -383,7 +402,7 @@ class Watcher:
         if ev.kind == "settings":
             for b in [ev.bucket] if ev.bucket else list(self.by_bucket):
                 if b in self.by_bucket:
-                    self.assess(b)
+                    self.assess(b, (ev.key,) if ev.key else ())
             return
         if ev.bucket not in self.by_bucket or ev.key is None:
             return
