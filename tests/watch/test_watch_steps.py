@@ -3,11 +3,12 @@ alert, a dead endpoint reported as "could not verify" (exit 1) without a crash."
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import pytest
-from watch_loopback import Receiver, csv_bytes, public_read_policy
+from watch_loopback import Receiver, cloudtrail_message, csv_bytes, public_read_policy
 
 from conftest import S3Server
 from phiscope.storage.embedded import free_port
@@ -138,3 +139,43 @@ def test_throttled_endpoint_still_alerts(s3: S3Server, tmp_path: Path) -> None:
     assert proxy.throttled >= 3
     kinds = {(f["kind"], f["state"]) for r in hook.requests for f in r.json()["findings"]}
     assert {("anonymous:read", "open"), ("US_SSN", "open")} <= kinds
+
+
+def test_put_object_acl_event_reevaluates_that_object(s3: S3Server, tmp_path: Path) -> None:
+    """A CloudTrail PutObjectAcl event makes one object public: the bucket is re-evaluated with that
+    key's ACL, at once, not at the next interval."""
+    from phiscope.watch.events import parse_message
+
+    bucket = s3.new_bucket("objacl")
+    s3.client.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+    )
+    s3.client.put_object(Bucket=bucket, Key="one.csv", Body=csv_bytes())
+    hook = Receiver().start()
+    w = Watcher(
+        WatchConfig(
+            targets=[f"s3://{bucket}"],
+            endpoint_url=s3.endpoint_url,
+            interval=3600,
+            alerts=[f"webhook={hook.url}"],
+            db_url=f"sqlite:///{tmp_path / 'w.db'}",
+            secret=b"k" * 32,
+            ocr=False,
+            audio=False,
+        )
+    )
+    try:
+        w.step(drift=True, poll=True)
+        assert len(hook.requests) == 1 and hook.requests[0].json()["exposure"]["level"] == "none"
+        s3.client.put_object_acl(Bucket=bucket, Key="one.csv", ACL="public-read")
+        msg = json.loads(cloudtrail_message(bucket, "PutObjectAcl"))
+        msg["detail"]["requestParameters"]["key"] = "one.csv"
+        for ev in parse_message(json.dumps(msg)):
+            w.apply_event(ev, "sqs")
+        w.step(drift=False, poll=False)
+        assert len(hook.requests) == 2
+        second = hook.requests[1].json()
+        assert second["exposure"]["level"] == "public"
+        assert ("anonymous:read", "open") in {(f["kind"], f["state"]) for f in second["findings"]}
+    finally:
+        w.close()
