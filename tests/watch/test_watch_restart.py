@@ -192,7 +192,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2 and "unknown alert spec" in r.stderr
 
 
-@pytest.mark.parametrize("bad", ["--interval=0", "--min-severity=urgent"])
+@pytest.mark.parametrize("bad", ["--interval=0", "--min-severity=urgent", "--metrics=0.0.0.0:9464"])
 def test_bad_options(tmp_path: Path, bad: str) -> None:
     r = subprocess.run(
         [PHISCOPE, "watch", str(tmp_path), bad], env=_env(tmp_path), capture_output=True, timeout=60

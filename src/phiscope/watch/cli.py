@@ -106,6 +106,17 @@ def watch_command(
         webhook_secret=secret.encode() if isinstance(secret, str) and secret else None,
         smtp=dict(conf.get("smtp") or {}),
     )
+    if cfg.metrics_addr:
+        import ipaddress
+
+        host, _, port = cfg.metrics_addr.rpartition(":")
+        try:
+            loopback = ipaddress.ip_address(host or "127.0.0.1").is_loopback and 0 <= int(port) < 65536
+        except ValueError:
+            loopback = False
+        if not loopback:
+            typer.echo("error: --metrics must be a loopback HOST:PORT such as 127.0.0.1:9464", err=True)
+            raise typer.Exit(2)
     if cfg.interval <= 0:
         typer.echo("error: --interval must be positive", err=True)
         raise typer.Exit(2)
