@@ -119,3 +119,30 @@ def test_asff_shape() -> None:
 def test_bad_specs(spec: str) -> None:
     with pytest.raises(ValueError):
         parse_alert_spec(spec, webhook_secret=None, smtp=SmtpSettings(), securityhub=lambda: None)  # type: ignore[arg-type,return-value]
+
+
+def test_email_refuses_a_server_without_starttls() -> None:
+    """Never in clear: a plain SMTP server (aiosmtpd without TLS) gets nothing."""
+    from aiosmtpd.controller import Controller
+
+    from phiscope.storage.embedded import free_port
+    from phiscope.watch.alerts import AlertError, EmailChannel
+
+    got: list[bytes] = []
+
+    class Handler:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            got.append(bytes(envelope.content))  # type: ignore[attr-defined]
+            return "250 OK"
+
+    port = free_port()
+    ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        body = build_alert("w-1", BUCKET, [_fs("e1", "exposure", "anonymous:read")], endpoint=None)
+        ch = EmailChannel("dpo@example.org", SmtpSettings(host="127.0.0.1", port=port, timeout=10))
+        with pytest.raises(AlertError, match="STARTTLS"):
+            ch.send(body)
+    finally:
+        ctl.stop()
+    assert got == []
