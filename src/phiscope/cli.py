@@ -17,6 +17,8 @@ from phiscope.remediate.cli import app as fix_app
 from phiscope.remediate.cli import incident_command
 from phiscope.scan.cli import demo_command, report_command, scan_command
 from phiscope.scan.scans_cli import scans_command
+from phiscope.scan.diff_cli import diff_command
+from phiscope.watch.cli import watch_command
 
 app = typer.Typer(
     name="phiscope",
@@ -50,6 +52,8 @@ app.command("incident")(incident_command)
 app.command("report")(report_command)
 app.command("discover", help=DISCOVER_HELP)(discover_command)
 app.command("scans")(scans_command)
+app.command("watch")(watch_command)
+app.command("diff")(diff_command)
 
 
 def main() -> None:
