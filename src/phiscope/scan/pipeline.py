@@ -145,8 +145,10 @@ def new_scan_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
-def resolve_targets(cfg: ScanConfig) -> tuple[list[Target], str]:
-    """Targets → (store, bucket, prefix) list and the scan mode (owner | anonymous | local)."""
+def resolve_targets(cfg: ScanConfig, *, check_reachable: bool = True) -> tuple[list[Target], str]:
+    """Targets → (store, bucket, prefix) list and the scan mode (owner | anonymous | local).
+
+    `check_reachable=False` is for a long-running watcher, which retries an endpoint that is down."""
     out: list[Target] = []
     mode = "local"
     s3store: S3Store | None = None
@@ -162,7 +164,7 @@ def resolve_targets(cfg: ScanConfig) -> tuple[list[Target], str]:
                     path_style=cfg.path_style,
                 )
                 mode = "anonymous" if anonymous else "owner"
-                cause = unreachable_cause(
+                cause = check_reachable and unreachable_cause(
                     cfg.endpoint_url,
                     profile=cfg.profile,
                     region=cfg.region,

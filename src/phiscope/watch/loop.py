@@ -130,7 +130,7 @@ def watch_targets(cfg: ScanConfig) -> tuple[list[Target], str]:
     mode = "local"
     if s3:
         sub = ScanConfig(**{**{f: getattr(cfg, f) for f in ScanConfig.__dataclass_fields__}, "targets": s3})
-        out, mode = resolve_targets(sub)
+        out, mode = resolve_targets(sub, check_reachable=False)
     for t in cfg.targets:
         if t.startswith("s3://"):
             continue
