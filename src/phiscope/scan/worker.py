@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from phiscope.extract.base import ExtractContext, Item, Limits, SkipObject
 from phiscope.impact.people import compress_records
@@ -82,6 +83,16 @@ class _Guard:
             self.ctx.mark_partial(f"reader error ({type(e).__name__})")
 
 
+def _open_regular(path: str) -> BinaryIO:
+    """Open without blocking (a FIFO swapped in after listing must not hang the worker) and refuse
+    anything but a regular file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise SkipObject("special file: not a regular file")
+    return open(fd, "rb")
+
+
 def process(job: Job) -> ObjectResult:
     """Extract and detect one object; always returns a result with a status."""
     from phiscope.extract.dispatch import extract_object
@@ -92,7 +103,7 @@ def process(job: Job) -> ObjectResult:
     findings = ContentFindings()
     status, reason = Status.COMPLETE, None
     try:
-        with open(job.path, "rb") as stream:
+        with _open_regular(job.path) as stream:
             guard = _Guard(extract_object(stream, ctx), ctx)
             findings = _ENGINE.scan(iter(guard))
         if guard.skip is not None:
