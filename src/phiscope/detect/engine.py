@@ -1219,6 +1219,8 @@ class DetectionEngine:
         plans = state.plans.get(pkey)
         if plans is None or len(plans) < width:
             plans = state.plans[pkey] = [self._plan_column(header[j], cols[j]) for j in range(width)]
+        elif len(plans) > width:
+            plans = plans[:width]  # a narrower chunk (e.g. a run of empty rows) reuses a wider plan
         out = state.out
         first = chunk.first_row
         t = _TableKeys(n)

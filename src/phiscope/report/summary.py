@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from phiscope.report.findings import exposure_kinds, sev_rank, text_of
+from phiscope.textsafe import printable
 
 SEV_STYLE = {
     "critical": "bold white on red",
@@ -99,7 +100,7 @@ def _buckets_table(report: dict[str, Any]) -> Table:
             how += "\n[yellow]unverified: " + "; ".join(map(text_of, b["exposure_errors"][:2])) + "[/]"
         t.add_row(
             _sev(b.get("severity")),
-            b["name"],
+            printable(b["name"]),
             LEVEL_TEXT.get(_level(b), _level(b)),
             how,
             f"{b.get('people_affected') or 0:,}",
@@ -143,7 +144,9 @@ def _top_objects(report: dict[str, Any]) -> Table:
             for d in sorted(o["detections"], key=lambda d: -(d.get("count") or 0))
         )
         t.add_row(
-            f"s3://{o['bucket']}/{o['key']}", LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""), found
+            printable(f"s3://{o['bucket']}/{o['key']}"),
+            LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""),
+            found,
         )
     return t
 

@@ -1,0 +1,108 @@
+"""Build the hostile corpus: every case of issue 21 beside canary objects, in a folder to scan.
+
+Each case is (key, what the scan must record). Canaries are ordinary files with known identifiers:
+they must come out complete with their findings whatever their hostile neighbours do. Raw values
+used anywhere here are listed in RAW so a test can grep every output for them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+SSN_A, SSN_B, SSN_KEY = "123-45-6789", "234-56-7890", "655-15-0410"
+NAME_A = "Ada Quinnell"
+RAW = (SSN_A, SSN_B, SSN_KEY, NAME_A)
+CSV = f"patient_name,ssn\n{NAME_A},{SSN_A}\nBo Stanton,{SSN_B}\n".encode()
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str  # as the report shows it
+    status: str  # complete | partial | skipped
+    findings: bool  # SSNs expected among the detections
+    reason: str | None = None  # a word the status reason must contain
+
+
+def _xlsx_with_gap() -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["patient_name", "ssn"])
+    ws.append([NAME_A, SSN_A])
+    ws.append(["Bo Stanton", SSN_B])
+    ws["A20000"] = "end"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def _tar(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def build(root: Path) -> list[Case]:
+    """Write the corpus under root/<bucket>/ and return what each object must end as."""
+    b = root / "hostile"
+    b.mkdir(parents=True)
+    cases: list[Case] = []
+
+    def put(name: str | bytes, data: bytes, case: Case) -> None:
+        path = os.path.join(os.fsencode(b), os.fsencode(name))
+        with open(path, "wb") as f:
+            f.write(data)
+        cases.append(case)
+
+    # canaries
+    for i in range(3):
+        put(f"canary-{i}.csv", CSV, Case(f"canary-{i}.csv", "complete", True))
+    # special files: skipped before being opened (a FIFO used to hang the scan forever)
+    os.mkfifo(b / "pipe.csv")
+    cases.append(Case("pipe.csv", "skipped", False, "named pipe"))
+    # links: a trace, not silence
+    os.symlink("nowhere.csv", b / "dangling.csv")
+    cases.append(Case("dangling.csv", "skipped", False, "symbolic link"))
+    os.symlink("loop-b", b / "loop-a")
+    os.symlink("loop-a", b / "loop-b")
+    cases.append(Case("loop-a", "skipped", False, "symbolic link"))
+    cases.append(Case("loop-b", "skipped", False, "symbolic link"))
+    # a file name that is not UTF-8 (aborted the whole scan)
+    put(b"bad\xff\xfename.csv", CSV, Case("bad\\xff\\xfename.csv", "complete", True))
+    # ANSI escape sequences in a name: must never reach a terminal raw
+    put("ansi\x1b[2J\x1b]0;owned\x07.csv", CSV, Case("ansi\x1b[2J\x1b]0;owned\x07.csv", "complete", True))
+    # XLSX with 20000 empty rows after the data (IndexError lost every finding)
+    put("gap.xlsx", _xlsx_with_gap(), Case("gap.xlsx", "complete", True))
+    # gzip inside zip / tar / gzip (opened in write mode: never read)
+    gz = gzip.compress(CSV)
+    put("gz-in.zip", _zip({"inner.csv.gz": gz}), Case("gz-in.zip", "complete", True))
+    put("gz-in.tar", _tar({"inner.csv.gz": gz}), Case("gz-in.tar", "complete", True))
+    put("gz-in.csv.gz.gz", gzip.compress(gz), Case("gz-in.csv.gz.gz", "complete", True))
+    # a CSV whose first line looks like XML, one with "%PDF-" in its first KB: still a CSV
+    put("xmlish.csv", b"<note>export</note>\n" + CSV, Case("xmlish.csv", "complete", True))
+    put("pdfish.csv", b"comment,%PDF-1.4 marker\n" + CSV, Case("pdfish.csv", "complete", True))
+    # a zip bomb member (ratio far above the cap): partial, bounded
+    put("bomb.zip", _zip({"zeros.csv": b"0" * (64 * 1024**2)}), Case("bomb.zip", "partial", False, "bomb"))
+    # corrupt and empty inputs: a status, never a crash
+    put("corrupt.pdf", b"%PDF-1.7\n" + os.urandom(4096), Case("corrupt.pdf", "skipped", False))
+    put("empty.csv", b"", Case("empty.csv", "complete", False))
+    return cases
