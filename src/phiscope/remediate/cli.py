@@ -215,6 +215,9 @@ def plan_command(
         )
     except ValueError as e:
         raise _err(str(e)) from None
+    from phiscope.remediate.signing import sign
+
+    plan = sign(plan)  # apply refuses a plan changed after this point
     if db or scan:
         from phiscope.db import remediation as rdb
 
@@ -243,6 +246,16 @@ def _load_plan(path: Path) -> dict[str, Any]:
     problems = validate_plan(plan)
     if problems:
         raise _err(f"{path}: " + "; ".join(problems))
+    from phiscope.remediate.plan import plan_changes
+    from phiscope.remediate.signing import TamperedFile, verify, widening
+
+    try:
+        verify(plan, f"plan {path}")
+    except TamperedFile as e:
+        raise _err(str(e), 1) from None
+    wider = [f"{c.get('id')}: {w}" for c in plan_changes(plan) if (w := widening(c))]
+    if wider:
+        raise _err(f"plan {path} would widen access ({'; '.join(wider)}): refused, nothing changed", 1)
     return dict(plan)
 
 
@@ -319,10 +332,13 @@ def rollback_command(
 ) -> None:
     """Restore the exact previous configuration saved before a fix."""
     from phiscope.remediate.apply import load_backup, make_s3control, rollback
+    from phiscope.remediate.signing import TamperedFile
     from phiscope.storage.s3 import make_client
 
     try:
         backup = load_backup(backup_file)
+    except TamperedFile as e:
+        raise _err(str(e), 1) from None
     except ValueError as e:
         raise _err(str(e)) from None
     endpoint_url = endpoint_url or backup.get("endpoint_url")
