@@ -47,6 +47,7 @@ app.command("report")(report_command)
 
 
 def main() -> None:
+    __import__("phiscope.hardening").hardening.private_files()  # 0600 files, 0700 dirs
     app()
 
 
