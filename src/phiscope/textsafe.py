@@ -16,3 +16,26 @@ def printable(s: str) -> str:
     from rich.markup import escape
 
     return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s))
+
+
+_QUOTED = re.compile(r"""(["'`<\[{]).*?(["'`>\]}])""")
+_DIGITS = re.compile(r"\d")
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/\s]*@")
+MESSAGE_CAP = 160
+
+
+def server_message(msg: str) -> str:
+    """A storage server's error message as it may be stored: the server is untrusted and may quote a
+    key, a header or a value back. Quoted parts dropped, digits masked, controls removed, capped."""
+    msg = _CONTROL.sub(" ", str(msg))
+    msg = _QUOTED.sub(lambda m: m.group(1) + "…" + m.group(2), msg)
+    msg = _DIGITS.sub("#", msg)
+    msg = _URL_CREDENTIALS.sub("", msg)
+    return msg if len(msg) <= MESSAGE_CAP else msg[: MESSAGE_CAP - 1] + "…"
+
+
+def strip_url_credentials(url: str | None) -> str | None:
+    """`https://user:password@host/` → `https://host/` (never store or print credentials)."""
+    if not url:
+        return url
+    return _URL_CREDENTIALS.sub("", url)

@@ -15,9 +15,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-SSN_A, SSN_B, SSN_KEY = "123-45-6789", "234-56-7890", "655-15-0410"
+SSN_A, SSN_B, SSN_KEY, SSN_DICOM = "123-45-6789", "234-56-7890", "655-15-0410", "760-36-4013"
 NAME_A = "Ada Quinnell"
-RAW = (SSN_A, SSN_B, SSN_KEY, NAME_A)
+RAW = (SSN_A, SSN_B, SSN_KEY, SSN_DICOM, NAME_A)
 CSV = f"patient_name,ssn\n{NAME_A},{SSN_A}\nBo Stanton,{SSN_B}\n".encode()
 
 
@@ -41,6 +41,24 @@ def _xlsx_with_gap() -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _dicom_with_bad_is() -> bytes:
+    """A DICOM whose IS element holds an SSN: pydicom warns `Invalid value for VR IS: '<it>'`."""
+    import pydicom
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3.4"
+    ds.PatientName = "Quinnell^Ada"
+    ds.InstanceNumber = "999999999999"
+    buf = io.BytesIO()
+    pydicom.dcmwrite(buf, ds, enforce_file_format=True)
+    return buf.getvalue().replace(b"999999999999", (SSN_DICOM + " ").encode())
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -102,6 +120,8 @@ def build(root: Path) -> list[Case]:
     put("pdfish.csv", b"comment,%PDF-1.4 marker\n" + CSV, Case("pdfish.csv", "complete", True))
     # a zip bomb member (ratio far above the cap): partial, bounded
     put("bomb.zip", _zip({"zeros.csv": b"0" * (64 * 1024**2)}), Case("bomb.zip", "partial", False, "bomb"))
+    # a library warning quoting content (pydicom) must never reach stderr
+    put("warn.dcm", _dicom_with_bad_is(), Case("warn.dcm", "complete", False))
     # corrupt and empty inputs: a status, never a crash
     put("corrupt.pdf", b"%PDF-1.7\n" + os.urandom(4096), Case("corrupt.pdf", "skipped", False))
     put("empty.csv", b"", Case("empty.csv", "complete", False))

@@ -26,7 +26,12 @@ def test_outputs_db_and_logs_are_private_under_umask_000(tmp_path: Path) -> None
     (tmp_path / "db").mkdir()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, umask=0)
     assert proc.returncode in (0, 3), proc.stderr[-2000:]
-    written = [tmp_path / "log.jsonl", *out.iterdir(), *(tmp_path / "db").iterdir(), tmp_path / "cfg" / "secret"]
+    written = [
+        tmp_path / "log.jsonl",
+        *out.iterdir(),
+        *(tmp_path / "db").iterdir(),
+        tmp_path / "cfg" / "secret",
+    ]
     assert len(written) >= 5
     for p in written:
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, (p, oct(p.stat().st_mode))

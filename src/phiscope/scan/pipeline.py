@@ -31,6 +31,7 @@ from phiscope.scan.workerpool import WorkerCrashed, WorkerPool, WorkerTimeout
 from phiscope.storage.base import ARCHIVE_CLASSES
 from phiscope.storage.local import LocalStore
 from phiscope.storage.s3 import S3Store, has_credentials, make_client
+from phiscope.textsafe import strip_url_credentials
 
 
 @dataclass(slots=True)
@@ -77,6 +78,7 @@ class ScanConfig:
         d = asdict(self)
         for k in ("secret", "db_url", "resume", "log_json"):
             d.pop(k, None)
+        d["endpoint_url"] = strip_url_credentials(self.endpoint_url)
         return d
 
 
@@ -299,7 +301,7 @@ class Scanner:
             self.db.create_scan(
                 scan_id,
                 targets=cfg.targets,
-                endpoint=cfg.endpoint_url,
+                endpoint=strip_url_credentials(cfg.endpoint_url),
                 mode=mode,
                 options=cfg.options(),
                 version=__version__,
@@ -362,7 +364,7 @@ class Scanner:
                 scan_id,
                 BucketRow(
                     name=t.bucket,
-                    endpoint=t.store.endpoint,
+                    endpoint=strip_url_credentials(t.store.endpoint),
                     region=a.region,
                     exposure=a.exposure,
                     exposure_errors=a.errors + errors,

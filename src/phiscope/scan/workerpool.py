@@ -60,6 +60,20 @@ def _limit_memory(max_bytes: int | None) -> None:
         pass  # not on this platform: the deadline still holds
 
 
+def _quiet_stderr() -> None:
+    """Libraries print warnings that quote the object's content (pydicom: `Invalid value for VR IS:
+    '<the value>'`), and native code writes to fd 2 directly (a Rust panic's backtrace): none of it
+    may reach the user's terminal. Python warnings are dropped (the object's status says what went
+    wrong) and fd 2 of the worker goes to /dev/null."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+
+
 def _worker_main(
     conn: Connection,
     lifeline: Connection,
@@ -69,6 +83,7 @@ def _worker_main(
     max_memory: int | None,
 ) -> None:
     threading.Thread(target=_watch_parent, args=(lifeline,), daemon=True).start()
+    _quiet_stderr()
     if initializer is not None:
         initializer(*initargs)
     # After start-up: the engine's own tables are not what the limit is for.
