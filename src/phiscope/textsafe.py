@@ -39,3 +39,17 @@ def strip_url_credentials(url: str | None) -> str | None:
     if not url:
         return url
     return _URL_CREDENTIALS.sub("", url)
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_EXT = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+
+
+def mask_label(s: str) -> str:
+    """A name or key that holds personal data, masked like an excerpt: the first letter of each word,
+    every digit as `#` (`Ada Quinnell 123-45-6789.csv` → `A** Q******* ###-##-####.csv`)."""
+    m = _EXT.search(s)
+    stem, ext = (s[: m.start()], m.group()) if m else (s, "")
+    stem = _DIGITS.sub("#", stem)
+    stem = _LETTERS.sub(lambda w: w.group()[0] + "*" * (len(w.group()) - 1), stem)
+    return stem + ext

@@ -122,6 +122,12 @@ def build(root: Path) -> list[Case]:
     put("bomb.zip", _zip({"zeros.csv": b"0" * (64 * 1024**2)}), Case("bomb.zip", "partial", False, "bomb"))
     # a library warning quoting content (pydicom) must never reach stderr
     put("warn.dcm", _dicom_with_bad_is(), Case("warn.dcm", "complete", False))
+    # an object key holding personal data: counted, and masked in every output
+    put(
+        f"{NAME_A} {SSN_KEY}.csv",
+        b"note\nnothing here\n",
+        Case("A** Q******* ###-##-####.csv~", "complete", True),
+    )
     # corrupt and empty inputs: a status, never a crash
     put("corrupt.pdf", b"%PDF-1.7\n" + os.urandom(4096), Case("corrupt.pdf", "skipped", False))
     put("empty.csv", b"", Case("empty.csv", "complete", False))

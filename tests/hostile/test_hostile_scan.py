@@ -39,14 +39,15 @@ def test_scan_finishes_and_every_object_has_its_status(scanned: dict) -> None:
     log = [json.loads(line) for line in (scanned["tmp"] / "log.jsonl").read_text().splitlines()]
     seconds = {e["key"]: e["seconds"] for e in log if e["event"] == "object_done"}
     for case in scanned["cases"]:
-        o = objects.get(case.key)
+        # a key holding personal data is shown masked, with a fingerprint suffix ("~" + 10 hex)
+        o = objects.get(case.key) or next((v for k, v in objects.items() if k[:-10] == case.key), None)
         assert o is not None, f"{case.key!r} missing from the report"
         assert o["status"] == case.status, (case.key, o["status"], o.get("reason"))
         if case.reason:
             assert case.reason in (o.get("reason") or ""), (case.key, o.get("reason"))
         if case.findings:
             assert "US_SSN" in {d["type"] for d in o["detections"]}, case.key
-        assert seconds[case.key] <= 2 * BUDGET, (case.key, seconds[case.key])
+        assert seconds[o["key"]] <= 2 * BUDGET, (case.key, seconds[o["key"]])
 
 
 def test_no_raw_value_in_any_output_log_stderr_or_db(scanned: dict) -> None:

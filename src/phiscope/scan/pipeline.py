@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, cast
@@ -23,7 +23,8 @@ from typing import Any, TextIO, cast
 from phiscope import __version__
 from phiscope.db.store import BucketRow, Store
 from phiscope.extract.base import Limits
-from phiscope.model import ObjectRef, ObjectResult, Status
+from phiscope.extract.locs import NOWHERE
+from phiscope.model import ObjectRef, ObjectResult, Segment, Status
 from phiscope.scan import worker
 from phiscope.scan.assess import Assessment, account_id, assess_anonymous, assess_owner
 from phiscope.scan.sampling import Budget, parse_budget, select
@@ -31,7 +32,7 @@ from phiscope.scan.workerpool import WorkerCrashed, WorkerPool, WorkerTimeout
 from phiscope.storage.base import ARCHIVE_CLASSES
 from phiscope.storage.local import LocalStore
 from phiscope.storage.s3 import S3Store, has_credentials, make_client
-from phiscope.textsafe import strip_url_credentials
+from phiscope.textsafe import mask_label, strip_url_credentials
 
 
 @dataclass(slots=True)
@@ -192,6 +193,7 @@ class Scanner:
         )
         self._pool_lock = threading.Lock()
         self._secret = cfg.secret or _default_secret()
+        self._key_engine: Any = None
 
     # -- worker pool -----------------------------------------------------------------------
     def _workers(self) -> int:
@@ -216,6 +218,22 @@ class Scanner:
         return t + min(30.0, max(2.0, t / 2))
 
     # -- one object --------------------------------------------------------------------------
+    def _mask_key(self, r: ObjectResult) -> ObjectResult:
+        """An object key is content too (`patients/Ada Quinnell 123-45-6789.csv`): what detection
+        finds in it is counted with the object's findings, and the key is stored and shown masked,
+        with a keyed fingerprint so two masked keys never collide (same key → same mask: --resume)."""
+        if self._key_engine is None:
+            from phiscope.detect.engine import DetectionEngine
+
+            self._key_engine = DetectionEngine(self._secret)
+        found = self._key_engine.scan(iter([Segment(r.ref.key, NOWHERE, "object key")]))
+        if not found.detections:
+            return r
+        found.people = []  # a key alone does not make a person record
+        r.findings.merge(found)
+        masked = f"{mask_label(r.ref.key)}~{_key_fingerprint(self._secret, r.ref.key)[:10]}"
+        return replace(r, ref=replace(r.ref, key=masked))
+
     def _run_one(self, target: Target, ref: ObjectRef) -> ObjectResult:
         try:
             return self._run_one_unguarded(target, ref)
@@ -411,6 +429,7 @@ class Scanner:
                     self._record(scan_id, f.result())
 
     def _record(self, scan_id: str, r: ObjectResult) -> None:
+        r = self._mask_key(r)
         self.db.record_object(scan_id, r)
         p = self.progress
         p.objects_done += 1
@@ -429,6 +448,15 @@ class Scanner:
             seconds=round(r.seconds, 3),
         )
         self.on_progress(p, r.ref.uri)
+
+
+def _key_fingerprint(secret: bytes, key: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(
+        secret, b"object-key\0" + key.encode("utf-8", "surrogateescape"), hashlib.sha256
+    ).hexdigest()
 
 
 def _fetch_reason(e: Exception) -> str:
