@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import tarfile
 import zipfile
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SSN_A, SSN_B, SSN_KEY, SSN_DICOM = "123-45-6789", "234-56-7890", "655-15-0410", "760-36-4013"
+SSN_JSON_KEY = "591-42-7781"
 NAME_A = "Ada Quinnell"
-RAW = (SSN_A, SSN_B, SSN_KEY, SSN_DICOM, NAME_A)
+RAW = (SSN_A, SSN_B, SSN_KEY, SSN_DICOM, SSN_JSON_KEY, NAME_A)
 CSV = f"patient_name,ssn\n{NAME_A},{SSN_A}\nBo Stanton,{SSN_B}\n".encode()
 
 
@@ -122,6 +124,9 @@ def build(root: Path) -> list[Case]:
     put("bomb.zip", _zip({"zeros.csv": b"0" * (64 * 1024**2)}), Case("bomb.zip", "partial", False, "bomb"))
     # a library warning quoting content (pydicom) must never reach stderr
     put("warn.dcm", _dicom_with_bad_is(), Case("warn.dcm", "complete", False))
+    # JSON object keys holding values: counted, masked in json_path
+    doc = {"patients": {SSN_JSON_KEY: {"dob": "1980-02-03", "note": "follow-up"}}}
+    put("keys.json", json.dumps(doc).encode(), Case("keys.json", "complete", True))
     # an object key holding personal data: counted, and masked in every output
     put(
         f"{NAME_A} {SSN_KEY}.csv",
