@@ -63,6 +63,22 @@ def _dicom_with_bad_is() -> bytes:
     return buf.getvalue().replace(b"999999999999", (SSN_DICOM + " ").encode())
 
 
+def _xlsx_huge_span(far: str) -> bytes:
+    """Two cells far apart (A1 and `far`) on one sheet, a canary table on another."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "big"
+    ws["A1"], ws[far] = "a", "z"
+    ok = wb.create_sheet("patients")
+    ok.append(["patient_name", "ssn"])
+    ok.append([NAME_A, SSN_A])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -112,6 +128,13 @@ def build(root: Path) -> list[Case]:
     put("ansi\x1b[2J\x1b]0;owned\x07.csv", CSV, Case("ansi\x1b[2J\x1b]0;owned\x07.csv", "complete", True))
     # XLSX with 20000 empty rows after the data (IndexError lost every finding)
     put("gap.xlsx", _xlsx_with_gap(), Case("gap.xlsx", "complete", True))
+    # a 10 KB XLSX whose cells span 512 GiB / 3 GB of the reader's grid: refused before allocating
+    for far in ("XFD1048576", "CV1000000"):
+        put(
+            f"span-{far}.xlsx",
+            _xlsx_huge_span(far),
+            Case(f"span-{far}.xlsx", "partial", True, "sheet too large"),
+        )
     # gzip inside zip / tar / gzip (opened in write mode: never read)
     gz = gzip.compress(CSV)
     put("gz-in.zip", _zip({"inner.csv.gz": gz}), Case("gz-in.zip", "complete", True))

@@ -48,6 +48,12 @@ def scan_command(
     ),
     workers: int = typer.Option(0, "--workers", help="Worker processes (default: one per core)"),
     object_timeout: float = typer.Option(120.0, "--object-timeout", help="Per-object time budget, seconds"),
+    scan_deadline: float | None = typer.Option(
+        None, "--scan-deadline", help="Whole-scan time limit, seconds: objects not done by then are skipped"
+    ),
+    worker_memory: int = typer.Option(
+        4 * 1024**3, "--worker-memory", help="Address-space limit per worker process, bytes (0: none)"
+    ),
     max_object_size: int = typer.Option(2 * 1024**3, "--max-object-size", help="Skip larger objects (bytes)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary on the terminal"),
     log_json: str | None = typer.Option(None, "--log-json", help="Write JSON-lines events to this file"),
@@ -97,6 +103,8 @@ def scan_command(
             audio_max_seconds=audio_max_seconds,
             workers=workers,
             object_timeout=object_timeout,
+            scan_deadline=scan_deadline,
+            worker_memory=worker_memory or None,
             max_object_bytes=max_object_size,
             log_json=log_json,
         )
