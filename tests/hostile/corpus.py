@@ -79,6 +79,29 @@ def _xlsx_huge_span(far: str) -> bytes:
     return buf.getvalue()
 
 
+def _pdf_flate_bomb() -> bytes:
+    """A ~300 KB PDF whose page content inflates to 300 MB (text first, then blanks)."""
+    import zlib
+
+    z = zlib.compressobj(9)
+    parts = [z.compress(f"BT /F1 12 Tf 72 700 Td ({NAME_A} SSN {SSN_A}) Tj ET\n".encode())]
+    blank = b" " * (16 * 1024**2)
+    parts += [z.compress(blank) for _ in range(19)]
+    parts.append(z.flush())
+    content = b"".join(parts)
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    for i, o in enumerate(objs, 1):
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    out += b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    return bytes(out)
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -156,6 +179,8 @@ def build(root: Path) -> list[Case]:
         b"note\nnothing here\n",
         Case("A** Q******* ###-##-####.csv~", "complete", True),
     )
+    # a PDF flate bomb: bounded decompression, the text before the blanks still found
+    put("flatebomb.pdf", _pdf_flate_bomb(), Case("flatebomb.pdf", "partial", True, "bomb"))
     # corrupt and empty inputs: a status, never a crash
     put("corrupt.pdf", b"%PDF-1.7\n" + os.urandom(4096), Case("corrupt.pdf", "skipped", False))
     put("empty.csv", b"", Case("empty.csv", "complete", False))
