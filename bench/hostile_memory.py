@@ -22,9 +22,8 @@ def build(members: int, rows: int, people: int = 2000) -> bytes:
             lines = ["patient_name,ssn,dob"]
             for i in range(rows):
                 p = (i * 7 + m) % people
-                lines.append(
-                    f"Person{p} Surname{p},{100 + p // 10000:03}-{10 + p // 100 % 90:02}-{1000 + p:04},1970-01-{1 + p % 28:02}"
-                )
+                ssn = f"{100 + p // 10000:03}-{10 + p // 100 % 90:02}-{1000 + p:04}"
+                lines.append(f"Person{p} Surname{p},{ssn},1970-01-{1 + p % 28:02}")
             z.writestr(f"export-{m:03}.csv", "\n".join(lines))
     return buf.getvalue()
 

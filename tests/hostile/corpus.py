@@ -102,6 +102,30 @@ def _pdf_flate_bomb() -> bytes:
     return bytes(out)
 
 
+def _truncated_flac(tmp: Path) -> bytes | None:
+    """A 6 s FLAC cut to a third: its header still declares 6 s. None without ffmpeg."""
+    import math
+    import shutil
+    import struct
+    import subprocess
+    import wave
+
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return None
+    wav, flac = tmp / "tone.wav", tmp / "tone.flac"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 10))) for i in range(48000)))
+    subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(wav), str(flac)], check=True)
+    data = flac.read_bytes()
+    wav.unlink()
+    flac.unlink()
+    return data[: len(data) // 3]
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -181,6 +205,10 @@ def build(root: Path) -> list[Case]:
     )
     # a PDF flate bomb: bounded decompression, the text before the blanks still found
     put("flatebomb.pdf", _pdf_flate_bomb(), Case("flatebomb.pdf", "partial", True, "bomb"))
+    # a truncated recording: partial, not complete
+    flac = _truncated_flac(root)
+    if flac is not None:
+        put("cut.flac", flac, Case("cut.flac", "partial", False, "truncated"))
     # corrupt and empty inputs: a status, never a crash
     put("corrupt.pdf", b"%PDF-1.7\n" + os.urandom(4096), Case("corrupt.pdf", "skipped", False))
     put("empty.csv", b"", Case("empty.csv", "complete", False))
