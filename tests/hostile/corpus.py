@@ -27,8 +27,9 @@ CSV = f"patient_name,ssn\n{NAME_A},{SSN_A}\nBo Stanton,{SSN_B}\n".encode()
 class Case:
     key: str  # as the report shows it
     status: str  # complete | partial | skipped
-    findings: bool  # SSNs expected among the detections
+    findings: bool  # `kind` expected among the detections
     reason: str | None = None  # a word the status reason must contain
+    kind: str = "US_SSN"
 
 
 def _xlsx_with_gap() -> bytes:
@@ -126,6 +127,31 @@ def _truncated_flac(tmp: Path) -> bytes | None:
     return data[: len(data) // 3]
 
 
+def _dicom(nested: int = 0, cut: int = 0) -> bytes:
+    """A DICOM with PatientName first; `nested` open-ended sequences inside each other after it
+    (deeper than pydicom's recursion allows), or the last `cut` bytes cut off."""
+    import pydicom
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3.5"
+    ds.PatientName = "Quinnell^Ada"
+    ds.PatientComments = "Ada Quinnell, SSN " + SSN_A + " " + "x" * 200
+    buf = io.BytesIO()
+    pydicom.dcmwrite(buf, ds, enforce_file_format=True)
+    data = buf.getvalue()
+    body = b""
+    for _ in range(nested):  # (0040,0275) SQ, undefined length, one undefined-length item
+        body = b"\x40\x00\x75\x02SQ\x00\x00\xff\xff\xff\xff\xfe\xff\x00\xe0\xff\xff\xff\xff" + body
+        body += b"\xfe\xff\x0d\xe0\x00\x00\x00\x00\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+    data += body
+    return data[:-cut] if cut else data
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -205,6 +231,11 @@ def build(root: Path) -> list[Case]:
     )
     # a PDF flate bomb: bounded decompression, the text before the blanks still found
     put("flatebomb.pdf", _pdf_flate_bomb(), Case("flatebomb.pdf", "partial", True, "bomb"))
+    # DICOM: deep sequences keep what came before them; a truncated file is partial, not complete
+    put(
+        "deep.dcm", _dicom(nested=5000), Case("deep.dcm", "partial", True, "nested too deeply", "PERSON_NAME")
+    )
+    put("cut.dcm", _dicom(cut=150), Case("cut.dcm", "partial", True, "truncated", "PERSON_NAME"))
     # a truncated recording: partial, not complete
     flac = _truncated_flac(root)
     if flac is not None:
