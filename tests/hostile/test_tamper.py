@@ -107,3 +107,52 @@ def test_retargeted_backup_is_refused(s3: S3Server, tmp_path: Path, secret: byte
     r = runner.invoke(app, ["fix", "rollback", str(backup_path), "--yes"])
     assert r.exit_code == 1 and "signature mismatch" in r.output, r.output
     assert _state(s3, b, other) == after
+
+
+def test_rollback_is_bound_to_its_run_and_shows_the_diff_first(
+    s3: S3Server, tmp_path: Path, secret: bytes
+) -> None:
+    b = _public_bucket(s3)
+    other = s3.new_bucket("victim")
+    s3.client.put_object(Bucket=other, Key="a.csv", Body=b"x")
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    before = _state(s3, b)
+    _plan(s3, b, tmp_path / "plan.json")
+    r = runner.invoke(
+        app,
+        [
+            "fix",
+            "apply",
+            str(tmp_path / "plan.json"),
+            "--yes",
+            "--backup-dir",
+            str(tmp_path / "bk"),
+            "--db",
+            db,
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    (backup_path,) = (tmp_path / "bk").glob("phiscope-backup-*.json")
+    after = _state(s3, b, other)
+    # a re-targeted backup signed with a stolen key: still not the backup recorded for that run
+    forged = json.loads(backup_path.read_text())
+    forged["buckets"] = {other: forged["buckets"][b]}
+    (tmp_path / "forged.json").write_text(json.dumps(sign(forged, secret)))
+    r = runner.invoke(app, ["fix", "rollback", str(tmp_path / "forged.json"), "--yes", "--db", db])
+    assert r.exit_code == 1 and "differs from the one recorded" in r.output, r.output
+    r = runner.invoke(
+        app, ["fix", "rollback", str(backup_path), "--yes", "--db", f"sqlite:///{tmp_path / 'x.db'}"]
+    )
+    assert r.exit_code == 1 and "no backup recorded" in r.output, r.output
+    assert _state(s3, b, other) == after
+    # the real one: the diff first, then the restore
+    r = runner.invoke(app, ["fix", "rollback", str(backup_path), "--yes", "--db", db])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    diff = [i for i, line in enumerate(lines) if line.startswith(f"DIFF {b} ")]
+    done = [i for i, line in enumerate(lines) if line.startswith("OK ")]
+    assert diff and done and max(diff) < min(done), r.output
+    assert any("acl: now public grants: none -> restores public grants: READ" in line for line in lines), (
+        r.output
+    )
+    assert _state(s3, b) == before

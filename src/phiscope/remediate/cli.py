@@ -345,11 +345,19 @@ def rollback_command(
     profile = profile or backup.get("profile")
     s3 = make_client("s3", endpoint_url=endpoint_url, profile=profile)
     s3control = make_s3control(endpoint_url, profile) if backup.get("account") else None
+    from phiscope.remediate.apply import read_bucket_config
+    from phiscope.remediate.signing import bound_to_run, rollback_diff
+
+    for line in rollback_diff(backup, lambda b, keys: read_bucket_config(s3, b, keys)):
+        typer.echo(line)  # what would change, before anything does
     engine = None
     if yes:
         from phiscope.db import remediation as rdb
 
         engine = rdb.engine_for(db)
+        unbound = bound_to_run(backup, engine)
+        if unbound:
+            raise _err(f"{unbound}: refused, nothing changed", 1)
     steps = rollback(backup, s3, s3control=s3control, yes=yes, engine=engine, echo=typer.echo)
     raise typer.Exit(1 if any(s["status"] == "rollback_failed" for s in steps) else 0)
 

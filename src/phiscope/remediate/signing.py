@@ -120,3 +120,68 @@ def widening(change: dict[str, Any]) -> str | None:
             else None
         )
     return None
+
+
+# -- rollback: bound to its run, diff shown first ---------------------------------------------------
+
+
+def recorded_backup(engine: Any, run_id: str) -> dict[str, Any] | None:
+    """The backup the database recorded for this apply run (None when it has none)."""
+    from sqlalchemy import select
+
+    from phiscope.db.remediation import ensure_tables, remediation_backups
+
+    ensure_tables(engine)
+    with engine.connect() as c:
+        row = c.execute(
+            select(remediation_backups.c.backup).where(remediation_backups.c.id == run_id)
+        ).first()
+    return dict(row[0]) if row else None
+
+
+def bound_to_run(backup: dict[str, Any], engine: Any) -> str | None:
+    """Why this backup may not be restored through this database (None: it is the one recorded)."""
+    run_id = str(backup.get("run_id"))
+    stored = recorded_backup(engine, run_id)
+    if stored is None:
+        return f"run {run_id} has no backup recorded in this database (use the --db of the apply)"
+    if (stored.get("signature") or {}).get("value") != (backup.get("signature") or {}).get("value"):
+        return f"the backup differs from the one recorded for run {run_id}"
+    return None
+
+
+def _summary(setting: str, value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if setting == "public_access_block" and isinstance(value, dict):
+        on = [k for k, v in sorted(value.items()) if v is True]
+        return f"{len(on)}/4 on" + (f" ({', '.join(on)})" if 0 < len(on) < 4 else "")
+    if setting == "acl":
+        public = sorted(p for _, p in _public_grants(value))
+        return f"public grants: {', '.join(public) or 'none'}"
+    if setting == "policy":
+        st = _policy_statements(value)
+        return f"{len(st)} statement(s), {sum(map(_opens_to_everyone, st))} open to everyone"
+    if setting == "object_acls" and isinstance(value, dict):
+        n_public = sum(bool(_public_grants(a)) for a in value.values())
+        return f"{len(value)} object ACL(s), {n_public} with public grants"
+    return str(value)
+
+
+def rollback_diff(backup: dict[str, Any], live_of: Any) -> list[str]:
+    """One line per setting a rollback would change: what is live now → what the backup restores.
+    `live_of(bucket, object_keys)` reads a bucket's live settings (read_bucket_config)."""
+    lines: list[str] = []
+    for bucket, cfg in sorted((backup.get("buckets") or {}).items()):
+        keys = sorted((cfg.get("object_acls") or {}).keys())
+        try:
+            live = live_of(bucket, keys)
+        except Exception as e:
+            lines.append(f"DIFF {bucket}: live settings unreadable ({type(e).__name__})")
+            continue
+        for setting in sorted(cfg.get("changed") or []):
+            now_v = live.get("policy_text" if setting == "policy" else setting)
+            then_v = cfg.get("policy_text" if setting == "policy" else setting)
+            a, b = _summary(setting, now_v), _summary(setting, then_v)
+            lines.append(f"DIFF {bucket} {setting}: now {a} -> restores {b}")
+    return lines
