@@ -156,3 +156,42 @@ def test_rollback_is_bound_to_its_run_and_shows_the_diff_first(
         r.output
     )
     assert _state(s3, b) == before
+
+
+def test_a_plan_whose_evaluated_post_state_is_more_exposed_is_refused(
+    s3: S3Server, tmp_path: Path, secret: bytes
+) -> None:
+    b = _public_bucket(s3)
+    plan = _plan(s3, b, tmp_path / "plan.json")
+    before = _state(s3, b)
+    # NotPrincipal Allow: open to everyone but one account; the per-change check does not see it,
+    # the evaluation of the simulated post-state does.
+    sneaky = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{b}/*",
+            }
+        ],
+    }
+    changes = plan["buckets"][0]["changes"]
+    changes[:] = [c for c in changes if c["action"] != "put_public_access_block"]  # BPA would mask it
+    changes.append(
+        {
+            "id": f"{b}#99",
+            "action": "put_bucket_policy",
+            "target": {"bucket": b},
+            "before": None,
+            "after": sneaky,
+            "why": "tidy the policy",
+        }
+    )
+    (tmp_path / "s.json").write_text(json.dumps(sign(plan, secret)))
+    r = runner.invoke(
+        app, ["fix", "apply", str(tmp_path / "s.json"), "--yes", "--backup-dir", str(tmp_path / "bk")]
+    )
+    assert r.exit_code == 1 and "is not reducing" in r.output and ":write" in r.output, r.output
+    assert _state(s3, b) == before

@@ -285,6 +285,11 @@ def apply_command(
     s3 = make_client("s3", endpoint_url=endpoint_url, profile=profile)
     account_id = plan.get("account_id")
     s3control = make_s3control(endpoint_url, profile) if account_id else None
+    from phiscope.remediate.signing import more_exposed_after
+
+    opened = more_exposed_after(plan, s3, s3control, account_id)  # post-state evaluated first
+    if opened:
+        raise _err(f"plan {plan_file} is not reducing ({'; '.join(opened)}): refused, nothing changed", 1)
     engine = None
     if yes:
         from phiscope.db import remediation as rdb

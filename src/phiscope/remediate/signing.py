@@ -185,3 +185,38 @@ def rollback_diff(backup: dict[str, Any], live_of: Any) -> list[str]:
             a, b = _summary(setting, now_v), _summary(setting, then_v)
             lines.append(f"DIFF {bucket} {setting}: now {a} -> restores {b}")
     return lines
+
+
+def more_exposed_after(plan: dict[str, Any], s3: Any, s3control: Any, account_id: str | None) -> list[str]:
+    """Evaluate each bucket's live settings before and after the plan's changes (simulated, nothing
+    written): the audience:capability pairs the plan would open. A plan may only close access."""
+    from phiscope.exposure.evaluate import evaluate_snapshot
+    from phiscope.exposure.snapshot import collect_snapshot
+    from phiscope.remediate.plan import apply_to_snapshot, open_capabilities
+
+    account_changes = list(plan.get("account_changes") or [])
+    out: list[str] = []
+    for entry in plan.get("buckets") or []:
+        changes = list(entry.get("changes") or [])
+        if not changes:
+            continue
+        bucket = str(entry.get("bucket"))
+        keys = sorted({str(c["target"].get("key")) for c in changes if c.get("action") == "put_object_acl"})
+        try:
+            snap = collect_snapshot(
+                s3,
+                bucket,
+                s3control=s3control,
+                account_id=account_id,
+                object_keys=keys,
+                max_object_acls=len(keys),
+            )
+        except Exception:
+            continue  # unreadable bucket: apply reports it and changes nothing there
+        pre = set(open_capabilities(evaluate_snapshot(snap)))
+        post = set(
+            open_capabilities(evaluate_snapshot(apply_to_snapshot(snap, [*account_changes, *changes])))
+        )
+        if post - pre:
+            out.append(f"{bucket} would open {', '.join(sorted(post - pre))}")
+    return out
