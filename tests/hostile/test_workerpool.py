@@ -63,21 +63,44 @@ pool.run(3600, timeout=3600)
 """
 
 
-def test_workers_die_with_their_parent() -> None:
+def _children(pid: int) -> set[int]:
+    """Every live descendant of a process (from /proc)."""
+    parent_of: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    parent_of[int(d)] = int(f.read().rsplit(") ", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent_of.items() if pp == p]
+        out.update(kids)
+        todo.extend(kids)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return not f.read().rsplit(") ", 1)[1].startswith("Z")
+    except OSError:
+        return False
+
+
+def test_workers_and_forkserver_die_with_their_parent() -> None:
     parent = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     worker_pid = int(parent.stdout.readline())
+    family = _children(parent.pid)
+    assert worker_pid in family and len(family) >= 2  # the forkserver and the worker
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        try:
-            os.kill(worker_pid, 0)
-        except ProcessLookupError:
+        if not any(_alive(p) for p in family):
             return
-        # a zombie still answers kill(0): look at its state
-        with open(f"/proc/{worker_pid}/stat") as f:
-            if f.read().split(") ", 1)[1].startswith("Z"):
-                return
-        time.sleep(0.1)  # polling a process table, not synchronising with code under test
-    pytest.fail("worker outlived its killed parent by 20 s")
+        time.sleep(0.1)  # polling the process table, not synchronising with code under test
+    pytest.fail(f"{[p for p in family if _alive(p)]} outlived their killed parent by 20 s")
