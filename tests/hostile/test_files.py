@@ -53,3 +53,23 @@ def test_a_world_readable_secret_is_warned_about(tmp_path: Path, capsys: pytest.
     p.chmod(0o644)
     assert load_or_create_secret(p) == b"k" * 32
     assert "readable by other users" in capsys.readouterr().err
+
+
+def test_unwritable_output_is_a_clear_error_before_and_after_the_scan(tmp_path: Path) -> None:
+    from phiscope.scan.cli import write_outputs
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    data = tmp_path / "data" / "b"
+    data.mkdir(parents=True)
+    (data / "p.csv").write_text("name\nx\n")
+    env = {**os.environ, "PHISCOPE_SECRET_FILE": str(tmp_path / "secret")}
+    cmd = [PHISCOPE, "scan", str(tmp_path / "data"), "--db", f"sqlite:///{tmp_path / 'f.db'}", "-q"]
+    proc = subprocess.run(
+        [*cmd, "-o", str(blocker / "out")], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 1 and "is not a folder" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "f.db").exists()  # refused before scanning
+    # the same failure after a scan (disk full, folder replaced meanwhile): exit 1, no traceback
+    code = write_outputs({"scan": {"id": "s1"}, "objects": []}, output_dir=blocker / "out", formats=["json"])
+    assert code == 1

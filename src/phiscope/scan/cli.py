@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,10 @@ def scan_command(
     from phiscope.scan.pipeline import ScanConfig
 
     formats = _formats(fmt)
+    bad_output = preflight_output_dir(output_dir)
+    if bad_output:
+        typer.echo(f"error: cannot write reports: {bad_output}", err=True)
+        raise typer.Exit(1)
     if asr_model is not None:
         from phiscope.extract.media import set_asr_model
 
@@ -175,7 +180,10 @@ def write_outputs(
     from rich.console import Console
 
     console = Console(quiet=quiet)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return _output_error(output_dir, e, report)
     try:
         from phiscope.report import render
     except ImportError:
@@ -193,7 +201,10 @@ def write_outputs(
     if render is not None:
         if quiet:
             formats = [f for f in formats if f != "summary"]
-        paths = render.write_reports(report, output_dir, formats)
+        try:
+            paths = render.write_reports(report, output_dir, formats)
+        except OSError as e:  # disk full, a file where the folder should be, no permission
+            return _output_error(output_dir, e, report)
     else:
         path = output_dir / "phiscope-report.json"
         path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
@@ -205,6 +216,35 @@ def write_outputs(
     except ImportError:
         return 0
     return exit_code(report, fail_on=fail_on, ignore_exit_code_3=ignore_exit_code_3)
+
+
+def _output_error(output_dir: Path, e: OSError, report: dict[str, Any]) -> int:
+    """Reports could not be written: say why (no traceback); the findings are safe in the DB."""
+    import errno
+
+    from rich.console import Console
+
+    from phiscope.textsafe import printable
+
+    why = errno.errorcode.get(e.errno or 0, type(e).__name__)
+    scan_id = (report.get("scan") or {}).get("id") or ""
+    Console(stderr=True).print(
+        f"[red]error:[/] cannot write reports to {printable(str(output_dir))} ({why}); the findings are "
+        f"in the database: phiscope report {scan_id} -o ANOTHER_FOLDER"
+    )
+    return 1
+
+
+def preflight_output_dir(output_dir: Path) -> str | None:
+    """Why reports could not be written there (checked before a long scan), or None."""
+    p = output_dir
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    if not p.is_dir():
+        return f"{p} is not a folder"
+    if not os.access(p, os.W_OK | os.X_OK):
+        return f"{p} is not writable"
+    return None
 
 
 def demo_command(
