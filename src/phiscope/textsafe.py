@@ -53,3 +53,12 @@ def mask_label(s: str) -> str:
     stem = _DIGITS.sub("#", stem)
     stem = _LETTERS.sub(lambda w: w.group()[0] + "*" * (len(w.group()) - 1), stem)
     return stem + ext
+
+
+_NAME_SEPARATORS = re.compile(r"[/\\_+=]+")
+
+
+def name_as_text(name: str) -> str:
+    """A path or file name as the detectors read text: path and word separators as spaces
+    (`exports/Ada_Quinnell_612-33-9014.csv` → `exports Ada Quinnell 612-33-9014.csv`)."""
+    return _NAME_SEPARATORS.sub(" ", name)

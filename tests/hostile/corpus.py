@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SSN_A, SSN_B, SSN_KEY, SSN_DICOM = "123-45-6789", "234-56-7890", "655-15-0410", "760-36-4013"
-SSN_JSON_KEY = "591-42-7781"
+SSN_JSON_KEY, SSN_MEMBER = "591-42-7781", "612-33-9014"
 NAME_A = "Ada Quinnell"
-RAW = (SSN_A, SSN_B, SSN_KEY, SSN_DICOM, SSN_JSON_KEY, NAME_A)
+RAW = (SSN_A, SSN_B, SSN_KEY, SSN_DICOM, SSN_JSON_KEY, SSN_MEMBER, NAME_A)
 CSV = f"patient_name,ssn\n{NAME_A},{SSN_A}\nBo Stanton,{SSN_B}\n".encode()
 
 
@@ -223,6 +223,9 @@ def build(root: Path) -> list[Case]:
     # JSON object keys holding values: counted, masked in json_path
     doc = {"patients": {SSN_JSON_KEY: {"dob": "1980-02-03", "note": "follow-up"}}}
     put("keys.json", json.dumps(doc).encode(), Case("keys.json", "complete", True))
+    # an archive member named after a patient: counted, masked in locations
+    member = _zip({f"exports/{SSN_MEMBER} record.csv": CSV})
+    put("named-member.zip", member, Case("named-member.zip", "complete", True))
     # an object key holding personal data: counted, and masked in every output
     put(
         f"{NAME_A} {SSN_KEY}.csv",

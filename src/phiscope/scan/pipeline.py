@@ -32,7 +32,7 @@ from phiscope.scan.workerpool import WorkerCrashed, WorkerPool, WorkerTimeout
 from phiscope.storage.base import ARCHIVE_CLASSES
 from phiscope.storage.local import LocalStore
 from phiscope.storage.s3 import S3Store, has_credentials, make_client
-from phiscope.textsafe import mask_label, strip_url_credentials
+from phiscope.textsafe import mask_label, name_as_text, strip_url_credentials
 
 
 @dataclass(slots=True)
@@ -226,7 +226,7 @@ class Scanner:
             from phiscope.detect.engine import DetectionEngine
 
             self._key_engine = DetectionEngine(self._secret)
-        found = self._key_engine.scan(iter([Segment(r.ref.key, NOWHERE, "object key")]))
+        found = self._key_engine.scan(iter([Segment(name_as_text(r.ref.key), NOWHERE, "object key")]))
         if not found.detections:
             return r
         found.people = []  # a key alone does not make a person record

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from phiscope.extract.base import ExtractContext, Item, Limits, SkipObject
+from phiscope.extract.locs import NOWHERE
 from phiscope.impact.people import compress_records
-from phiscope.model import ContentFindings, ObjectRef, ObjectResult, Status
+from phiscope.model import ContentFindings, ObjectRef, ObjectResult, Segment, Status
 from phiscope.runtime import settle_heap
+from phiscope.textsafe import mask_label, name_as_text
 
 _ENGINE: Any = None
 _LIMITS = Limits()
@@ -93,6 +95,38 @@ def _open_regular(path: str) -> BinaryIO:
     return open(fd, "rb")
 
 
+_NAME_FIELDS = ("member", "sheet", "column")
+
+
+def _mask_names(findings: ContentFindings) -> None:
+    """Names that locations carry (archive member paths, sheet names, column headers) are content
+    too: each one is scanned; what is found in it is counted, and the name is masked wherever it
+    is shown (`exports/A** Q******* ###-##-####.csv`)."""
+    if _ENGINE is None:
+        return
+    names = {
+        v
+        for s in findings.detections.values()
+        for loc in s.locations
+        for f in _NAME_FIELDS
+        if (v := getattr(loc, f))
+    }
+    masked: dict[str, str] = {}
+    for name in names:
+        found = _ENGINE.scan(iter([Segment(name_as_text(name), NOWHERE, "file name")]))
+        if found.detections:
+            found.people = []
+            findings.merge(found)
+            masked[name] = mask_label(name)
+    if not masked:
+        return
+    for s in findings.detections.values():
+        s.locations = [
+            loc.with_(**{f: masked[v] for f in _NAME_FIELDS if (v := getattr(loc, f)) in masked})
+            for loc in s.locations
+        ]
+
+
 def process(job: Job) -> ObjectResult:
     """Extract and detect one object; always returns a result with a status."""
     from phiscope.extract.dispatch import extract_object
@@ -116,6 +150,7 @@ def process(job: Job) -> ObjectResult:
         if job.delete_after:
             with contextlib.suppress(OSError):
                 os.unlink(job.path)
+    _mask_names(findings)
     if findings.people:
         findings.people = compress_records(findings.people)  # same count, far fewer rows to store
     if job.truncated and status is not Status.SKIPPED:
