@@ -213,9 +213,10 @@ class Scanner:
 
     def hard_deadline(self) -> float:
         """Seconds after which the parent kills a worker still on one object: the budget the worker
-        checks itself, plus a grace for it to wrap up and answer (at most the budget again)."""
+        checks itself, plus a grace for it to wrap up and answer: half the budget, at least 2 s (never
+        more than the budget itself), at most 30 s."""
         t = self.cfg.object_timeout
-        return t + min(30.0, max(2.0, t / 2))
+        return t + min(30.0, max(t / 2, min(t, 2.0)))
 
     # -- one object --------------------------------------------------------------------------
     def _mask_key(self, r: ObjectResult) -> ObjectResult:
