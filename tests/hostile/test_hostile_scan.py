@@ -83,3 +83,10 @@ def test_scan_deadline_skips_what_it_could_not_reach(tmp_path: Path) -> None:
     report = build_report(db, Scanner(cfg, db).run())
     assert {o["status"] for o in report["objects"]} == {"skipped"}
     assert all("scan deadline" in o["reason"] for o in report["objects"])
+
+
+def test_library_warnings_go_to_the_log_sanitised(scanned: dict) -> None:
+    log = [json.loads(line) for line in (scanned["tmp"] / "log.jsonl").read_text().splitlines()]
+    notes = {e["key"]: e["warnings"] for e in log if e["event"] == "library_warnings"}
+    assert any("Invalid value for VR IS" in w for w in notes.get("warn.dcm", [])), notes
+    assert "Invalid value" not in scanned["proc"].stderr

@@ -194,6 +194,7 @@ class Scanner:
         self._pool_lock = threading.Lock()
         self._secret = cfg.secret or _default_secret()
         self._key_engine: Any = None
+        self._warnings: dict[tuple[str, str], list[str]] = {}  # per object, until it is recorded
 
     # -- worker pool -----------------------------------------------------------------------
     def _workers(self) -> int:
@@ -204,7 +205,7 @@ class Scanner:
             if self._pool is None:
                 self._pool = WorkerPool(
                     self._workers(),
-                    worker.process,
+                    worker.process_logged,
                     initializer=worker.init_worker,
                     initargs=(self._secret, self.cfg.limits()),
                     max_memory=self.cfg.worker_memory,
@@ -273,7 +274,10 @@ class Scanner:
         by_scan = left is not None and left < hard
         t0 = time.perf_counter()
         try:
-            return cast(ObjectResult, self.pool().run(job, max(0.0, left) if by_scan and left else hard))
+            result, notes = self.pool().run(job, max(0.0, left) if by_scan and left else hard)
+            if notes:
+                self._warnings[(ref.bucket, ref.key)] = notes
+            return cast(ObjectResult, result)
         except WorkerTimeout:
             why = "scan deadline reached" if by_scan else f"timeout: worker stopped after {hard:g} s"
             reason = f"{why} (object budget {self.cfg.object_timeout:g} s)"
@@ -430,8 +434,11 @@ class Scanner:
                     self._record(scan_id, f.result())
 
     def _record(self, scan_id: str, r: ObjectResult) -> None:
+        notes = self._warnings.pop((r.ref.bucket, r.ref.key), None)
         r = self._mask_key(r)
         self.db.record_object(scan_id, r)
+        if notes:  # library warnings: in the log, sanitised, never on the terminal
+            self.log.emit("library_warnings", bucket=r.ref.bucket, key=r.ref.key, warnings=notes)
         p = self.progress
         p.objects_done += 1
         p.bytes_done += r.bytes_read

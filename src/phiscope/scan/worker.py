@@ -11,6 +11,7 @@ import contextlib
 import os
 import stat
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -20,7 +21,7 @@ from phiscope.extract.locs import NOWHERE
 from phiscope.impact.people import compress_records
 from phiscope.model import ContentFindings, ObjectRef, ObjectResult, Segment, Status
 from phiscope.runtime import settle_heap
-from phiscope.textsafe import mask_label, name_as_text
+from phiscope.textsafe import mask_label, name_as_text, server_message
 
 _ENGINE: Any = None
 _LIMITS = Limits()
@@ -125,6 +126,26 @@ def _mask_names(findings: ContentFindings) -> None:
             loc.with_(**{f: masked[v] for f in _NAME_FIELDS if (v := getattr(loc, f)) in masked})
             for loc in s.locations
         ]
+
+
+MAX_WARNINGS = 20  # distinct library warnings kept per object
+
+
+def process_logged(job: Job) -> tuple[ObjectResult, list[str]]:
+    """`process`, plus the library warnings it raised, sanitised for the event log: libraries quote
+    the content they choke on (pydicom: `Invalid value for VR IS: '<an SSN>'`), so quoted parts are
+    dropped and digits masked before anything leaves the worker; nothing goes to stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = process(job)
+    notes: list[str] = []
+    for w in caught:
+        note = f"{w.category.__name__}: {server_message(str(w.message))}"
+        if note not in notes:
+            notes.append(note)
+            if len(notes) >= MAX_WARNINGS:
+                break
+    return result, notes
 
 
 def process(job: Job) -> ObjectResult:
