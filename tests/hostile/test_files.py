@@ -73,3 +73,22 @@ def test_unwritable_output_is_a_clear_error_before_and_after_the_scan(tmp_path: 
     # the same failure after a scan (disk full, folder replaced meanwhile): exit 1, no traceback
     code = write_outputs({"scan": {"id": "s1"}, "objects": []}, output_dir=blocker / "out", formats=["json"])
     assert code == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder whatever its mode")
+def test_an_unreadable_folder_gets_a_status_not_silence(tmp_path: Path) -> None:
+    from phiscope.storage.local import LocalStore
+
+    b = tmp_path / "b"
+    (b / "locked").mkdir(parents=True)
+    (b / "locked" / "x.csv").write_text("a\n")
+    (b / "ok.csv").write_text("a\n")
+    (b / "locked").chmod(0)
+    try:
+        store = LocalStore(tmp_path)
+        refs = {r.key: r for r in store.list_objects("b")}
+        assert set(refs) == {"ok.csv", "locked/"}
+        assert "unreadable folder" in (store.not_regular(refs["locked/"]) or "")
+        assert store.not_regular(refs["ok.csv"]) is None
+    finally:
+        (b / "locked").chmod(0o700)

@@ -38,17 +38,21 @@ class LocalStore:
             if e.filename and Path(e.filename) != base:
                 unreadable.append(Path(e.filename))
 
+        def folders() -> Iterator[ObjectRef]:
+            while unreadable:  # reported by os.walk when it tries to enter them
+                ref = self._ref(base, bucket, unreadable.pop(0), prefix, folder=True)
+                if ref is not None:
+                    yield ref
+
         for dirpath, dirnames, filenames in os.walk(base, onerror=on_error):
+            yield from folders()
             dirnames.sort()
             links = [d for d in dirnames if (Path(dirpath) / d).is_symlink()]
             for name in sorted([*filenames, *links]):
                 ref = self._ref(base, bucket, Path(dirpath) / name, prefix)
                 if ref is not None:
                     yield ref
-            while unreadable:
-                ref = self._ref(base, bucket, unreadable.pop(0), prefix, folder=True)
-                if ref is not None:
-                    yield ref
+        yield from folders()
 
     def _ref(
         self, base: Path, bucket: str, path: Path, prefix: str, folder: bool = False
