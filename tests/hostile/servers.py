@@ -9,7 +9,8 @@ from types import TracebackType
 
 class FaultyEndpoint:
     """mode "silent": read the request, answer nothing, keep the connection open.
-    mode "trickle": send headers, then one body byte every `every` seconds."""
+    mode "trickle": send headers, then one body byte every `every` seconds.
+    mode "error": answer 403 with a long error message quoting personal data and credentials."""
 
     def __init__(self, mode: str, every: float = 2.0) -> None:
         self.mode = mode
@@ -54,6 +55,16 @@ class FaultyEndpoint:
                         if self._stop.wait(self.every):
                             return
                         conn.sendall(bytes([byte]))
+                elif self.mode == "error":  # an error whose message quotes personal data back
+                    body = (
+                        "<?xml version='1.0'?><Error><Code>AccessDenied</Code><Message>Denied for "
+                        "'Ada Quinnell 123-45-6789' at https://admin:hunter2@10.0.0.1/"
+                        + "x" * 5000
+                        + "</Message></Error>"
+                    ).encode()
+                    head = "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\n"
+                    head += f"Content-Length: {len(body)}"
+                    conn.sendall(head.encode() + b"\r\nConnection: close\r\n\r\n" + body)
                 else:
                     self._stop.wait()
             except OSError:

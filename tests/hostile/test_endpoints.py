@@ -47,3 +47,17 @@ def test_silent_and_trickling_endpoints_fail_within_60_s(tmp_path: Path) -> None
         errors = json.dumps(bucket["exposure_errors"])
         assert "listing failed: read failed: EndpointTimeout" in errors, (k, errors)
         assert "endpoint not answering" in errors or "no complete answer within" in errors
+
+
+def test_server_error_messages_are_reduced_before_they_are_stored(tmp_path: Path) -> None:
+    with FaultyEndpoint("error") as bad:
+        url = bad.url.replace("http://", "http://scanner:s3cr3t@")  # credentials in the URL too
+        proc = _scan(url, tmp_path)
+        out, err = proc.communicate(timeout=120)
+    blobs = [out, err, *(p.read_text(errors="replace") for p in (tmp_path / "out").iterdir())]
+    blobs += [(tmp_path / "log.jsonl").read_text(), (tmp_path / "f.db").read_bytes().decode("latin-1")]
+    report = (tmp_path / "out" / "phiscope-report.json").read_text()
+    assert "AccessDenied" in report  # the code is kept
+    for blob in blobs:
+        for raw in ("Ada Quinnell", "123-45-6789", "hunter2", "s3cr3t", "x" * 200):
+            assert raw not in blob
