@@ -24,7 +24,8 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict:
     env = {**os.environ, "PHISCOPE_SECRET_FILE": str(tmp / "secret")}
     cmd = [PHISCOPE, "scan", str(tmp / "data"), "--db", f"sqlite:///{tmp / 'f.db'}", "-o", str(tmp / "out")]
     cmd += ["--format", "json,csv,html,sarif,ocsf,summary", "--log-json", str(tmp / "log.jsonl")]
-    cmd += ["--object-timeout", str(BUDGET), "--workers", "2"]
+    # 1.5 GiB of address space per worker: its peak memory cannot exceed that (RSS <= address space)
+    cmd += ["--object-timeout", str(BUDGET), "--workers", "2", "--worker-memory", str(3 * 2**29)]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     elapsed = time.monotonic() - t0
