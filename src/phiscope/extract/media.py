@@ -200,7 +200,7 @@ def _spool(stream: BinaryIO, ctx: ExtractContext) -> str:
     return path
 
 
-AUDIO_DECODE_MAX_S = 3600.0  # longest stretch of one recording decoded (~350 MB of samples)
+AUDIO_DECODE_MAX_S = 1800.0  # longest stretch of one recording decoded (~175 MB of samples)
 
 
 def extract_audio(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
@@ -213,10 +213,11 @@ def extract_audio(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
     ctx.start_clock()
     path = _spool(stream, ctx)
     try:
-        # Decoded samples cost 6 bytes a second at 16 kHz (int16 from ffmpeg, then float32): a
-        # 6-hour recording of silence would hold 4.7 GB. Never decode more than AUDIO_DECODE_MAX_S.
+        # Decoded samples cost 6 bytes a second at 16 kHz (int16 from ffmpeg, then float32), and
+        # voice detection more: a 6-hour recording of silence held 4.7 GB. Unless --audio-max-seconds
+        # says otherwise, at most AUDIO_DECODE_MAX_S are decoded (a 1.5 GiB worker then suffices).
         max_s = ctx.limits.audio_max_seconds
-        cap = AUDIO_DECODE_MAX_S if max_s is None else min(max_s, AUDIO_DECODE_MAX_S)
+        cap = AUDIO_DECODE_MAX_S if max_s is None else max_s
         try:
             samples = audio.decode(path, cap)
         except audio.DecodeError as e:
