@@ -16,8 +16,8 @@ from phiscope.exposure.cli import probe_command
 from phiscope.remediate.cli import app as fix_app
 from phiscope.remediate.cli import incident_command
 from phiscope.scan.cli import demo_command, report_command, scan_command
-from phiscope.scan.scans_cli import scans_command
 from phiscope.scan.diff_cli import diff_command
+from phiscope.scan.scans_cli import scans_command
 from phiscope.watch.cli import watch_command
 
 app = typer.Typer(
@@ -62,6 +62,7 @@ def main() -> None:
 
     from phiscope.contract import guard_all, run
 
+    __import__("phiscope.hardening").hardening.private_files()  # 0600 files, 0700 dirs
     guard_all(app)
     sys.exit(run(app))
 

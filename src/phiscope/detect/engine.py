@@ -478,10 +478,28 @@ class _Plan:
     dayfirst: bool = False
 
 
+PEOPLE_COMPACT_AT = 200_000  # person records held before merging them (then at each doubling)
+
+
+def _compact_people(state: _ObjectState) -> None:
+    """Merge the object's person records as they accumulate, not only at its end: an archive of
+    CSVs holds millions of row records (4.4 GB for a 13.6 MB zip) for a few thousand people.
+    Linking is transitive, so merging early changes no count. The threshold doubles with what is
+    left after each merge, keeping the cost linear."""
+    people = state.out.people
+    if len(people) < state.compact_at:
+        return
+    from phiscope.impact.people import compress_records
+
+    state.out.people = compress_records(people)
+    state.compact_at = max(PEOPLE_COMPACT_AT, 2 * len(state.out.people))
+
+
 @dataclass(slots=True)
 class _ObjectState:
     out: ContentFindings = field(default_factory=ContentFindings)
     plans: dict[tuple[object, ...], list[_Plan]] = field(default_factory=dict)
+    compact_at: int = PEOPLE_COMPACT_AT
 
 
 class DetectionEngine:
@@ -665,6 +683,7 @@ class DetectionEngine:
                         self._scan_segments(pending, state)
                         pending, size = [], 0
                     self._scan_table(item, state)
+                    _compact_people(state)
                     if was and gc.get_count()[0] > YOUNG_MAX:
                         gc.collect(0)
                     continue  # the collector stays off while the next chunk is built
@@ -676,6 +695,7 @@ class DetectionEngine:
                     with gc_paused():
                         self._scan_segments(pending, state)
                     pending, size = [], 0
+                    _compact_people(state)
             if pending:
                 with gc_paused():
                     self._scan_segments(pending, state)
@@ -1219,6 +1239,8 @@ class DetectionEngine:
         plans = state.plans.get(pkey)
         if plans is None or len(plans) < width:
             plans = state.plans[pkey] = [self._plan_column(header[j], cols[j]) for j in range(width)]
+        elif len(plans) > width:
+            plans = plans[:width]  # a narrower chunk (e.g. a run of empty rows) reuses a wider plan
         out = state.out
         first = chunk.first_row
         t = _TableKeys(n)

@@ -29,6 +29,21 @@ def default_secret_path() -> Path:
     return Path(user_config_dir("phiscope")) / "secret.key"
 
 
+def _warn_if_readable(p: Path) -> None:
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        return
+    if mode & 0o077:
+        import sys
+
+        print(
+            f"warning: installation secret {p} is readable by other users (mode {mode & 0o777:o}); "
+            "run: chmod 600 on it",
+            file=sys.stderr,
+        )
+
+
 def load_or_create_secret(path: Path | None = None) -> bytes:
     """Read the installation secret, creating it (0600, 32 random bytes) on first use."""
     p = path if path is not None else default_secret_path()
@@ -37,7 +52,10 @@ def load_or_create_secret(path: Path | None = None) -> bytes:
     except FileNotFoundError:
         data = b""
     if len(data) >= 16:
+        _warn_if_readable(p)
         return data
+    if data:  # a short key is a broken or tampered file: replacing it would orphan every fingerprint
+        raise ValueError(f"installation secret {p} is too short ({len(data)} bytes < 16): refusing to use it")
     p.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(_LEN)
     try:

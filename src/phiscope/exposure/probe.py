@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from phiscope.storage.s3 import make_client
+from phiscope.textsafe import server_message
 
 LIST_MAX_KEYS = 5  # keys kept as evidence
 READ_TRIES = 5  # non-empty keys tried for read, smallest first
@@ -81,8 +82,8 @@ def _err(exc: Exception) -> tuple[str, int | None, dict[str, str], str]:
         code = str(err.get("Code") or status or "error")
         if "Region" in err and "x-amz-bucket-region" not in headers:
             headers["x-amz-bucket-region"] = str(err["Region"])
-        return code, status, headers, str(err.get("Message") or "")
-    return type(exc).__name__, None, {}, str(exc)
+        return code, status, headers, server_message(str(err.get("Message") or ""))
+    return type(exc).__name__, None, {}, server_message(str(exc))
 
 
 def classify(code: str, status: int | None = None) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from phiscope.textsafe import server_message
+
 SNAPSHOT_VERSION = 1
 
 # Error codes that mean "this configuration does not exist" rather than "could not read it".
@@ -29,8 +31,8 @@ def _code(exc: Exception) -> tuple[str, str]:
     if isinstance(resp, dict):
         err = resp.get("Error", {}) or {}
         code = str(err.get("Code") or resp.get("ResponseMetadata", {}).get("HTTPStatusCode") or "error")
-        return code, str(err.get("Message") or code)
-    return type(exc).__name__, str(exc)
+        return code, server_message(str(err.get("Message") or code))
+    return type(exc).__name__, server_message(str(exc))
 
 
 def _strip(resp: dict[str, Any]) -> dict[str, Any]:

@@ -213,7 +213,7 @@ def _compressed(stream: BinaryIO, ctx: ExtractContext, budget: Budget, size: int
     """gzip/bzip2/xz: one stream; decompress under caps and dispatch as the same object."""
     src: IO[bytes]
     if ctx.content_type == sniff.GZIP:
-        src = cast(IO[bytes], gzip.GzipFile(fileobj=stream))
+        src = cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb"))  # not the spool's w+b
     elif ctx.content_type == sniff.BZIP2:
         src = bz2.BZ2File(stream)
     else:

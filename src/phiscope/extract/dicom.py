@@ -7,6 +7,7 @@ handed over when the dataset has an image and OCR is enabled. Files without the 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -87,9 +88,19 @@ def extract_dicom(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
 
     stream.seek(0)
     try:
-        ds = pydicom.dcmread(stream, stop_before_pixels=True, force=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ds = pydicom.dcmread(stream, stop_before_pixels=True, force=True)
+    except RecursionError:
+        ds = _before_open_ended_sequences(stream)
+        ctx.mark_partial(
+            "DICOM sequences nested too deeply: elements from the first open-ended one on not read"
+        )
     except (InvalidDicomError, EOFError, ValueError, KeyError, OSError, TypeError, AttributeError):
         raise SkipObject("corrupt: unreadable DICOM") from None
+    else:
+        if _truncated(ds, caught):
+            ctx.mark_partial("truncated: DICOM file ends inside an element")
     if not len(ds) and not len(getattr(ds, "file_meta", []) or []):
         raise SkipObject("corrupt: unreadable DICOM")
     meta = getattr(ds, "file_meta", None)
@@ -104,6 +115,37 @@ def extract_dicom(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
         return
     if "Rows" in ds and "Columns" in ds and ctx.limits.ocr:
         yield from _burned_in(stream, ctx)
+
+
+def _before_open_ended_sequences(stream: BinaryIO) -> Any:
+    """The elements before the first undefined-length sequence: what a file nesting sequences
+    deeper than the reader's recursion allows still gives (PatientName usually comes first)."""
+    from pydicom.errors import InvalidDicomError
+    from pydicom.filereader import read_partial
+
+    def stop(tag: Any, vr: str | None, length: int) -> bool:
+        return length == 0xFFFFFFFF and vr in ("SQ", "UN", None)
+
+    stream.seek(0)
+    try:
+        return read_partial(stream, stop_when=stop, force=True)
+    except (InvalidDicomError, EOFError, ValueError, KeyError, OSError, TypeError, RecursionError):
+        raise SkipObject("corrupt: unreadable DICOM") from None
+
+
+def _truncated(ds: Any, caught: list[warnings.WarningMessage]) -> bool:
+    """A file cut short: pydicom reads the last value short, or stops at EOF, without an error."""
+    if any("EOF" in str(w.message) or "end of file" in str(w.message).lower() for w in caught):
+        return True
+    from pydicom.dataelem import RawDataElement
+
+    for tag in list(ds.keys())[-3:]:  # a short read can only be at the end
+        raw = ds.get_item(tag)
+        if not isinstance(raw, RawDataElement) or not isinstance(raw.value, bytes):
+            continue
+        if raw.length != 0xFFFFFFFF and len(raw.value) < raw.length:
+            return True
+    return False
 
 
 def _burned_in(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:

@@ -15,6 +15,7 @@ from phiscope.extract import encoding
 from phiscope.extract.base import ExtractContext, Item
 from phiscope.extract.locs import at
 from phiscope.model import Location, Segment
+from phiscope.textsafe import mask_label
 
 # Above this a parsed JSON tree costs too much memory: read the document as text lines instead.
 MAX_PARSE_BYTES = 64 * 1024**2
@@ -23,6 +24,18 @@ _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 
 def path_key(parent: str, key: str) -> str:
     return f"{parent}.{key}" if _IDENT.fullmatch(key) else f"{parent}[{json.dumps(key)}]"
+
+
+def key_is_label(key: str) -> bool:
+    """A JSON key that names a field (`dob`, `patient_name`, `Date of Birth`) rather than holding a
+    value (an SSN, a name, a date used as a dictionary key)."""
+    if _IDENT.fullmatch(key) and sum(c.isdigit() for c in key) < 3:
+        return True
+    if any(c.isdigit() for c in key) or len(key) > 60:
+        return False
+    from phiscope.detect.columns import classify_label
+
+    return classify_label(key) is not None or key.islower()
 
 
 def scalar_text(v: Any) -> str | None:
@@ -56,7 +69,13 @@ def walk(doc: Any, ctx: ExtractContext, base: Location, root: str = "$") -> Iter
                 continue
             items = list(node.items())
             for k, v in reversed(items):
-                stack.append((v, path_key(path, str(k)), str(k)))
+                key = str(k)
+                if key_is_label(key):
+                    stack.append((v, path_key(path, key), key))
+                else:  # a value used as a key (`{"655-15-0410": {...}}`): scanned, masked in paths
+                    masked = path_key(path, mask_label(key))
+                    yield Segment(key, at(base, json_path=masked), label)
+                    stack.append((v, masked, label))
         elif isinstance(node, list):
             for i in range(len(node) - 1, -1, -1):
                 stack.append((node[i], f"{path}[{i}]", label))

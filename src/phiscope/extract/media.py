@@ -200,6 +200,9 @@ def _spool(stream: BinaryIO, ctx: ExtractContext) -> str:
     return path
 
 
+AUDIO_DECODE_MAX_S = 1800.0  # longest stretch of one recording decoded (~175 MB of samples)
+
+
 def extract_audio(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
     """Call recording → normalised transcript segments with start/end seconds."""
     if not ctx.limits.audio:
@@ -210,15 +213,21 @@ def extract_audio(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
     ctx.start_clock()
     path = _spool(stream, ctx)
     try:
+        # Decoded samples cost 6 bytes a second at 16 kHz (int16 from ffmpeg, then float32), and
+        # voice detection more: a 6-hour recording of silence held 4.7 GB. Unless --audio-max-seconds
+        # says otherwise, at most AUDIO_DECODE_MAX_S are decoded (a 1.5 GiB worker then suffices).
         max_s = ctx.limits.audio_max_seconds
+        cap = AUDIO_DECODE_MAX_S if max_s is None else max_s
         try:
-            samples = audio.decode(path, max_s)
+            samples = audio.decode(path, cap)
         except audio.DecodeError as e:
             raise SkipObject(f"audio {e}") from None
-        if max_s is not None:
-            total = audio.probe_duration(path)
-            if total is not None and total > max_s + 0.5:
-                ctx.mark_partial(f"only the first {max_s:g} s transcribed")
+        total = audio.probe_duration(path)
+        decoded = len(samples) / audio.SAMPLE_RATE
+        if total is not None and total > cap + 0.5:
+            ctx.mark_partial(f"only the first {cap:g} s transcribed")
+        elif total is not None and decoded < total - 1.0:
+            ctx.mark_partial(f"truncated: {decoded:.0f} s of a {total:.0f} s recording decodable")
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)

@@ -60,10 +60,19 @@ def extract_spreadsheet(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]
             raise SkipObject("unsupported type: legacy Office document") from None
         raise SkipObject("corrupt: unreadable spreadsheet") from None
     unreadable = 0
+    spans = sheet_spans(stream) if ctx.content_type in (None, *_OOXML_SHEETS) else {}
     for name in wb.sheet_names:
         if ctx.out_of_time():
             ctx.mark_partial("timeout: time budget exceeded")
             return
+        cells = spans.get(name, 0)
+        if cells > MAX_SHEET_CELLS:
+            # The reader allocates the whole rectangle its cells span (two cells at A1 and
+            # XFD1048576: 512 GiB): refuse before allocating, say so.
+            ctx.mark_partial(
+                f"sheet too large: its cells span {cells:,} positions (limit {MAX_SHEET_CELLS:,})"
+            )
+            continue
         try:
             sheet = wb.get_sheet_by_name(name)
             rows = sheet.iter_rows()
@@ -74,6 +83,76 @@ def extract_spreadsheet(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]
         yield from table_chunks(_row_texts(rows), ctx, base)
     if unreadable:
         ctx.mark_partial(f"{unreadable} sheet(s) unreadable")
+
+
+MAX_SHEET_CELLS = 20_000_000  # ~0.6 GB in the reader's dense grid
+_OOXML_SHEETS = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel.sheet.macroEnabled.12",
+)
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"([0-9]{1,7})\"")
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTR = re.compile(rb"\b([\w:]+)=\"([^\"]*)\"")
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for c in letters:
+        n = n * 26 + c - 64
+    return n
+
+
+def sheet_spans(stream: BinaryIO) -> dict[str, int]:
+    """Sheet name → positions the rectangle of its cells spans (rows × columns), read from the
+    XLSX parts with a regex pass (no grid), so a tiny file cannot make the reader allocate gigabytes.
+    Empty when the file is not a readable OOXML package (the reader then reports it)."""
+    import html
+    import posixpath
+
+    try:
+        stream.seek(0)
+        zf = zipfile.ZipFile(stream)
+        book = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return {}
+    targets = {}
+    for m in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        a = dict(_ATTR.findall(m.group()))
+        if b"Id" in a and b"Target" in a:
+            t = a[b"Target"].decode("utf-8", "replace")
+            targets[a[b"Id"]] = t.lstrip("/") if t.startswith("/") else posixpath.normpath("xl/" + t)
+    out: dict[str, int] = {}
+    for m in _SHEET.finditer(book):
+        a = dict(_ATTR.findall(m.group()))
+        rid = next((v for k, v in a.items() if k.endswith(b":id")), None)
+        name = html.unescape(a.get(b"name", b"").decode("utf-8", "replace"))
+        part = targets.get(rid) if rid else None
+        if part and part in zf.namelist():
+            out[name] = _part_span(zf, part)
+    stream.seek(0)
+    return out
+
+
+def _part_span(zf: zipfile.ZipFile, part: str) -> int:
+    max_row = max_col = 0
+    min_row = min_col = 1 << 30
+    tail = b""
+    with zf.open(part) as f:
+        while chunk := f.read(4 * 1024**2):
+            buf = tail + chunk
+            for col, row in _CELL_REF.findall(buf):
+                c, r = _col_number(col), int(row)
+                max_col, min_col = max(max_col, c), min(min_col, c)
+                max_row, min_row = max(max_row, r), min(min_row, r)
+            for row in _ROW_REF.findall(buf):
+                r = int(row)
+                max_row, min_row = max(max_row, r), min(min_row, r)
+            tail = buf[-256:]
+    if not max_row:
+        return 0
+    return (max_row - min(min_row, max_row) + 1) * (max(max_col, 1) - min(min_col, max(max_col, 1)) + 1)
 
 
 def _row_texts(rows: Iterator[list[Any]]) -> Iterator[list[str]]:

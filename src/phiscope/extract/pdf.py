@@ -200,8 +200,56 @@ def _pdfium_pages(stream: BinaryIO, ctx: ExtractContext) -> Iterator[tuple[int, 
     return pages()
 
 
+PDF_STREAM_BUDGET = 256 * 1024**2  # decompressed bytes one Flate stream may expand to
+PDF_INFLATE_MIN_RAW = 16 * 1024  # smaller streams cannot expand past the budget (zlib ≤ ~1032:1)
+
+
+def flate_bomb(stream: BinaryIO, ctx: ExtractContext) -> bool:
+    """True when a Flate stream of the file inflates past PDF_STREAM_BUDGET. pdfium inflates content
+    streams whole in native code, out of reach of the time and memory budgets (a 1 MB file: 2-3 GB,
+    minutes): such a file goes to the bounded salvage reader instead."""
+    import zlib
+
+    data: Any
+    try:  # a real file: searched in place, not copied into memory
+        import mmap
+
+        data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        stream.seek(0)
+        data = stream.read(ctx.limits.max_read_bytes)
+        stream.seek(0)
+    pos = 0
+    while (m := _STREAM.search(data, pos)) is not None:
+        start = m.end()
+        end = data.find(_ENDSTREAM, start)
+        end = len(data) if end == -1 else end
+        pos = end
+        head = data[max(0, m.start() - 300) : m.start()]
+        if end - start < PDF_INFLATE_MIN_RAW or b"Fl" not in head[head.rfind(b"<<") :]:
+            continue
+        d = zlib.decompressobj()
+        out, chunk = 0, memoryview(data)[start:end]
+        try:
+            while chunk:
+                out += len(d.decompress(chunk, 16 * 1024**2))
+                if out > PDF_STREAM_BUDGET:
+                    return True
+                chunk = memoryview(d.unconsumed_tail) if d.unconsumed_tail else memoryview(b"")
+        except zlib.error:
+            continue
+    return False
+
+
 def extract_pdf(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
     base = ctx.base
+    if flate_bomb(stream, ctx):
+        ctx.mark_partial(
+            f"limit hit: a PDF stream inflates past {PDF_STREAM_BUDGET // 1024**2} MB (bomb?); "
+            "text salvaged with bounded decompression"
+        )
+        yield from salvage(stream, ctx)
+        return
     max_pages = ctx.limits.max_pages
     fields: list[FormField] = []
     reader = None

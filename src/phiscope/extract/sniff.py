@@ -206,6 +206,24 @@ def _json_kind(text: str, complete: bool) -> str:
     return JSON
 
 
+_DELIMITED_EXT = ("csv", "tsv", "tab", "psv")
+_PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
+
+
+def _table_after_first_line(head: bytes, complete: bool) -> str | None:
+    """CSV/TSV when everything after the first line is a delimited table, else None."""
+    from phiscope.extract.tabular import sniff_dialect
+
+    rest = head.split(b"\n", 1)[1] if b"\n" in head else b""
+    if not rest.strip():
+        return None
+    enc, _ = encoding.detect(rest, complete)
+    dialect = sniff_dialect(rest.decode(enc, "replace"), complete)
+    if dialect is None:
+        return None
+    return TSV if dialect.delimiter == "\t" else CSV
+
+
 def sniff(stream: BinaryIO, name: str = "") -> str:
     """Content type of the object in `stream` (rewound afterwards).
 
@@ -217,8 +235,13 @@ def sniff(stream: BinaryIO, name: str = "") -> str:
     stream.seek(0)
     complete = len(head) < HEAD_BYTES
     kind = sniff_head(head, complete, stream)
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if kind in (XML, HTML) and ext in _DELIMITED_EXT:
+        # The extension says table and only the first line says markup: believe the structure.
+        table = _table_after_first_line(head, complete)
+        if table is not None:
+            return table
     if kind == TEXT and not complete:
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         first = head.split(b"\n", 1)[0]
         if ext in ("csv", "psv") and any(d in first for d in (b",", b";", b"|")):
             return CSV
@@ -232,8 +255,9 @@ def sniff_head(head: bytes, complete: bool, stream: BinaryIO | None = None) -> s
         return EMPTY
     if encoding.bom(head):
         return _text_kind(head, complete)
-    if b"%PDF-" in head[:1024]:
-        return PDF
+    pdf_at = head.find(b"%PDF-", 0, 1024)
+    if pdf_at == 0 or (pdf_at > 0 and _PDF_OBJECT.search(head, pdf_at, pdf_at + 8192)):
+        return PDF  # readers accept a header anywhere in the first KB, but then objects follow
     if head[128:132] == b"DICM" or head[:4] == b"DICM":
         return DICOM
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):

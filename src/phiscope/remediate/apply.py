@@ -421,6 +421,9 @@ def apply_plan(
         },
     }
     path = (backup_dir or Path.cwd()) / f"phiscope-backup-{run.run_id}.json"
+    from phiscope.remediate.signing import sign
+
+    backup = sign(backup)  # rollback refuses a backup changed after this point
     write_json_atomic(path, backup)
     run.backup_path = str(path)
     echo(f"backup of the previous configuration: {path}")
@@ -497,6 +500,9 @@ def load_backup(path: Path) -> dict[str, Any]:
         raise ValueError(f"cannot read backup {path}: {e}") from e
     if not isinstance(data, dict) or data.get("schema") != BACKUP_SCHEMA:
         raise ValueError(f"{path} is not a PHIscope backup (expected schema {BACKUP_SCHEMA!r})")
+    from phiscope.remediate.signing import verify
+
+    verify(data, f"backup {path}")
     return data
 
 

@@ -248,6 +248,9 @@ def plan_command(
         )
     except ValueError as e:
         raise _err(str(e)) from None
+    from phiscope.remediate.signing import sign
+
+    plan = sign(plan)  # apply refuses a plan changed after this point
     if db or scan:
         from phiscope.db import remediation as rdb
 
@@ -282,6 +285,16 @@ def _load_plan(path: Path) -> dict[str, Any]:
     problems = validate_plan(plan)
     if problems:
         raise _err(f"{path}: " + "; ".join(problems))
+    from phiscope.remediate.plan import plan_changes
+    from phiscope.remediate.signing import TamperedFile, verify, widening
+
+    try:
+        verify(plan, f"plan {path}")
+    except TamperedFile as e:
+        raise _err(str(e), 1) from None
+    wider = [f"{c.get('id')}: {w}" for c in plan_changes(plan) if (w := widening(c))]
+    if wider:
+        raise _err(f"plan {path} would widen access ({'; '.join(wider)}): refused, nothing changed", 1)
     return dict(plan)
 
 
@@ -311,6 +324,11 @@ def apply_command(
     s3 = make_client("s3", endpoint_url=endpoint_url, profile=profile)
     account_id = plan.get("account_id")
     s3control = make_s3control(endpoint_url, profile) if account_id else None
+    from phiscope.remediate.signing import more_exposed_after
+
+    opened = more_exposed_after(plan, s3, s3control, account_id)  # post-state evaluated first
+    if opened:
+        raise _err(f"plan {plan_file} is not reducing ({'; '.join(opened)}): refused, nothing changed", 1)
     engine = None
     if yes:
         from phiscope.db import remediation as rdb
@@ -358,21 +376,32 @@ def rollback_command(
 ) -> None:
     """Restore the exact previous configuration saved before a fix."""
     from phiscope.remediate.apply import load_backup, make_s3control, rollback
+    from phiscope.remediate.signing import TamperedFile
     from phiscope.storage.s3 import make_client
 
     try:
         backup = load_backup(backup_file)
+    except TamperedFile as e:
+        raise _err(str(e), 1) from None
     except ValueError as e:
         raise _err(str(e)) from None
     endpoint_url = endpoint_url or backup.get("endpoint_url")
     profile = profile or backup.get("profile")
     s3 = make_client("s3", endpoint_url=endpoint_url, profile=profile)
     s3control = make_s3control(endpoint_url, profile) if backup.get("account") else None
+    from phiscope.remediate.apply import read_bucket_config
+    from phiscope.remediate.signing import bound_to_run, rollback_diff
+
+    for line in rollback_diff(backup, lambda b, keys: read_bucket_config(s3, b, keys)):
+        typer.echo(line)  # what would change, before anything does
     engine = None
     if yes:
         from phiscope.db import remediation as rdb
 
         engine = rdb.engine_for(db)
+        unbound = bound_to_run(backup, engine)
+        if unbound:
+            raise _err(f"{unbound}: refused, nothing changed", 1)
     steps = rollback(backup, s3, s3control=s3control, yes=yes, engine=engine, echo=typer.echo)
     raise typer.Exit(1 if any(s["status"] == "rollback_failed" for s in steps) else 0)
 

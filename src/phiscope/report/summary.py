@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from phiscope.report.findings import exposure_kinds, sev_rank
+from phiscope.textsafe import printable
 
 SEV_STYLE = {
     "critical": "bold white on red",
@@ -150,7 +151,13 @@ def _buckets_table(report: dict[str, Any], width: int = 120) -> Table:
                 how += f"\n[magenta]muted: {exp['muted'].get('reason')}[/]"
             if b.get("exposure_errors") and verdict != "local":
                 how += f"\n[yellow]unverified: {len(b['exposure_errors'])} setting(s) unread[/]"
-        row = [_sev(b.get("severity")), b["name"], level, how, f"{b.get('people_affected') or 0:,}"]
+        row = [
+            _sev(b.get("severity")),
+            printable(b["name"]),
+            level,
+            how,
+            f"{b.get('people_affected') or 0:,}",
+        ]
         if wide:
             row.append(", ".join(b.get("categories") or []) or "—")
         t.add_row(*row)
@@ -192,7 +199,9 @@ def _top_objects(report: dict[str, Any]) -> Table:
         if len(dets) > TOP_TYPES_PER_OBJECT:
             found += f" +{len(dets) - TOP_TYPES_PER_OBJECT} more"
         t.add_row(
-            _uri(report, o["bucket"], o["key"]), LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""), found
+            printable(_uri(report, o["bucket"], o["key"])),
+            LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""),
+            found,
         )
     return t
 

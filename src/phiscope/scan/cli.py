@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,15 @@ def scan_command(
     max_object_size: int = typer.Option(
         2 * 1024**3, "--max-object-size", min=0, help="Skip larger objects (bytes)"
     ),
+    scan_deadline: float | None = typer.Option(
+        None,
+        "--scan-deadline",
+        min=1,
+        help="Whole-scan time limit, seconds: objects not done by then are skipped",
+    ),
+    worker_memory: int = typer.Option(
+        4 * 1024**3, "--worker-memory", min=0, help="Address-space limit per worker process, bytes (0: none)"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or summary (errors still shown)"),
     log_json: str | None = typer.Option(None, "--log-json", help="Write JSON-lines events to this file"),
     mutelist: Path | None = typer.Option(
@@ -162,6 +172,10 @@ def scan_command(
     targets = check_targets(targets)
     if not resume and not targets:
         raise UsageError("give at least one target (s3://BUCKET, s3:// for every bucket, a folder or a file)")
+    bad_output = preflight_output_dir(output_dir)
+    if bad_output:
+        typer.echo(f"error: cannot write reports: {bad_output}", err=True)
+        raise typer.Exit(1)
     if asr_model is not None:
         from phiscope.extract.media import set_asr_model
 
@@ -194,6 +208,8 @@ def scan_command(
             audio_max_seconds=audio_max_seconds,
             workers=workers,
             object_timeout=object_timeout,
+            scan_deadline=scan_deadline,
+            worker_memory=worker_memory or None,
             max_object_bytes=max_object_size,
             log_json=log_json,
             live_probe=live_probe,
@@ -282,7 +298,10 @@ def write_outputs(
     from rich.console import Console
 
     console = Console(quiet=quiet)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return _output_error(output_dir, e, report)
     try:
         from phiscope.report import render
     except ImportError:
@@ -300,7 +319,10 @@ def write_outputs(
     if render is not None:
         if quiet:
             formats = [f for f in formats if f != "summary"]
-        paths = render.write_reports(report, output_dir, formats)
+        try:
+            paths = render.write_reports(report, output_dir, formats)
+        except OSError as e:  # disk full, a file where the folder should be, no permission
+            return _output_error(output_dir, e, report)
     else:
         path = output_dir / "phiscope-report.json"
         path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
@@ -335,6 +357,35 @@ def _announce_mode(cfg: Any, console: Any) -> None:
             "[yellow]note:[/] no AWS credentials found: anonymous mode (the attacker's view: "
             "only what anyone on the internet can do is checked)"
         )
+
+
+def _output_error(output_dir: Path, e: OSError, report: dict[str, Any]) -> int:
+    """Reports could not be written: say why (no traceback); the findings are safe in the DB."""
+    import errno
+
+    from rich.console import Console
+
+    from phiscope.textsafe import printable
+
+    why = errno.errorcode.get(e.errno or 0, type(e).__name__)
+    scan_id = (report.get("scan") or {}).get("id") or ""
+    Console(stderr=True).print(
+        f"[red]error:[/] cannot write reports to {printable(str(output_dir))} ({why}); the findings are "
+        f"in the database: phiscope report {scan_id} -o ANOTHER_FOLDER"
+    )
+    return 1
+
+
+def preflight_output_dir(output_dir: Path) -> str | None:
+    """Why reports could not be written there (checked before a long scan), or None."""
+    p = output_dir
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    if not p.is_dir():
+        return f"{p} is not a folder"
+    if not os.access(p, os.W_OK | os.X_OK):
+        return f"{p} is not writable"
+    return None
 
 
 def demo_command(

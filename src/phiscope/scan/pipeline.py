@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from phiscope import __version__
 from phiscope.db.store import BucketRow, Store
 from phiscope.extract.base import Limits
-from phiscope.model import ObjectRef, ObjectResult, Status
+from phiscope.extract.locs import NOWHERE
+from phiscope.model import ObjectRef, ObjectResult, Segment, Status
 from phiscope.scan import worker
 from phiscope.scan.assess import (
     Assessment,
@@ -34,9 +34,11 @@ from phiscope.scan.assess import (
     merge_live_probe,
 )
 from phiscope.scan.sampling import Budget, parse_budget, select
+from phiscope.scan.workerpool import WorkerCrashed, WorkerPool, WorkerTimeout
 from phiscope.storage.base import ARCHIVE_CLASSES
 from phiscope.storage.local import LocalStore
 from phiscope.storage.s3 import S3Store, has_credentials, make_client, unreachable_cause
+from phiscope.textsafe import mask_label, name_as_text, strip_url_credentials
 
 
 class TargetError(ValueError):
@@ -75,6 +77,8 @@ class ScanConfig:
     max_object_bytes: int = 2 * 1024**3
     max_read_bytes: int = 256 * 1024**2
     object_timeout: float = 120.0
+    scan_deadline: float | None = None  # seconds for the whole scan; objects not done by then: skipped
+    worker_memory: int | None = 4 * 1024**3  # address-space limit per worker process (RLIMIT_AS)
     inventory: str | None = None  # S3 Inventory manifest (manifest.json / CSV), instead of listing
     resume: str | None = None
     seed: int = 0
@@ -98,6 +102,7 @@ class ScanConfig:
         d = asdict(self)
         for k in ("secret", "db_url", "resume", "log_json"):
             d.pop(k, None)
+        d["endpoint_url"] = strip_url_credentials(self.endpoint_url)
         return d
 
 
@@ -227,43 +232,76 @@ class Scanner:
         self.progress = Progress()
         self.on_progress = on_progress or (lambda p, msg: None)
         self.log = EventLog(cfg.log_json)
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
+        self._scan_deadline_at = (
+            time.monotonic() + cfg.scan_deadline if cfg.scan_deadline is not None else None
+        )
         self._pool_lock = threading.Lock()
         self._secret = cfg.secret or _default_secret()
+        self._key_engine: Any = None
+        self._warnings: dict[tuple[str, str], list[str]] = {}  # per object, until it is recorded
 
     # -- worker pool -----------------------------------------------------------------------
     def _workers(self) -> int:
         return self.cfg.workers or max(1, os.cpu_count() or 1)
 
-    def pool(self) -> ProcessPoolExecutor:
+    def pool(self) -> WorkerPool:
         with self._pool_lock:
             if self._pool is None:
-                ctx = multiprocessing.get_context("forkserver")
-                ctx.set_forkserver_preload(["phiscope.scan.worker"])
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self._workers(),
-                    mp_context=ctx,
+                self._pool = WorkerPool(
+                    self._workers(),
+                    worker.process_logged,
                     initializer=worker.init_worker,
                     initargs=(self._secret, self.cfg.limits()),
+                    max_memory=self.cfg.worker_memory,
                 )
             return self._pool
 
-    def _reset_pool(self, broken: ProcessPoolExecutor) -> None:
-        with self._pool_lock:
-            if self._pool is broken:
-                broken.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+    def hard_deadline(self) -> float:
+        """Seconds after which the parent kills a worker still on one object: the budget the worker
+        checks itself, plus a grace for it to wrap up and answer: half the budget, at least 2 s (never
+        more than the budget itself), at most 30 s."""
+        t = self.cfg.object_timeout
+        return t + min(30.0, max(t / 2, min(t, 2.0)))
 
     # -- one object --------------------------------------------------------------------------
+    def _mask_key(self, r: ObjectResult) -> ObjectResult:
+        """An object key is content too (`patients/Ada Quinnell 123-45-6789.csv`): what detection
+        finds in it is counted with the object's findings, and the key is stored and shown masked,
+        with a keyed fingerprint so two masked keys never collide (same key → same mask: --resume)."""
+        if self._key_engine is None:
+            from phiscope.detect.engine import DetectionEngine
+
+            self._key_engine = DetectionEngine(self._secret)
+        found = self._key_engine.scan(iter([Segment(name_as_text(r.ref.key), NOWHERE, "object key")]))
+        if not found.detections:
+            return r
+        found.people = []  # a key alone does not make a person record
+        r.findings.merge(found)
+        masked = f"{mask_label(r.ref.key)}~{_key_fingerprint(self._secret, r.ref.key)[:10]}"
+        return replace(r, ref=replace(r.ref, key=masked))
+
     def _run_one(self, target: Target, ref: ObjectRef) -> ObjectResult:
+        try:
+            return self._run_one_unguarded(target, ref)
+        except Exception as e:  # nothing about one object may abort the scan
+            return ObjectResult(ref, Status.SKIPPED, f"internal error ({type(e).__name__})")
+
+    def _run_one_unguarded(self, target: Target, ref: ObjectRef) -> ObjectResult:
         limits = self.cfg.limits()
         if ref.storage_class in ARCHIVE_CLASSES:
             return ObjectResult(ref, Status.SKIPPED, f"archived ({ref.storage_class}): not restored")
         if ref.size > limits.max_object_bytes:
             return ObjectResult(ref, Status.SKIPPED, f"too large ({ref.size} bytes > max object size)")
+        left = self._time_left()
+        if left is not None and left <= 0:
+            return ObjectResult(ref, Status.SKIPPED, "scan deadline reached: not read")
         store = target.store
         try:
             if isinstance(store, LocalStore):
+                special = store.not_regular(ref)
+                if special is not None:
+                    return ObjectResult(ref, Status.SKIPPED, special)
                 path = store.path_of(ref)
                 job = worker.Job(
                     ref,
@@ -276,19 +314,33 @@ class Scanner:
                 job = self._fetch_to_file(store, ref, limits.max_read_bytes)
         except Exception as e:
             return ObjectResult(ref, Status.SKIPPED, _fetch_reason(e))
-        # A crashed worker takes every object it held down with it: retry once in a fresh pool,
-        # so only the object that really kills a worker ends up skipped.
-        for attempt in (1, 2):
-            pool = self.pool()
-            try:
-                return pool.submit(worker.process, job).result()
-            except BrokenProcessPool:
-                self._reset_pool(pool)
-                if attempt == 2 or not os.path.exists(job.path):
-                    break
-        if job.delete_after:
-            _unlink(job.path)
-        return ObjectResult(ref, Status.SKIPPED, "worker crashed on this object", bytes_read=job.bytes_read)
+        hard = self.hard_deadline()
+        left = self._time_left()
+        by_scan = left is not None and left < hard
+        t0 = time.perf_counter()
+        try:
+            result, notes = self.pool().run(job, max(0.0, left) if by_scan and left else hard)
+            if notes:
+                self._warnings[(ref.bucket, ref.key)] = notes
+            return cast(ObjectResult, result)
+        except WorkerTimeout:
+            why = "scan deadline reached" if by_scan else f"timeout: worker stopped after {hard:g} s"
+            reason = f"{why} (object budget {self.cfg.object_timeout:g} s)"
+        except WorkerCrashed as e:
+            reason = _crash_reason(e.exitcode)
+        except RuntimeError as e:
+            reason = f"internal error ({e})"
+        finally:
+            if job.delete_after:
+                _unlink(job.path)
+        return ObjectResult(
+            ref, Status.SKIPPED, reason, bytes_read=job.bytes_read, seconds=time.perf_counter() - t0
+        )
+
+    def _time_left(self) -> float | None:
+        if self._scan_deadline_at is None:
+            return None
+        return self._scan_deadline_at - time.monotonic()
 
     def _fetch_to_file(self, store: S3Store, ref: ObjectRef, max_bytes: int) -> worker.Job:
         import shutil
@@ -317,7 +369,7 @@ class Scanner:
             self.db.create_scan(
                 scan_id,
                 targets=cfg.targets,
-                endpoint=cfg.endpoint_url,
+                endpoint=strip_url_credentials(cfg.endpoint_url),
                 mode=mode,
                 options=cfg.options(),
                 version=__version__,
@@ -342,7 +394,7 @@ class Scanner:
             raise
         finally:
             if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool.shutdown()
             self.log.emit("scan_finished", scan_id=scan_id, **asdict(self.progress))
             self.log.close()
         return scan_id
@@ -388,7 +440,7 @@ class Scanner:
                 scan_id,
                 BucketRow(
                     name=t.bucket,
-                    endpoint=t.store.endpoint,
+                    endpoint=strip_url_credentials(t.store.endpoint),
                     region=a.region,
                     exposure=a.exposure,
                     exposure_errors=a.errors + errors,
@@ -459,7 +511,11 @@ class Scanner:
             return
 
     def _record(self, scan_id: str, r: ObjectResult) -> None:
+        notes = self._warnings.pop((r.ref.bucket, r.ref.key), None)
+        r = self._mask_key(r)
         self.db.record_object(scan_id, r)
+        if notes:  # library warnings: in the log, sanitised, never on the terminal
+            self.log.emit("library_warnings", bucket=r.ref.bucket, key=r.ref.key, warnings=notes)
         p = self.progress
         p.objects_done += 1
         p.bytes_done += r.bytes_read
@@ -479,6 +535,15 @@ class Scanner:
         self.on_progress(p, r.ref.uri)
 
 
+def _key_fingerprint(secret: bytes, key: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(
+        secret, b"object-key\0" + key.encode("utf-8", "surrogateescape"), hashlib.sha256
+    ).hexdigest()
+
+
 def _fetch_reason(e: Exception) -> str:
     """A short, content-free reason for a failed read (error code, never a message body)."""
     code = None
@@ -486,6 +551,15 @@ def _fetch_reason(e: Exception) -> str:
     if isinstance(resp, dict):
         code = resp.get("Error", {}).get("Code")
     return f"read failed: {code or type(e).__name__}"
+
+
+def _crash_reason(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        import signal
+
+        with contextlib.suppress(ValueError):
+            return f"worker crashed on this object ({signal.Signals(-exitcode).name})"
+    return "worker crashed on this object"
 
 
 def _unlink(path: str) -> None:

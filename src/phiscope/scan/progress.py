@@ -16,6 +16,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from phiscope.textsafe import printable
+
 
 class ProgressDisplay:
     def __init__(self, console: Console, *, enabled: bool = True) -> None:
@@ -42,7 +44,7 @@ class ProgressDisplay:
             f"{p.bytes_done / 1e6:,.1f} MB · {p.findings:,} findings · {p.phi_objects} objects with PHI · "
             f"{p.by_status['skipped']} skipped"
         )
-        desc = "scanning" if msg.startswith("s3://") or msg == "scanning" else msg
+        desc = "scanning" if msg.startswith("s3://") or msg == "scanning" else printable(msg)
         self._progress.update(
             self._task, description=desc, total=p.objects_total or None, completed=p.objects_done, stats=stats
         )

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from phiscope.extract.base import ExtractContext, Item, Limits, SkipObject
+from phiscope.extract.locs import NOWHERE
 from phiscope.impact.people import compress_records
-from phiscope.model import ContentFindings, ObjectRef, ObjectResult, Status
+from phiscope.model import ContentFindings, ObjectRef, ObjectResult, Segment, Status
 from phiscope.runtime import settle_heap
+from phiscope.textsafe import mask_label, name_as_text, server_message
 
 _ENGINE: Any = None
 _LIMITS = Limits()
@@ -86,6 +90,68 @@ class _Guard:
             self.ctx.mark_partial(f"reader error ({type(e).__name__})")
 
 
+def _open_regular(path: str) -> BinaryIO:
+    """Open without blocking (a FIFO swapped in after listing must not hang the worker) and refuse
+    anything but a regular file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise SkipObject("special file: not a regular file")
+    return open(fd, "rb")
+
+
+_NAME_FIELDS = ("member", "sheet", "column")
+
+
+def _mask_names(findings: ContentFindings) -> None:
+    """Names that locations carry (archive member paths, sheet names, column headers) are content
+    too: each one is scanned; what is found in it is counted, and the name is masked wherever it
+    is shown (`exports/A** Q******* ###-##-####.csv`)."""
+    if _ENGINE is None:
+        return
+    names = {
+        v
+        for s in findings.detections.values()
+        for loc in s.locations
+        for f in _NAME_FIELDS
+        if (v := getattr(loc, f))
+    }
+    masked: dict[str, str] = {}
+    for name in names:
+        found = _ENGINE.scan(iter([Segment(name_as_text(name), NOWHERE, "file name")]))
+        if found.detections:
+            found.people = []
+            findings.merge(found)
+            masked[name] = mask_label(name)
+    if not masked:
+        return
+    for s in findings.detections.values():
+        s.locations = [
+            loc.with_(**{f: masked[v] for f in _NAME_FIELDS if (v := getattr(loc, f)) in masked})
+            for loc in s.locations
+        ]
+
+
+MAX_WARNINGS = 20  # distinct library warnings kept per object
+
+
+def process_logged(job: Job) -> tuple[ObjectResult, list[str]]:
+    """`process`, plus the library warnings it raised, sanitised for the event log: libraries quote
+    the content they choke on (pydicom: `Invalid value for VR IS: '<an SSN>'`), so quoted parts are
+    dropped and digits masked before anything leaves the worker; nothing goes to stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = process(job)
+    notes: list[str] = []
+    for w in caught:
+        note = f"{w.category.__name__}: {server_message(str(w.message))}"
+        if note not in notes:
+            notes.append(note)
+            if len(notes) >= MAX_WARNINGS:
+                break
+    return result, notes
+
+
 def process(job: Job) -> ObjectResult:
     """Extract and detect one object; always returns a result with a status."""
     from phiscope.extract.dispatch import extract_object
@@ -96,7 +162,7 @@ def process(job: Job) -> ObjectResult:
     findings = ContentFindings()
     status, reason = Status.COMPLETE, None
     try:
-        with open(job.path, "rb") as stream:
+        with _open_regular(job.path) as stream:
             guard = _Guard(extract_object(stream, ctx), ctx)
             findings = _ENGINE.scan(iter(guard))
         if guard.skip is not None:
@@ -109,6 +175,7 @@ def process(job: Job) -> ObjectResult:
         if job.delete_after:
             with contextlib.suppress(OSError):
                 os.unlink(job.path)
+    _mask_names(findings)
     if findings.people:
         findings.people = compress_records(findings.people)  # same count, far fewer rows to store
     if job.truncated and status is not Status.SKIPPED:

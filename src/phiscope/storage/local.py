@@ -7,6 +7,7 @@ run without a server.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,29 +22,76 @@ class LocalStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.endpoint = f"file://{self.root}"
+        self._native: dict[tuple[str, str], Path] = {}  # escaped key -> the real (non-UTF-8) path
 
     def list_buckets(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
     def list_objects(self, bucket: str, prefix: str = "") -> Iterator[ObjectRef]:
+        """Every file below the bucket folder. Nothing is skipped without a trace: symbolic links,
+        special files and unreadable folders are listed too, and `not_regular` gives the status
+        reason the scan records for them instead of opening them."""
         base = self.root / bucket
-        for dirpath, dirnames, filenames in os.walk(base):
+        unreadable: list[Path] = []
+
+        def on_error(e: OSError) -> None:
+            if e.filename and Path(e.filename) != base:
+                unreadable.append(Path(e.filename))
+
+        def folders() -> Iterator[ObjectRef]:
+            while unreadable:  # reported by os.walk when it tries to enter them
+                ref = self._ref(base, bucket, unreadable.pop(0), prefix, folder=True)
+                if ref is not None:
+                    yield ref
+
+        for dirpath, dirnames, filenames in os.walk(base, onerror=on_error):
+            yield from folders()
             dirnames.sort()
-            for name in sorted(filenames):
-                path = Path(dirpath) / name
-                key = path.relative_to(base).as_posix()
-                if not key.startswith(prefix) or path.is_symlink():
-                    continue
-                st = path.stat()
-                yield ObjectRef(
-                    bucket=bucket,
-                    key=key,
-                    size=st.st_size,
-                    last_modified=datetime.fromtimestamp(st.st_mtime, UTC),
-                )
+            links = [d for d in dirnames if (Path(dirpath) / d).is_symlink()]
+            for name in sorted([*filenames, *links]):
+                ref = self._ref(base, bucket, Path(dirpath) / name, prefix)
+                if ref is not None:
+                    yield ref
+        yield from folders()
+
+    def _ref(
+        self, base: Path, bucket: str, path: Path, prefix: str, folder: bool = False
+    ) -> ObjectRef | None:
+        rel = path.relative_to(base).as_posix() + ("/" if folder else "")
+        key = display_key(rel)
+        if not key.startswith(prefix):
+            return None
+        if key != rel:
+            self._native[(bucket, key)] = path
+        try:
+            st = path.lstat()
+        except OSError:
+            return None  # gone since it was listed
+        return ObjectRef(
+            bucket=bucket,
+            key=key,
+            size=st.st_size if stat.S_ISREG(st.st_mode) else 0,
+            last_modified=datetime.fromtimestamp(st.st_mtime, UTC),
+        )
+
+    def not_regular(self, ref: ObjectRef) -> str | None:
+        """Why this key is not read (checked with lstat, before any open), or None for a file."""
+        path = self._native.get((ref.bucket, ref.key)) or (self.root / ref.bucket / ref.key)
+        try:
+            mode = path.lstat().st_mode
+        except OSError as e:
+            return f"cannot stat ({type(e).__name__})"
+        if stat.S_ISREG(mode):
+            return None
+        if stat.S_ISLNK(mode):
+            return "symbolic link: not followed" if path.exists() else "dangling or looping symbolic link"
+        if stat.S_ISDIR(mode):
+            return "unreadable folder: its files could not be listed"
+        return f"special file ({special_kind(mode)}): not opened"
 
     def path_of(self, ref: ObjectRef) -> Path:
-        path = (self.root / ref.bucket / ref.key).resolve()
+        native = self._native.get((ref.bucket, ref.key))
+        path = (native or (self.root / ref.bucket / ref.key)).resolve()
         if self.root not in path.parents:
             raise ValueError("key escapes the store root")
         return path
@@ -65,3 +113,26 @@ def _copy_limited(src: object, dst: object, limit: int) -> int:
         dst.write(chunk)  # type: ignore[attr-defined]
         n += len(chunk)
     return n
+
+
+def display_key(name: str) -> str:
+    """A file name that is not valid UTF-8 (carried by Python as lone surrogates) shown with its
+    bytes escaped (`bad\\xff.csv`): storable, printable, and stable across runs for --resume."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def special_kind(mode: int) -> str:
+    for test, what in (
+        (stat.S_ISFIFO, "named pipe"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISDIR, "folder"),
+    ):
+        if test(mode):
+            return what
+    return "not a regular file"

@@ -8,9 +8,11 @@ retry modes for throttling (503 SlowDown) and transient errors.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from phiscope.model import ObjectRef
+from phiscope.storage import deadline
 from phiscope.storage.base import Fetched, new_spool
 
 DEFAULT_RETRIES = {"max_attempts": 8, "mode": "adaptive"}
@@ -33,7 +35,7 @@ def make_client(
     retries: dict[str, Any] | None = None,
     max_pool_connections: int = 32,
     connect_timeout: float = 3.0,
-    read_timeout: float = 60.0,
+    read_timeout: float = deadline.READ_TIMEOUT,
 ) -> Any:
     """A boto3 client. `anonymous=True` sends unsigned requests (the attacker's view).
 
@@ -58,7 +60,7 @@ def make_client(
     client = session.client(service, endpoint_url=endpoint_url, region_name=region_name, config=cfg)
     if service == "s3control" and endpoint_url:
         _keep_custom_host(client, endpoint_url)
-    return client
+    return deadline.install(client, endpoint_url)  # total time per call, retries included
 
 
 def _keep_custom_host(client: Any, endpoint_url: str) -> None:
@@ -186,14 +188,21 @@ class S3Store:
             kw: dict[str, Any] = {"Bucket": ref.bucket, "Key": ref.key}
             if ref.size > RANGE_CHUNK or ref.size > max_bytes or got:
                 kw["Range"] = f"bytes={got}-{end}"
-            body = self.client.get_object(**kw)["Body"]
-            try:
-                while chunk := body.read(1024 * 1024):
-                    spool.write(chunk)
-                    got += len(chunk)
-            finally:
-                body.close()
+            data = deadline.call_with_deadline(
+                self.endpoint or "aws", deadline.body_deadline(end + 1 - got), partial(self._get, kw)
+            )
+            spool.write(data)
+            got += len(data)
             if "Range" not in kw or got >= want:
                 break
         spool.seek(0)
         return Fetched(spool, got, truncated=ref.size > got)
+
+    def _get(self, kw: dict[str, Any]) -> bytes:
+        """One GET, body included (at most RANGE_CHUNK bytes; a trickling body is bounded by the
+        caller's deadline, and an abandoned read never touches the caller's spool)."""
+        body = self.client.get_object(**kw)["Body"]
+        try:
+            return bytes(body.read())
+        finally:
+            body.close()

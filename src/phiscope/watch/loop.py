@@ -560,7 +560,7 @@ class Watcher:
             self.folder.start()
         # Start the worker process now, so the first alert does not wait for it.
         try:
-            self.scanner.pool().submit(int, 0).result(timeout=120)
+            self.scanner.pool().warm()
         except Exception as e:
             self._fail("workers", type(e).__name__)
 
@@ -571,7 +571,7 @@ class Watcher:
             self.metrics_server.stop()
         pool = self.scanner._pool
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
         self.store.set_scan_state(self.scan_id, "finished")
         self.ws.set_state("stopped_at", _now().isoformat())
 
