@@ -151,7 +151,7 @@ def _buckets_table(report: dict[str, Any], width: int = 120) -> Table:
                 how += f"\n[magenta]muted: {exp['muted'].get('reason')}[/]"
             if b.get("exposure_errors") and verdict != "local":
                 how += f"\n[yellow]unverified: {len(b['exposure_errors'])} setting(s) unread[/]"
-        row = [
+        row: list[Any] = [
             _sev(b.get("severity")),
             printable(b["name"]),
             level,
