@@ -14,6 +14,7 @@ from phiscope.exposure.cli import probe_command
 from phiscope.remediate.cli import app as fix_app
 from phiscope.remediate.cli import incident_command
 from phiscope.scan.cli import demo_command, report_command, scan_command
+from phiscope.serve.cli import serve_command, users_app
 
 app = typer.Typer(
     name="phiscope",
@@ -44,6 +45,8 @@ app.command("probe")(probe_command)
 app.add_typer(fix_app, name="fix")
 app.command("incident")(incident_command)
 app.command("report")(report_command)
+app.command("serve")(serve_command)
+app.add_typer(users_app, name="users")
 
 
 def main() -> None:

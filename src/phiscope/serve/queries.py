@@ -1,0 +1,520 @@
+"""What the dashboard reads: scan summaries (cached), the findings explorer in SQL, scan diffs, watch status.
+
+A finished scan's summary is the report v1 object without its objects, built once by the same code
+as every report (scan.report.build_report) and cached in serve_scan_summaries, so the overview is one
+row read however many findings the scan holds. The findings explorer never loads a scan into memory:
+filters, sort and pagination run in SQL; severity and "readable by" are derived from the bucket's
+exposure exactly as report.findings does, turned into SQL over the few (bucket, category, health)
+combinations that decide them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Engine,
+    and_,
+    case,
+    false,
+    func,
+    insert,
+    inspect,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from phiscope.db.schema import detections, objects, scans
+from phiscope.db.serve import serve_scan_summaries
+from phiscope.impact.severity import bucket_severity
+from phiscope.model import PERSON_CATEGORIES
+from phiscope.report.findings import (
+    LEVELS,
+    data_exposure_kind,
+    exposure_findings,
+    iter_findings,
+)
+from phiscope.report.mutelist import Mutelist
+
+SUMMARY_VERSION = 1
+SORTS = ("severity", "count", "bucket", "key", "type", "category")
+MAX_PER_PAGE = 200
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+
+
+# -- scans and summaries --------------------------------------------------------------------------
+
+
+def list_scans(engine: Engine, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    with engine.connect() as c:
+        rows = c.execute(
+            select(
+                scans.c.id,
+                scans.c.started_at,
+                scans.c.finished_at,
+                scans.c.state,
+                scans.c.mode,
+                scans.c.targets,
+            )
+            .order_by(scans.c.started_at.desc())
+            .limit(limit)
+            .offset(offset)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
+def latest_finished_scan(engine: Engine) -> str | None:
+    with engine.connect() as c:
+        sid = c.execute(
+            select(scans.c.id).where(scans.c.state == "finished").order_by(scans.c.started_at.desc()).limit(1)
+        ).scalar()
+        if sid is None:
+            sid = c.execute(select(scans.c.id).order_by(scans.c.started_at.desc()).limit(1)).scalar()
+        return str(sid) if sid is not None else None
+
+
+def build_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without objects, plus the counts the overview shows."""
+    from phiscope.report.summary import headline
+
+    sev: Counter[str] = Counter()
+    types: Counter[str] = Counter()
+    for f in iter_findings(report):
+        sev[f.severity] += 1
+        if f.family == "data":
+            types[f.kind] += f.count
+    return {
+        "scan": report.get("scan") or {},
+        "buckets": report.get("buckets") or [],
+        "impact": report.get("impact") or {},
+        "headline": headline(report),
+        "findings_by_severity": {s: sev.get(s, 0) for s in LEVELS},
+        "findings_total": sum(sev.values()),
+        "detections_by_type": dict(types.most_common()),
+    }
+
+
+def scan_summary(engine: Engine, scan_id: str) -> dict[str, Any]:
+    """The summary of one scan: cached once the scan is finished, rebuilt while it runs."""
+    with engine.connect() as c:
+        row = c.execute(
+            select(serve_scan_summaries.c.summary, serve_scan_summaries.c.version).where(
+                serve_scan_summaries.c.scan_id == scan_id
+            )
+        ).first()
+    if row is not None and row.version == SUMMARY_VERSION:
+        return dict(row.summary)
+    from phiscope.db.store import Store
+    from phiscope.scan.report import build_report
+
+    summary = build_summary(build_report(Store(engine), scan_id))
+    if summary["scan"].get("state") == "finished":
+        with engine.begin() as c:
+            c.execute(serve_scan_summaries.delete().where(serve_scan_summaries.c.scan_id == scan_id))
+            c.execute(
+                insert(serve_scan_summaries).values(
+                    scan_id=scan_id, computed_at=datetime.now(UTC), version=SUMMARY_VERSION, summary=summary
+                )
+            )
+    return summary
+
+
+def trend(engine: Engine, limit: int = 12) -> list[dict[str, Any]]:
+    """Headline numbers of the last finished scans, oldest first (summaries computed on first use)."""
+    with engine.connect() as c:
+        ids = [
+            r[0]
+            for r in c.execute(
+                select(scans.c.id)
+                .where(scans.c.state == "finished")
+                .order_by(scans.c.started_at.desc())
+                .limit(limit)
+            )
+        ]
+    out = []
+    for sid in reversed(ids):
+        s = scan_summary(engine, sid)
+        out.append({"scan_id": sid, "started_at": s["scan"].get("started_at"), **s["headline"]})
+    return out
+
+
+def bucket_history(engine: Engine, name: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The bucket's verdict in each of the last scans that covered it."""
+    from phiscope.db.schema import buckets
+
+    with engine.connect() as c:
+        ids = [
+            r[0]
+            for r in c.execute(
+                select(scans.c.id)
+                .join(buckets, buckets.c.scan_id == scans.c.id)
+                .where(buckets.c.name == name, scans.c.state == "finished")
+                .order_by(scans.c.started_at.desc())
+                .limit(limit)
+            )
+        ]
+    out = []
+    for sid in ids:
+        s = scan_summary(engine, sid)
+        for b in s["buckets"]:
+            if b["name"] == name:
+                out.append(
+                    {
+                        "scan_id": sid,
+                        "started_at": s["scan"].get("started_at"),
+                        "level": b.get("exposure_level"),
+                        "severity": b.get("severity"),
+                        "people": b.get("people_affected"),
+                        "kinds": [f.kind for f in exposure_findings(b)],
+                    }
+                )
+    return out
+
+
+# -- findings explorer ----------------------------------------------------------------------------
+
+
+@dataclass
+class FindingQuery:
+    scan_id: str
+    bucket: str | None = None
+    prefix: str | None = None
+    type: str | None = None
+    category: str | None = None
+    severity: str | None = None  # minimum severity
+    exposure: str | None = None  # a data_exposure_kind value (anonymous:read, private, ...)
+    muted: str = "hide"  # hide | only | all
+    sort: str = "severity"
+    desc: bool = True
+    page: int = 1
+    per_page: int = 50
+    errors: list[str] = field(default_factory=list)
+
+    def normalised(self) -> FindingQuery:
+        if self.sort not in SORTS:
+            self.errors.append(f"unknown sort {self.sort!r}")
+            self.sort = "severity"
+        if self.muted not in ("hide", "only", "all"):
+            self.errors.append(f"unknown muted filter {self.muted!r}")
+            self.muted = "hide"
+        if self.severity and self.severity not in LEVELS:
+            self.errors.append(f"unknown severity {self.severity!r}")
+            self.severity = None
+        self.page = max(1, int(self.page))
+        self.per_page = min(MAX_PER_PAGE, max(1, int(self.per_page)))
+        return self
+
+
+def _is_phi() -> ColumnElement[bool]:
+    return detections.c.category.in_(sorted(PERSON_CATEGORIES))
+
+
+def severity_expr(buckets: list[dict[str, Any]]) -> ColumnElement[int]:
+    """SQL for a data finding's severity rank, as report.findings._BucketCtx.data_severity computes it."""
+    whens = []
+    for phi in (True, False):
+        for health in (True, False):
+            by_rank: dict[int, list[str]] = {}
+            for b in buckets:
+                sev = bucket_severity(b.get("exposure"), contains_phi=phi, health=health, people=0)
+                by_rank.setdefault(LEVELS.index(sev), []).append(b["name"])
+            # a bucket missing from the scan's rows has no exposure: the "no exposure" severity
+            default = LEVELS.index(bucket_severity(None, contains_phi=phi, health=health, people=0))
+            inner = case(
+                *[(objects.c.bucket.in_(names), literal(rank)) for rank, names in sorted(by_rank.items())],
+                else_=literal(default),
+            )
+            cond = and_(
+                _is_phi() if phi else not_(_is_phi()), objects.c.health.is_(true() if health else false())
+            )
+            whens.append((cond, inner))
+    return case(*whens, else_=literal(0))
+
+
+def _like_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def glob_to_like(pattern: str) -> str:
+    """fnmatch glob → SQL LIKE (escape '\\'). A character class becomes '_' (one character, any)."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            out.append("%")
+        elif ch == "?":
+            out.append("_")
+        elif ch == "[" and "]" in pattern[i + 2 :]:
+            out.append("_")
+            i = pattern.index("]", i + 2)
+        else:
+            out.append(_like_escape(ch))
+        i += 1
+    return "".join(out)
+
+
+def _like(col: Any, pattern: str) -> ColumnElement[bool]:
+    # SQLite's LIKE ignores ASCII case; GLOB does not. Both are emulated with LIKE plus an exact
+    # comparison of the literal prefix so that case matters on every backend.
+    return col.like(pattern, escape="\\")
+
+
+def prefix_cond(col: Any, prefix: str) -> ColumnElement[bool]:
+    """key starts with prefix, case-sensitively on every backend."""
+    return and_(col.like(_like_escape(prefix) + "%", escape="\\"), func.substr(col, 1, len(prefix)) == prefix)
+
+
+def mute_cond(mutelist: Mutelist | None, buckets: list[dict[str, Any]]) -> ColumnElement[bool]:
+    """SQL true for a data finding that a live mutelist entry matches (same rule as Mutelist.match)."""
+    if mutelist is None:
+        return false()
+    names = [b["name"] for b in buckets]
+    kind = {b["name"]: data_exposure_kind(b.get("exposure")) for b in buckets}
+    ors = []
+    for e in mutelist._live:
+        bs = [n for n in names if fnmatch.fnmatchcase(n, e.bucket)]
+        if e.exposure is not None:
+            bs = [n for n in bs if any(fnmatch.fnmatchcase(kind[n], x) for x in e.exposure)]
+        if not bs:
+            continue
+        parts: list[ColumnElement[bool]] = [objects.c.bucket.in_(bs)]
+        if e.prefix is not None:
+            if any(ch in e.prefix for ch in "*?["):
+                parts.append(_like(objects.c.key, glob_to_like(e.prefix)))
+            else:
+                parts.append(prefix_cond(objects.c.key, e.prefix))
+        if e.types is not None:
+            parts.append(
+                or_(
+                    *[
+                        detections.c.type == t
+                        if not any(ch in t for ch in "*?[")
+                        else _like(detections.c.type, glob_to_like(t))
+                        for t in e.types
+                    ]
+                )
+            )
+        ors.append(and_(*parts))
+    return or_(*ors) if ors else false()
+
+
+def _where(q: FindingQuery, buckets: list[dict[str, Any]], mutelist: Mutelist | None) -> list[Any]:
+    conds: list[Any] = [objects.c.scan_id == q.scan_id]
+    if q.bucket:
+        conds.append(objects.c.bucket == q.bucket)
+    if q.prefix:
+        conds.append(prefix_cond(objects.c.key, q.prefix))
+    if q.type:
+        conds.append(detections.c.type == q.type)
+    if q.category:
+        conds.append(detections.c.category == q.category)
+    if q.exposure:
+        names = [b["name"] for b in buckets if data_exposure_kind(b.get("exposure")) == q.exposure]
+        conds.append(objects.c.bucket.in_(names) if names else false())
+    if q.severity:
+        conds.append(severity_expr(buckets) >= LEVELS.index(q.severity))
+    if q.muted != "all":
+        m = mute_cond(mutelist, buckets)
+        conds.append(m if q.muted == "only" else not_(m))
+    return conds
+
+
+def find(
+    engine: Engine, q: FindingQuery, buckets: list[dict[str, Any]], mutelist: Mutelist | None
+) -> dict[str, Any]:
+    """One page of data findings (masked examples only) and the total that match the filters."""
+    q.normalised()
+    sev = severity_expr(buckets).label("sev")
+    conds = _where(q, buckets, mutelist)
+    base = detections.join(objects, detections.c.object_id == objects.c.id)
+    order_col: Any = {
+        "severity": sev,
+        "count": detections.c.count,
+        "bucket": objects.c.bucket,
+        "key": objects.c.key,
+        "type": detections.c.type,
+        "category": detections.c.category,
+    }[q.sort]
+    order = [order_col.desc() if q.desc else order_col.asc()]
+    if q.sort == "severity":
+        order.append(detections.c.count.desc())
+    order.append(detections.c.id.asc())
+    stmt = (
+        select(
+            detections.c.id,
+            detections.c.type,
+            detections.c.category,
+            detections.c.count,
+            detections.c.confidence,
+            detections.c.locations,
+            detections.c.masked_examples,
+            objects.c.bucket,
+            objects.c.key,
+            objects.c.health,
+            sev,
+        )
+        .select_from(base)
+        .where(*conds)
+        .order_by(*order)
+        .limit(q.per_page)
+        .offset((q.page - 1) * q.per_page)
+    )
+    with engine.connect() as c:
+        total = int(c.execute(select(func.count()).select_from(base).where(*conds)).scalar() or 0)
+        rows = [dict(r) for r in c.execute(stmt).mappings()]
+    kind = {b["name"]: data_exposure_kind(b.get("exposure")) for b in buckets}
+    for r in rows:
+        r["severity"] = LEVELS[int(r.pop("sev"))]
+        r["exposure"] = kind.get(r["bucket"], "private")
+        m = (
+            mutelist.match(r["bucket"], key=r["key"], type=r["type"], exposure=r["exposure"])
+            if mutelist
+            else None
+        )
+        r["muted"] = m.marker() if m else None
+    return {
+        "total": total,
+        "page": q.page,
+        "per_page": q.per_page,
+        "pages": max(1, -(-total // q.per_page)),
+        "rows": rows,
+        "errors": q.errors,
+    }
+
+
+def facet_values(engine: Engine, scan_id: str) -> dict[str, list[str]]:
+    """Distinct types and categories present in the scan (for the filter menus)."""
+    with engine.connect() as c:
+        base = detections.join(objects, detections.c.object_id == objects.c.id)
+        types = [
+            r[0]
+            for r in c.execute(
+                select(detections.c.type).select_from(base).where(objects.c.scan_id == scan_id).distinct()
+            )
+        ]
+        cats = [
+            r[0]
+            for r in c.execute(
+                select(detections.c.category).select_from(base).where(objects.c.scan_id == scan_id).distinct()
+            )
+        ]
+    return {"types": sorted(types), "categories": sorted(cats)}
+
+
+# -- scan diff ------------------------------------------------------------------------------------
+
+
+def _data_only_in(engine: Engine, a: str, b: str, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """Data findings (bucket, key, type) of scan a that scan b does not have."""
+    o2 = objects.alias("o2")
+    d2 = detections.alias("d2")
+    missing = ~(
+        select(literal(1))
+        .select_from(d2.join(o2, d2.c.object_id == o2.c.id))
+        .where(
+            o2.c.scan_id == b,
+            o2.c.bucket == objects.c.bucket,
+            o2.c.key == objects.c.key,
+            d2.c.type == detections.c.type,
+        )
+        .exists()
+    )
+    base = detections.join(objects, detections.c.object_id == objects.c.id)
+    conds = [objects.c.scan_id == a, missing]
+    with engine.connect() as c:
+        n = int(c.execute(select(func.count()).select_from(base).where(*conds)).scalar() or 0)
+        rows = c.execute(
+            select(objects.c.bucket, objects.c.key, detections.c.type, detections.c.count)
+            .select_from(base)
+            .where(*conds)
+            .order_by(objects.c.bucket, objects.c.key, detections.c.type)
+            .limit(limit)
+        ).mappings()
+        return n, [dict(r) for r in rows]
+
+
+def diff_scans(engine: Engine, old: str, new: str, limit: int = 200) -> dict[str, Any]:
+    """New and resolved findings from scan `old` to scan `new` (finding identity as in the reports)."""
+    so, sn = scan_summary(engine, old), scan_summary(engine, new)
+
+    def exp(s: dict[str, Any]) -> dict[tuple[str, str], str]:
+        return {(f.bucket, f.kind): f.severity for b in s["buckets"] for f in exposure_findings(b)}
+
+    eo, en = exp(so), exp(sn)
+    n_new, new_rows = _data_only_in(engine, new, old, limit)
+    n_res, res_rows = _data_only_in(engine, old, new, limit)
+    return {
+        "old": old,
+        "new": new,
+        "exposure_new": [
+            {"bucket": b, "kind": k, "severity": en[(b, k)]} for b, k in sorted(set(en) - set(eo))
+        ],
+        "exposure_resolved": [
+            {"bucket": b, "kind": k, "severity": eo[(b, k)]} for b, k in sorted(set(eo) - set(en))
+        ],
+        "data_new_total": n_new,
+        "data_new": new_rows,
+        "data_resolved_total": n_res,
+        "data_resolved": res_rows,
+        "headline_old": so["headline"],
+        "headline_new": sn["headline"],
+    }
+
+
+# -- watch status (tables owned by `phiscope watch`, read only when present) ----------------------
+
+
+def watch_status(engine: Engine, limit: int = 20) -> list[dict[str, Any]] | None:
+    """Recent rows of each `watch*` table when `phiscope watch` uses this database, else None.
+
+    The watcher's schema is its own; this reads whatever tables it created, newest rows first,
+    without depending on their columns.
+    """
+    names = [t for t in inspect(engine).get_table_names() if t.startswith("watch")]
+    if not names:
+        return None
+    from sqlalchemy import MetaData, Table
+
+    md = MetaData()
+    out = []
+    with engine.connect() as c:
+        for name in sorted(names):
+            t = Table(name, md, autoload_with=c)
+            n = int(c.execute(select(func.count()).select_from(t)).scalar() or 0)
+            pk = list(t.primary_key.columns)
+            stmt = select(t).limit(limit)
+            if pk:
+                stmt = stmt.order_by(*[col.desc() for col in pk])
+            rows = [
+                {
+                    k: (v if isinstance(v, (str, int, float, bool, type(None))) else str(v))
+                    for k, v in r.items()
+                }
+                for r in c.execute(stmt).mappings()
+            ]
+            out.append(
+                {"table": name, "rows_total": n, "columns": [col.name for col in t.columns], "rows": rows}
+            )
+    return out
+
+
+def scan_ids(engine: Engine) -> set[str]:
+    with engine.connect() as c:
+        return {r[0] for r in c.execute(select(scans.c.id))}
+
+
+def iso(dt: datetime | None) -> str | None:
+    return _iso(dt)
