@@ -325,7 +325,6 @@ def create_app(
     )
     app.state.settings = settings
     app.add_middleware(Gate)
-    app.mount("/static", StaticFiles(packages=[("phiscope.serve", "static")]), name="static")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -340,6 +339,8 @@ def create_app(
         from phiscope.report.html import _asset
 
         return Response(_asset("report.css"), media_type="text/css")
+
+    app.mount("/static", StaticFiles(packages=[("phiscope.serve", "static")]), name="static")
 
     _pages(app)
     _actions(app)
