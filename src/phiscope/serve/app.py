@@ -30,7 +30,7 @@ from phiscope.serve.auth import User
 
 SESSION_COOKIE = "phiscope_session"
 LOGIN_COOKIE = "phiscope_login"
-PUBLIC_PATHS = {"/login"}
+PUBLIC_PATHS = {"/login", "/favicon.ico"}
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -334,6 +334,10 @@ def create_app(
             resp.headers[k] = v
         return resp
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     @app.get("/static/report.css", include_in_schema=False)
     def report_css() -> Response:
         from phiscope.report.html import _asset
@@ -368,7 +372,11 @@ def _pages(app: FastAPI) -> None:
     def login_form(request: Request, next: str = "/") -> Response:
         import secrets
 
-        token = secrets.token_urlsafe(24)
+        # Reuse the pending token: a second tab (or the browser's favicon request, redirected here)
+        # must not invalidate the form already on screen.
+        token = request.cookies.get(LOGIN_COOKIE) or ""
+        if not (20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
+            token = secrets.token_urlsafe(24)
         resp = _page(request, "login.html", login_csrf=token, next=_safe_next(next))
         _cookie(request, resp, LOGIN_COOKIE, token, max_age=1800)
         return resp
