@@ -22,7 +22,7 @@ from sqlalchemy import (
     false,
 )
 
-from phiscope.db.schema import detections, metadata, objects
+from phiscope.db.schema import metadata
 
 ROLES = ("viewer", "operator", "admin")
 
@@ -99,12 +99,27 @@ serve_scan_summaries = Table(
     Column("summary", JSON, nullable=False),
 )
 
-# Findings explorer: filter by type / category within a scan's objects, sort by count.
-ix_detections_type = Index("ix_detections_type_object_id", detections.c.type, detections.c.object_id)
-ix_detections_category = Index(
-    "ix_detections_category_object_id", detections.c.category, detections.c.object_id
+# The findings explorer's index of a finished scan: one row per data finding (object × type) with its
+# derived severity rank and "readable by" kind, written once with the summary (INSERT ... SELECT), so
+# filter + sort + page is an index range scan with LIMIT instead of a join and sort over every row.
+serve_findings = Table(
+    "serve_findings",
+    metadata,
+    Column("detection_id", Integer, primary_key=True, autoincrement=False),
+    Column("scan_id", String(64), ForeignKey("scans.id", ondelete="CASCADE"), nullable=False),
+    Column("bucket", String(255), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("sev", Integer, nullable=False),  # index into report.findings.LEVELS
+    Column("exposure", String(48), nullable=False),  # report.findings.data_exposure_kind
+    Index("ix_serve_findings_sev", "scan_id", "sev", "count", "detection_id"),
+    Index("ix_serve_findings_bucket", "scan_id", "bucket", "sev", "count", "detection_id"),
+    Index("ix_serve_findings_type", "scan_id", "type", "sev", "count", "detection_id"),
+    Index("ix_serve_findings_exposure", "scan_id", "exposure", "sev", "count", "detection_id"),
+    Index("ix_serve_findings_count", "scan_id", "count", "detection_id"),
 )
-ix_objects_scan_health = Index("ix_objects_scan_id_health", objects.c.scan_id, objects.c.health, objects.c.id)
 
 TABLES = [
     serve_users,
@@ -113,4 +128,5 @@ TABLES = [
     serve_login_attempts,
     serve_audit,
     serve_scan_summaries,
+    serve_findings,
 ]

@@ -553,7 +553,7 @@ def _pages(app: FastAPI) -> None:
             page=page,
             per_page=per_page,
         )
-        result = queries.find(s.engine, q, summ["buckets"], _mutelist(request))
+        result = queries.find(s.engine, q, summ["buckets"], _mutelist(request), indexed=summ["indexed"])
         for r in result["rows"]:
             locs = r.get("locations") or []
             r["where"] = "; ".join(location_text(loc) for loc in locs[:3]) + (
@@ -575,7 +575,7 @@ def _pages(app: FastAPI) -> None:
             header_sev=summ["headline"]["severity"],
             q=q,
             result=result,
-            facets=queries.facet_values(s.engine, sid),
+            facets={"types": sorted(summ["detections_by_type"]), "categories": summ["categories"]},
             bucket_names=sorted(b["name"] for b in summ["buckets"]),
             exposures=sorted({data_exposure_kind(b.get("exposure")) for b in summ["buckets"]}),
             sorts=queries.SORTS,
@@ -998,7 +998,9 @@ def _api() -> APIRouter:
             page=page,
             per_page=per_page,
         )
-        res = queries.find(_settings(request).engine, q, s["buckets"], _mutelist(request))
+        res = queries.find(
+            _settings(request).engine, q, s["buckets"], _mutelist(request), indexed=s["indexed"]
+        )
         fields = FindingOut.model_fields
         return {
             "scan_id": sid,

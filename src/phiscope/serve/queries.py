@@ -11,6 +11,7 @@ combinations that decide them.
 from __future__ import annotations
 
 import fnmatch
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from phiscope.db.schema import detections, objects, scans
-from phiscope.db.serve import serve_scan_summaries
+from phiscope.db.serve import serve_findings, serve_scan_summaries
 from phiscope.impact.severity import bucket_severity
 from phiscope.model import PERSON_CATEGORIES
 from phiscope.report.findings import (
@@ -44,7 +45,7 @@ from phiscope.report.findings import (
 )
 from phiscope.report.mutelist import Mutelist
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 SORTS = ("severity", "count", "bucket", "key", "type", "category")
 MAX_PER_PAGE = 200
 
@@ -87,15 +88,19 @@ def latest_finished_scan(engine: Engine) -> str | None:
 
 
 def build_summary(report: dict[str, Any]) -> dict[str, Any]:
-    """The report without objects, plus the counts the overview shows."""
+    """The report without objects, plus the counts the overview and the filter menus show."""
     from phiscope.report.summary import headline
 
     sev: Counter[str] = Counter()
     types: Counter[str] = Counter()
+    cats: set[str] = set()
+    data_findings = 0
     for f in iter_findings(report):
         sev[f.severity] += 1
         if f.family == "data":
             types[f.kind] += f.count
+            cats.add(f.category or "identity")
+            data_findings += 1
     return {
         "scan": report.get("scan") or {},
         "buckets": report.get("buckets") or [],
@@ -103,12 +108,44 @@ def build_summary(report: dict[str, Any]) -> dict[str, Any]:
         "headline": headline(report),
         "findings_by_severity": {s: sev.get(s, 0) for s in LEVELS},
         "findings_total": sum(sev.values()),
+        "data_findings": data_findings,
         "detections_by_type": dict(types.most_common()),
+        "categories": sorted(cats),
     }
 
 
 def scan_summary(engine: Engine, scan_id: str) -> dict[str, Any]:
-    """The summary of one scan: cached once the scan is finished, rebuilt while it runs."""
+    """The summary of one scan: cached (with its findings index) once the scan is finished.
+
+    `indexed` in the result says whether serve_findings holds the scan's findings.
+    """
+    cached = _cached_summary(engine, scan_id)
+    if cached is not None:
+        return cached
+    with _building:
+        cached = _cached_summary(engine, scan_id)  # built meanwhile by another request
+        if cached is not None:
+            return cached
+        from phiscope.db.store import Store
+        from phiscope.scan.report import build_report
+
+        summary = build_summary(build_report(Store(engine), scan_id))
+        if summary["scan"].get("state") != "finished":
+            return {**summary, "indexed": False}
+        # the findings index and the summary in one transaction: a cached summary implies an index
+        with engine.begin() as c:
+            c.execute(serve_findings.delete().where(serve_findings.c.scan_id == scan_id))
+            c.execute(serve_scan_summaries.delete().where(serve_scan_summaries.c.scan_id == scan_id))
+            c.execute(_index_insert(scan_id, summary["buckets"]))
+            c.execute(
+                insert(serve_scan_summaries).values(
+                    scan_id=scan_id, computed_at=datetime.now(UTC), version=SUMMARY_VERSION, summary=summary
+                )
+            )
+    return {**summary, "indexed": True}
+
+
+def _cached_summary(engine: Engine, scan_id: str) -> dict[str, Any] | None:
     with engine.connect() as c:
         row = c.execute(
             select(serve_scan_summaries.c.summary, serve_scan_summaries.c.version).where(
@@ -116,20 +153,40 @@ def scan_summary(engine: Engine, scan_id: str) -> dict[str, Any]:
             )
         ).first()
     if row is not None and row.version == SUMMARY_VERSION:
-        return dict(row.summary)
-    from phiscope.db.store import Store
-    from phiscope.scan.report import build_report
+        return {**row.summary, "indexed": True}
+    return None
 
-    summary = build_summary(build_report(Store(engine), scan_id))
-    if summary["scan"].get("state") == "finished":
-        with engine.begin() as c:
-            c.execute(serve_scan_summaries.delete().where(serve_scan_summaries.c.scan_id == scan_id))
-            c.execute(
-                insert(serve_scan_summaries).values(
-                    scan_id=scan_id, computed_at=datetime.now(UTC), version=SUMMARY_VERSION, summary=summary
-                )
-            )
-    return summary
+
+_building = threading.Lock()  # one summary at a time: a second request waits, then reads the cache
+
+
+def _index_insert(scan_id: str, buckets: list[dict[str, Any]]) -> Any:
+    """INSERT ... SELECT of a scan's data findings with their derived severity and exposure kind."""
+    kinds: dict[str, list[str]] = {}
+    for b in buckets:
+        kinds.setdefault(data_exposure_kind(b.get("exposure")), []).append(b["name"])
+    exposure = case(
+        *[(objects.c.bucket.in_(names), literal(k)) for k, names in sorted(kinds.items())],
+        else_=literal("private"),
+    )
+    sel = (
+        select(
+            detections.c.id,
+            objects.c.scan_id,
+            objects.c.bucket,
+            objects.c.key,
+            detections.c.type,
+            detections.c.category,
+            detections.c.count,
+            severity_expr(buckets),
+            exposure,
+        )
+        .select_from(detections.join(objects, detections.c.object_id == objects.c.id))
+        .where(objects.c.scan_id == scan_id)
+    )
+    return insert(serve_findings).from_select(
+        ["detection_id", "scan_id", "bucket", "key", "type", "category", "count", "sev", "exposure"], sel
+    )
 
 
 def trend(engine: Engine, limit: int = 12) -> list[dict[str, Any]]:
@@ -277,103 +334,155 @@ def prefix_cond(col: Any, prefix: str) -> ColumnElement[bool]:
     return and_(col.like(_like_escape(prefix) + "%", escape="\\"), func.substr(col, 1, len(prefix)) == prefix)
 
 
-def mute_cond(mutelist: Mutelist | None, buckets: list[dict[str, Any]]) -> ColumnElement[bool]:
-    """SQL true for a data finding that a live mutelist entry matches (same rule as Mutelist.match)."""
+def mute_cond(
+    mutelist: Mutelist | None, buckets: list[dict[str, Any]], col: Any
+) -> ColumnElement[bool] | None:
+    """SQL true for a data finding that a live mutelist entry matches (same rule as Mutelist.match);
+    None when no entry can match this scan."""
     if mutelist is None:
-        return false()
+        return None
     names = [b["name"] for b in buckets]
     kind = {b["name"]: data_exposure_kind(b.get("exposure")) for b in buckets}
     ors = []
-    for e in mutelist._live:
+    for e in mutelist.entries:
+        if e.is_expired(mutelist.today):
+            continue
         bs = [n for n in names if fnmatch.fnmatchcase(n, e.bucket)]
         if e.exposure is not None:
             bs = [n for n in bs if any(fnmatch.fnmatchcase(kind[n], x) for x in e.exposure)]
         if not bs:
             continue
-        parts: list[ColumnElement[bool]] = [objects.c.bucket.in_(bs)]
+        parts: list[ColumnElement[bool]] = [col.bucket.in_(bs)]
         if e.prefix is not None:
             if any(ch in e.prefix for ch in "*?["):
-                parts.append(_like(objects.c.key, glob_to_like(e.prefix)))
+                parts.append(_like(col.key, glob_to_like(e.prefix)))
             else:
-                parts.append(prefix_cond(objects.c.key, e.prefix))
+                parts.append(prefix_cond(col.key, e.prefix))
         if e.types is not None:
             parts.append(
                 or_(
                     *[
-                        detections.c.type == t
+                        col.type == t
                         if not any(ch in t for ch in "*?[")
-                        else _like(detections.c.type, glob_to_like(t))
+                        else _like(col.type, glob_to_like(t))
                         for t in e.types
                     ]
                 )
             )
         ors.append(and_(*parts))
-    return or_(*ors) if ors else false()
+    return or_(*ors) if ors else None
 
 
-def _where(q: FindingQuery, buckets: list[dict[str, Any]], mutelist: Mutelist | None) -> list[Any]:
-    conds: list[Any] = [objects.c.scan_id == q.scan_id]
+@dataclass(frozen=True)
+class _Cols:
+    """Where each finding attribute lives: the findings index, or the raw tables while a scan runs."""
+
+    id: Any
+    bucket: Any
+    key: Any
+    type: Any
+    category: Any
+    count: Any
+    sev: Any
+    exposure: Any | None  # None: derive from the bucket list
+    scan_id: Any
+    source: Any
+
+
+def _cols(indexed: bool, buckets: list[dict[str, Any]]) -> _Cols:
+    if indexed:
+        f = serve_findings.c
+        src = serve_findings.join(detections, detections.c.id == serve_findings.c.detection_id)
+        return _Cols(
+            f.detection_id, f.bucket, f.key, f.type, f.category, f.count, f.sev, f.exposure, f.scan_id, src
+        )
+    return _Cols(
+        detections.c.id,
+        objects.c.bucket,
+        objects.c.key,
+        detections.c.type,
+        detections.c.category,
+        detections.c.count,
+        severity_expr(buckets),
+        None,
+        objects.c.scan_id,
+        detections.join(objects, detections.c.object_id == objects.c.id),
+    )
+
+
+def _where(
+    q: FindingQuery, buckets: list[dict[str, Any]], mutelist: Mutelist | None, col: _Cols
+) -> list[Any]:
+    conds: list[Any] = [col.scan_id == q.scan_id]
     if q.bucket:
-        conds.append(objects.c.bucket == q.bucket)
+        conds.append(col.bucket == q.bucket)
     if q.prefix:
-        conds.append(prefix_cond(objects.c.key, q.prefix))
+        conds.append(prefix_cond(col.key, q.prefix))
     if q.type:
-        conds.append(detections.c.type == q.type)
+        conds.append(col.type == q.type)
     if q.category:
-        conds.append(detections.c.category == q.category)
+        conds.append(col.category == q.category)
     if q.exposure:
-        names = [b["name"] for b in buckets if data_exposure_kind(b.get("exposure")) == q.exposure]
-        conds.append(objects.c.bucket.in_(names) if names else false())
+        if col.exposure is not None:
+            conds.append(col.exposure == q.exposure)
+        else:
+            names = [b["name"] for b in buckets if data_exposure_kind(b.get("exposure")) == q.exposure]
+            conds.append(col.bucket.in_(names) if names else false())
     if q.severity:
-        conds.append(severity_expr(buckets) >= LEVELS.index(q.severity))
+        conds.append(col.sev >= LEVELS.index(q.severity))
     if q.muted != "all":
-        m = mute_cond(mutelist, buckets)
-        conds.append(m if q.muted == "only" else not_(m))
+        m = mute_cond(mutelist, buckets, col)
+        if m is not None:
+            conds.append(m if q.muted == "only" else not_(m))
+        elif q.muted == "only":
+            conds.append(false())
     return conds
 
 
 def find(
-    engine: Engine, q: FindingQuery, buckets: list[dict[str, Any]], mutelist: Mutelist | None
+    engine: Engine,
+    q: FindingQuery,
+    buckets: list[dict[str, Any]],
+    mutelist: Mutelist | None,
+    *,
+    indexed: bool = False,
 ) -> dict[str, Any]:
     """One page of data findings (masked examples only) and the total that match the filters."""
     q.normalised()
-    sev = severity_expr(buckets).label("sev")
-    conds = _where(q, buckets, mutelist)
-    base = detections.join(objects, detections.c.object_id == objects.c.id)
-    order_col: Any = {
-        "severity": sev,
-        "count": detections.c.count,
-        "bucket": objects.c.bucket,
-        "key": objects.c.key,
-        "type": detections.c.type,
-        "category": detections.c.category,
-    }[q.sort]
-    order = [order_col.desc() if q.desc else order_col.asc()]
-    if q.sort == "severity":
-        order.append(detections.c.count.desc())
-    order.append(detections.c.id.asc())
+    col = _cols(indexed, buckets)
+    conds = _where(q, buckets, mutelist, col)
+    sort_cols: dict[str, list[Any]] = {
+        "severity": [col.sev, col.count],
+        "count": [col.count],
+        "bucket": [col.bucket, col.key],
+        "key": [col.key],
+        "type": [col.type, col.sev, col.count],
+        "category": [col.category, col.sev, col.count],
+    }
+    # one direction for every sort column and the tie-breaker, so an index can be walked either way
+    order = [c.desc() if q.desc else c.asc() for c in [*sort_cols[q.sort], col.id]]
     stmt = (
         select(
-            detections.c.id,
-            detections.c.type,
-            detections.c.category,
-            detections.c.count,
+            col.id.label("id"),
+            col.type.label("type"),
+            col.category.label("category"),
+            col.count.label("count"),
             detections.c.confidence,
             detections.c.locations,
             detections.c.masked_examples,
-            objects.c.bucket,
-            objects.c.key,
-            objects.c.health,
-            sev,
+            col.bucket.label("bucket"),
+            col.key.label("key"),
+            col.sev.label("sev"),
         )
-        .select_from(base)
+        .select_from(col.source)
         .where(*conds)
         .order_by(*order)
         .limit(q.per_page)
         .offset((q.page - 1) * q.per_page)
     )
+    count_from = serve_findings if indexed else col.source
     with engine.connect() as c:
-        total = int(c.execute(select(func.count()).select_from(base).where(*conds)).scalar() or 0)
+        total = int(c.execute(select(func.count()).select_from(count_from).where(*conds)).scalar() or 0)
         rows = [dict(r) for r in c.execute(stmt).mappings()]
     kind = {b["name"]: data_exposure_kind(b.get("exposure")) for b in buckets}
     for r in rows:
@@ -393,25 +502,6 @@ def find(
         "rows": rows,
         "errors": q.errors,
     }
-
-
-def facet_values(engine: Engine, scan_id: str) -> dict[str, list[str]]:
-    """Distinct types and categories present in the scan (for the filter menus)."""
-    with engine.connect() as c:
-        base = detections.join(objects, detections.c.object_id == objects.c.id)
-        types = [
-            r[0]
-            for r in c.execute(
-                select(detections.c.type).select_from(base).where(objects.c.scan_id == scan_id).distinct()
-            )
-        ]
-        cats = [
-            r[0]
-            for r in c.execute(
-                select(detections.c.category).select_from(base).where(objects.c.scan_id == scan_id).distinct()
-            )
-        ]
-    return {"types": sorted(types), "categories": sorted(cats)}
 
 
 # -- scan diff ------------------------------------------------------------------------------------

@@ -101,16 +101,40 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("scan_id", name=op.f("pk_serve_scan_summaries")),
     )
-    # findings explorer at a million rows
-    op.create_index("ix_detections_type_object_id", "detections", ["type", "object_id"])
-    op.create_index("ix_detections_category_object_id", "detections", ["category", "object_id"])
-    op.create_index("ix_objects_scan_id_health", "objects", ["scan_id", "health", "id"])
+    # the findings explorer's per-scan index (a million findings: index range scans with LIMIT)
+    op.create_table(
+        "serve_findings",
+        sa.Column("detection_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("scan_id", sa.String(length=64), nullable=False),
+        sa.Column("bucket", sa.String(length=255), nullable=False),
+        sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("sev", sa.Integer(), nullable=False),
+        sa.Column("exposure", sa.String(length=48), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["scan_id"], ["scans.id"], name=op.f("fk_serve_findings_scan_id_scans"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("detection_id", name=op.f("pk_serve_findings")),
+    )
+    for name, cols in _FINDINGS_INDEXES.items():
+        op.create_index(name, "serve_findings", cols)
+
+
+_FINDINGS_INDEXES = {
+    "ix_serve_findings_sev": ["scan_id", "sev", "count", "detection_id"],
+    "ix_serve_findings_bucket": ["scan_id", "bucket", "sev", "count", "detection_id"],
+    "ix_serve_findings_type": ["scan_id", "type", "sev", "count", "detection_id"],
+    "ix_serve_findings_exposure": ["scan_id", "exposure", "sev", "count", "detection_id"],
+    "ix_serve_findings_count": ["scan_id", "count", "detection_id"],
+}
 
 
 def downgrade() -> None:
-    op.drop_index("ix_objects_scan_id_health", table_name="objects")
-    op.drop_index("ix_detections_category_object_id", table_name="detections")
-    op.drop_index("ix_detections_type_object_id", table_name="detections")
+    for name in _FINDINGS_INDEXES:
+        op.drop_index(name, table_name="serve_findings")
+    op.drop_table("serve_findings")
     op.drop_table("serve_scan_summaries")
     op.drop_index("ix_serve_audit_at", table_name="serve_audit")
     op.drop_table("serve_audit")
