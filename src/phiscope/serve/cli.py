@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,6 +76,7 @@ def serve_command(
     from phiscope.serve.app import create_app
 
     app = create_app(url, engine=engine, mutelist=mutelist, backup_dir=backup_dir)
+    threading.Thread(target=_warm, args=(engine,), daemon=True, name="phiscope-warm").start()
     scheme = "https" if certfile else "http"
     typer.echo(f"PHIscope dashboard on {scheme}://{host}:{port}/ — Ctrl-C to stop", err=True)
     uvicorn.run(
@@ -86,6 +88,16 @@ def serve_command(
         ssl_keyfile=str(keyfile) if keyfile else None,
         server_header=False,
     )
+
+
+def _warm(engine: Engine) -> None:
+    """Summarise the latest scans in the background, so the first visitor does not wait for them."""
+    from phiscope.serve import queries
+
+    try:
+        queries.warm(engine)
+    except Exception as e:  # the pages compute what they need themselves; this is only a head start
+        typer.echo(f"warning: could not prepare the latest scans: {type(e).__name__}", err=True)
 
 
 def _password(stdin: bool) -> str:

@@ -190,7 +190,8 @@ def _index_insert(scan_id: str, buckets: list[dict[str, Any]]) -> Any:
 
 
 def trend(engine: Engine, limit: int = 12) -> list[dict[str, Any]]:
-    """Headline numbers of the last finished scans, oldest first (summaries computed on first use)."""
+    """Headline numbers of the last finished scans, oldest first: those already summarised (a page
+    never waits for old scans; `phiscope serve` summarises them in the background)."""
     with engine.connect() as c:
         ids = [
             r[0]
@@ -203,13 +204,15 @@ def trend(engine: Engine, limit: int = 12) -> list[dict[str, Any]]:
         ]
     out = []
     for sid in reversed(ids):
-        s = scan_summary(engine, sid)
+        s = _cached_summary(engine, sid)
+        if s is None:
+            continue
         out.append({"scan_id": sid, "started_at": s["scan"].get("started_at"), **s["headline"]})
     return out
 
 
 def bucket_history(engine: Engine, name: str, limit: int = 20) -> list[dict[str, Any]]:
-    """The bucket's verdict in each of the last scans that covered it."""
+    """The bucket's verdict in each of the last (summarised) scans that covered it."""
     from phiscope.db.schema import buckets
 
     with engine.connect() as c:
@@ -225,7 +228,9 @@ def bucket_history(engine: Engine, name: str, limit: int = 20) -> list[dict[str,
         ]
     out = []
     for sid in ids:
-        s = scan_summary(engine, sid)
+        s = _cached_summary(engine, sid)
+        if s is None:
+            continue
         for b in s["buckets"]:
             if b["name"] == name:
                 out.append(
@@ -239,6 +244,23 @@ def bucket_history(engine: Engine, name: str, limit: int = 20) -> list[dict[str,
                     }
                 )
     return out
+
+
+def warm(engine: Engine, limit: int = 12) -> int:
+    """Summarise (and index) the last finished scans ahead of the first visit; returns how many."""
+    with engine.connect() as c:
+        ids = [
+            r[0]
+            for r in c.execute(
+                select(scans.c.id)
+                .where(scans.c.state == "finished")
+                .order_by(scans.c.started_at.desc())
+                .limit(limit)
+            )
+        ]
+    for sid in ids:
+        scan_summary(engine, sid)
+    return len(ids)
 
 
 # -- findings explorer ----------------------------------------------------------------------------
