@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,9 @@ def test_overview_shows_the_reports_headline(client: TestClient, demo: Demo) -> 
     assert "medcall-exports" in page and 'id="obligations"' in page
     api = client.get(f"/api/v1/scans/{demo.scan_id}").json()
     assert api["headline"] == h
+    # severity counts (SQL over the findings index) = report.findings over the whole report
+    counts = Counter(f.severity for f in iter_findings(_report(demo)))
+    assert api["findings_by_severity"] == {s: counts.get(s, 0) for s in LEVELS}
 
 
 def _reference(demo: Demo) -> list[Any]:

@@ -119,6 +119,7 @@ serve_findings = Table(
     Index("ix_serve_findings_type", "scan_id", "type", "sev", "count", "detection_id"),
     Index("ix_serve_findings_exposure", "scan_id", "exposure", "sev", "count", "detection_id"),
     Index("ix_serve_findings_count", "scan_id", "count", "detection_id"),
+    Index("ix_serve_findings_key", "scan_id", "key", "detection_id"),
 )
 
 TABLES = [

@@ -288,6 +288,7 @@ class FindingOut(BaseModel):
 class FindingPage(BaseModel):
     scan_id: str
     total: int
+    total_is_lower_bound: bool
     page: int
     per_page: int
     pages: int
@@ -1005,6 +1006,7 @@ def _api() -> APIRouter:
         return {
             "scan_id": sid,
             "total": res["total"],
+            "total_is_lower_bound": res["total_is_lower_bound"],
             "page": res["page"],
             "per_page": res["per_page"],
             "pages": res["pages"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,18 +36,21 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from phiscope.db.schema import detections, objects, scans
 from phiscope.db.serve import serve_findings, serve_scan_summaries
+from phiscope.db.store import Store
 from phiscope.impact.severity import bucket_severity
 from phiscope.model import PERSON_CATEGORIES
 from phiscope.report.findings import (
     LEVELS,
     data_exposure_kind,
     exposure_findings,
-    iter_findings,
 )
 from phiscope.report.mutelist import Mutelist
 
 SUMMARY_VERSION = 2
 SORTS = ("severity", "count", "bucket", "key", "type", "category")
+# Counting a filter's matches stops here ("10,000+"): an exact count of 500,000 rows costs more than
+# the page itself; narrower filters get exact totals.
+COUNT_CAP = 10_000
 MAX_PER_PAGE = 200
 
 
@@ -87,20 +91,24 @@ def latest_finished_scan(engine: Engine) -> str | None:
         return str(sid) if sid is not None else None
 
 
-def build_summary(report: dict[str, Any]) -> dict[str, Any]:
-    """The report without objects, plus the counts the overview and the filter menus show."""
+def build_summary(
+    report: dict[str, Any], data_by_sev: dict[int, int], categories: list[str]
+) -> dict[str, Any]:
+    """The report without objects, plus the counts the overview and the filter menus show.
+
+    Data-finding counts come from SQL (`data_stats`): the same severity rule as report.findings,
+    without building a Python object per finding.
+    """
     from phiscope.report.summary import headline
 
     sev: Counter[str] = Counter()
     types: Counter[str] = Counter()
-    cats: set[str] = set()
-    data_findings = 0
-    for f in iter_findings(report):
-        sev[f.severity] += 1
-        if f.family == "data":
-            types[f.kind] += f.count
-            cats.add(f.category or "identity")
-            data_findings += 1
+    for b in report.get("buckets") or []:
+        for f in exposure_findings(b):
+            sev[f.severity] += 1
+        types.update(b.get("detections_by_type") or {})
+    for rank, n in data_by_sev.items():
+        sev[LEVELS[int(rank)]] += n
     return {
         "scan": report.get("scan") or {},
         "buckets": report.get("buckets") or [],
@@ -108,10 +116,29 @@ def build_summary(report: dict[str, Any]) -> dict[str, Any]:
         "headline": headline(report),
         "findings_by_severity": {s: sev.get(s, 0) for s in LEVELS},
         "findings_total": sum(sev.values()),
-        "data_findings": data_findings,
+        "data_findings": sum(data_by_sev.values()),
         "detections_by_type": dict(types.most_common()),
-        "categories": sorted(cats),
+        "categories": categories,
     }
+
+
+def data_stats(
+    c: Any, scan_id: str, buckets: list[dict[str, Any]], indexed: bool
+) -> tuple[dict[int, int], list[str]]:
+    """Data findings per severity rank, and the categories present, for one scan."""
+    col = _cols(indexed, buckets)
+    src = serve_findings if indexed else detections.join(objects, detections.c.object_id == objects.c.id)
+    by_sev = {
+        int(r[0]): int(r[1])
+        for r in c.execute(
+            select(col.sev, func.count()).select_from(src).where(col.scan_id == scan_id).group_by(col.sev)
+        )
+    }
+    cats = sorted(
+        r[0]
+        for r in c.execute(select(col.category).select_from(src).where(col.scan_id == scan_id).distinct())
+    )
+    return by_sev, cats
 
 
 def scan_summary(engine: Engine, scan_id: str) -> dict[str, Any]:
@@ -126,17 +153,40 @@ def scan_summary(engine: Engine, scan_id: str) -> dict[str, Any]:
         cached = _cached_summary(engine, scan_id)  # built meanwhile by another request
         if cached is not None:
             return cached
-        from phiscope.db.store import Store
         from phiscope.scan.report import build_report
 
-        summary = build_summary(build_report(Store(engine), scan_id))
-        if summary["scan"].get("state") != "finished":
-            return {**summary, "indexed": False}
+        report = build_report(_SummaryStore(engine), scan_id)
+        buckets = report.get("buckets") or []
+        if (report.get("scan") or {}).get("state") != "finished":
+            with engine.connect() as c:
+                by_sev, cats = data_stats(c, scan_id, buckets, indexed=False)
+            return {**build_summary(report, by_sev, cats), "indexed": False}
         # the findings index and the summary in one transaction: a cached summary implies an index
         with engine.begin() as c:
             c.execute(serve_findings.delete().where(serve_findings.c.scan_id == scan_id))
             c.execute(serve_scan_summaries.delete().where(serve_scan_summaries.c.scan_id == scan_id))
-            c.execute(_index_insert(scan_id, summary["buckets"]))
+            # Bulk load: when the new rows outnumber those indexed already, dropping the indexes and
+            # building them once after the insert is several times faster than updating each
+            # B-tree row by row; otherwise the insert keeps them (the cost stays linear).
+            existing = int(c.execute(select(func.count()).select_from(serve_findings)).scalar() or 0)
+            incoming = int(
+                c.execute(
+                    select(func.count())
+                    .select_from(detections.join(objects, detections.c.object_id == objects.c.id))
+                    .where(objects.c.scan_id == scan_id)
+                ).scalar()
+                or 0
+            )
+            rebuild = incoming > max(existing, 50_000)
+            if rebuild:
+                for ix in serve_findings.indexes:
+                    ix.drop(c)
+            c.execute(_index_insert(scan_id, buckets))
+            if rebuild:
+                for ix in serve_findings.indexes:
+                    ix.create(c)
+            by_sev, cats = data_stats(c, scan_id, buckets, indexed=True)
+            summary = build_summary(report, by_sev, cats)
             c.execute(
                 insert(serve_scan_summaries).values(
                     scan_id=scan_id, computed_at=datetime.now(UTC), version=SUMMARY_VERSION, summary=summary
@@ -155,6 +205,23 @@ def _cached_summary(engine: Engine, scan_id: str) -> dict[str, Any] | None:
     if row is not None and row.version == SUMMARY_VERSION:
         return {**row.summary, "indexed": True}
     return None
+
+
+class _SummaryStore(Store):
+    """The findings store without the per-detection JSON (locations, examples, fingerprints) that a
+    summary does not use: decoding it is most of the cost of summarising a million findings."""
+
+    def detection_rows(self, scan_id: str) -> Iterator[dict[str, Any]]:
+        cols = [detections.c[n] for n in ("id", "object_id", "type", "category", "count", "confidence")]
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(*cols, detections.c.distinct_values, objects.c.bucket, objects.c.key)
+                .join(objects, detections.c.object_id == objects.c.id)
+                .where(objects.c.scan_id == scan_id)
+                .order_by(detections.c.object_id, detections.c.id)
+            )
+            for r in rows.mappings():
+                yield {**r, "locations": [], "masked_examples": []}
 
 
 _building = threading.Lock()  # one summary at a time: a second request waits, then reads the cache
@@ -351,9 +418,16 @@ def _like(col: Any, pattern: str) -> ColumnElement[bool]:
     return col.like(pattern, escape="\\")
 
 
-def prefix_cond(col: Any, prefix: str) -> ColumnElement[bool]:
-    """key starts with prefix, case-sensitively on every backend."""
-    return and_(col.like(_like_escape(prefix) + "%", escape="\\"), func.substr(col, 1, len(prefix)) == prefix)
+def prefix_cond(col: Any, prefix: str, dialect: str = "") -> ColumnElement[bool]:
+    """key starts with prefix, case-sensitively on every backend.
+
+    On SQLite (binary collation) the prefix is also a key range, which an index on key can serve;
+    elsewhere the collation may not order a prefix's extensions together, so LIKE narrows instead.
+    """
+    exact = func.substr(col, 1, len(prefix)) == prefix
+    if dialect == "sqlite":
+        return and_(col >= prefix, col < prefix + "\U0010ffff", exact)
+    return and_(col.like(_like_escape(prefix) + "%", escape="\\"), exact)
 
 
 def mute_cond(
@@ -433,13 +507,13 @@ def _cols(indexed: bool, buckets: list[dict[str, Any]]) -> _Cols:
 
 
 def _where(
-    q: FindingQuery, buckets: list[dict[str, Any]], mutelist: Mutelist | None, col: _Cols
+    q: FindingQuery, buckets: list[dict[str, Any]], mutelist: Mutelist | None, col: _Cols, dialect: str = ""
 ) -> list[Any]:
     conds: list[Any] = [col.scan_id == q.scan_id]
     if q.bucket:
         conds.append(col.bucket == q.bucket)
     if q.prefix:
-        conds.append(prefix_cond(col.key, q.prefix))
+        conds.append(prefix_cond(col.key, q.prefix, dialect))
     if q.type:
         conds.append(col.type == q.type)
     if q.category:
@@ -472,7 +546,7 @@ def find(
     """One page of data findings (masked examples only) and the total that match the filters."""
     q.normalised()
     col = _cols(indexed, buckets)
-    conds = _where(q, buckets, mutelist, col)
+    conds = _where(q, buckets, mutelist, col, engine.dialect.name)
     sort_cols: dict[str, list[Any]] = {
         "severity": [col.sev, col.count],
         "count": [col.count],
@@ -503,9 +577,15 @@ def find(
         .offset((q.page - 1) * q.per_page)
     )
     count_from = serve_findings if indexed else col.source
+    capped = select(literal(1)).select_from(count_from).where(*conds).limit(COUNT_CAP + 1).subquery()
     with engine.connect() as c:
-        total = int(c.execute(select(func.count()).select_from(count_from).where(*conds)).scalar() or 0)
+        total = int(c.execute(select(func.count()).select_from(capped)).scalar() or 0)
         rows = [dict(r) for r in c.execute(stmt).mappings()]
+    at_least = total > COUNT_CAP
+    pages = max(1, -(-total // q.per_page))
+    if at_least:
+        total = COUNT_CAP
+        pages = max(q.page + (len(rows) == q.per_page), COUNT_CAP // q.per_page)
     kind = {b["name"]: data_exposure_kind(b.get("exposure")) for b in buckets}
     for r in rows:
         r["severity"] = LEVELS[int(r.pop("sev"))]
@@ -518,9 +598,10 @@ def find(
         r["muted"] = m.marker() if m else None
     return {
         "total": total,
+        "total_is_lower_bound": at_least,
         "page": q.page,
         "per_page": q.per_page,
-        "pages": max(1, -(-total // q.per_page)),
+        "pages": pages,
         "rows": rows,
         "errors": q.errors,
     }
