@@ -301,3 +301,38 @@ def test_running_scan_path_matches_the_index(demo: Demo) -> None:
             res = queries.find(engine, q, summ["buckets"], ml, indexed=indexed)
             pages.append([(r["id"], r["severity"], r["muted"] is None) for r in res["rows"]])
         assert pages[0] == pages[1], params
+
+
+def test_mute_globs_and_case_match_the_mutelist_rules(demo: Demo, tmp_path: Path) -> None:
+    """Entries with globs in prefix and types mute in SQL exactly what Mutelist.match mutes."""
+    ml_path = tmp_path / "ml.yaml"
+    ml_path.write_text(
+        "mutelist:\n"
+        '  - {bucket: medcall-exp*, prefix: "*.csv", types: [US_*, PHONE], reason: r, expires: 2099-12-31}\n'
+        '  - {bucket: "medcall-forms", prefix: "FORMS/", reason: "case differs", expires: 2099-01-01}\n'
+        '  - {bucket: "medcall-forms", types: ["EMAIL"], reason: "expired", expires: 2001-01-01}\n',
+        encoding="utf-8",
+    )
+    ml = load_mutelist(ml_path)
+    report = _report(demo)
+    apply_mutelist(report, ml)
+    want = sorted((f.bucket, f.key, f.kind) for f in iter_findings(report, exposure=False) if f.muted)
+    assert want and all(b == "medcall-exports" for b, _, _ in want)
+    engine = connect(demo.url)
+    summ = queries.scan_summary(engine, demo.scan_id)
+    for indexed in (True, False):
+        q = queries.FindingQuery(scan_id=demo.scan_id, muted="only", per_page=200)
+        got = queries.find(engine, q, summ["buckets"], ml, indexed=indexed)["rows"]
+        assert sorted((r["bucket"], r["key"], r["type"]) for r in got) == want
+
+
+def test_counts_are_capped(demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = connect(demo.url)
+    summ = queries.scan_summary(engine, demo.scan_id)
+    monkeypatch.setattr(queries, "COUNT_CAP", 7)
+    q = queries.FindingQuery(scan_id=demo.scan_id, muted="all", per_page=5)
+    res = queries.find(engine, q, summ["buckets"], None, indexed=True)
+    assert res["total"] == 7 and res["total_is_lower_bound"] and res["pages"] >= 2
+    q = queries.FindingQuery(scan_id=demo.scan_id, muted="all", per_page=5, bucket="no-such-bucket")
+    res = queries.find(engine, q, summ["buckets"], None, indexed=True)
+    assert res["total"] == 0 and not res["total_is_lower_bound"]

@@ -412,10 +412,12 @@ def glob_to_like(pattern: str) -> str:
     return "".join(out)
 
 
-def _like(col: Any, pattern: str) -> ColumnElement[bool]:
-    # SQLite's LIKE ignores ASCII case; GLOB does not. Both are emulated with LIKE plus an exact
-    # comparison of the literal prefix so that case matters on every backend.
-    return col.like(pattern, escape="\\")
+def glob_cond(col: Any, pattern: str, dialect: str) -> ColumnElement[bool]:
+    """fnmatch.fnmatchcase(col, pattern) in SQL: SQLite's GLOB (case-sensitive, same wildcards and
+    classes); elsewhere LIKE, case-sensitive on PostgreSQL (a [class] widens to any one character)."""
+    if dialect == "sqlite":
+        return col.op("GLOB")(pattern.replace("[!", "[^"))
+    return col.like(glob_to_like(pattern), escape="\\")
 
 
 def prefix_cond(col: Any, prefix: str, dialect: str = "") -> ColumnElement[bool]:
@@ -431,7 +433,7 @@ def prefix_cond(col: Any, prefix: str, dialect: str = "") -> ColumnElement[bool]
 
 
 def mute_cond(
-    mutelist: Mutelist | None, buckets: list[dict[str, Any]], col: Any
+    mutelist: Mutelist | None, buckets: list[dict[str, Any]], col: Any, dialect: str = ""
 ) -> ColumnElement[bool] | None:
     """SQL true for a data finding that a live mutelist entry matches (same rule as Mutelist.match);
     None when no entry can match this scan."""
@@ -451,16 +453,14 @@ def mute_cond(
         parts: list[ColumnElement[bool]] = [col.bucket.in_(bs)]
         if e.prefix is not None:
             if any(ch in e.prefix for ch in "*?["):
-                parts.append(_like(col.key, glob_to_like(e.prefix)))
+                parts.append(glob_cond(col.key, e.prefix, dialect))
             else:
                 parts.append(prefix_cond(col.key, e.prefix))
         if e.types is not None:
             parts.append(
                 or_(
                     *[
-                        col.type == t
-                        if not any(ch in t for ch in "*?[")
-                        else _like(col.type, glob_to_like(t))
+                        col.type == t if not any(ch in t for ch in "*?[") else glob_cond(col.type, t, dialect)
                         for t in e.types
                     ]
                 )
@@ -527,7 +527,7 @@ def _where(
     if q.severity:
         conds.append(col.sev >= LEVELS.index(q.severity))
     if q.muted != "all":
-        m = mute_cond(mutelist, buckets, col)
+        m = mute_cond(mutelist, buckets, col, dialect)
         if m is not None:
             conds.append(m if q.muted == "only" else not_(m))
         elif q.muted == "only":
