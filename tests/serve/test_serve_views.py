@@ -336,3 +336,31 @@ def test_counts_are_capped(demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
     q = queries.FindingQuery(scan_id=demo.scan_id, muted="all", per_page=5, bucket="no-such-bucket")
     res = queries.find(engine, q, summ["buckets"], None, indexed=True)
     assert res["total"] == 0 and not res["total_is_lower_bound"]
+
+
+def test_phiscope_serve_command(demo: Demo) -> None:
+    """The real command: binds loopback, announces its address once listening, answers, stops on SIGTERM."""
+    import signal
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [PHISCOPE, "serve", "--db", demo.url, "--port", "0"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = ""
+        for line in proc.stderr:  # blocks until the server says where it listens
+            if "dashboard on" in line:
+                break
+        url = line.split(" on ", 1)[1].split(" ")[0]
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url + "login", timeout=30) as r:
+            assert r.status == 200
+            assert r.headers["X-Frame-Options"] == "DENY"
+            assert "Log in" in r.read().decode()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0

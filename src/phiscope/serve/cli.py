@@ -7,10 +7,11 @@ bad option). Heavy imports (FastAPI, uvicorn, argon2) happen inside the commands
 from __future__ import annotations
 
 import ipaddress
+import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -78,8 +79,17 @@ def serve_command(
     app = create_app(url, engine=engine, mutelist=mutelist, backup_dir=backup_dir)
     threading.Thread(target=_warm, args=(engine,), daemon=True, name="phiscope-warm").start()
     scheme = "https" if certfile else "http"
-    typer.echo(f"PHIscope dashboard on {scheme}://{host}:{port}/ — Ctrl-C to stop", err=True)
-    uvicorn.run(
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:  # the real address (with --port 0, the port the system chose)
+                bound = self.servers[0].sockets[0].getsockname()
+                typer.echo(
+                    f"PHIscope dashboard on {scheme}://{bound[0]}:{bound[1]}/ — Ctrl-C to stop", err=True
+                )
+
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -88,6 +98,15 @@ def serve_command(
         ssl_keyfile=str(keyfile) if keyfile else None,
         server_header=False,
     )
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler that
+    # was there before it: make that a clean exit (0), as a stop asked for is not an error.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _clean_exit)
+    Server(config).run()
+
+
+def _clean_exit(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def _warm(engine: Engine) -> None:
