@@ -191,7 +191,7 @@ def bench(url: str, label: str, findings: int, runs: int) -> None:
         ("findings, filtered: bucket + min severity high", "/findings?bucket=bench-bucket-02&severity=high"),
         ("findings, filtered: type + category", "/findings?type=US_SSN&category=identity"),
         (
-            "findings, filtered: bucket + key prefix + type",
+            "findings, filtered: bucket + key prefix",
             "/findings?bucket=bench-bucket-05&prefix=exports/0100/&type=EMAIL",
         ),
         (

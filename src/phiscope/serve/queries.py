@@ -571,11 +571,23 @@ def find(
             col.sev.label("sev"),
         )
         .select_from(col.source)
-        .where(*conds)
         .order_by(*order)
-        .limit(q.per_page)
-        .offset((q.page - 1) * q.per_page)
     )
+    offset = (q.page - 1) * q.per_page
+    if indexed:
+        # page through the index alone, then fetch the page's rows: a deep OFFSET skips index
+        # entries instead of whole joined rows
+        ids = (
+            select(serve_findings.c.detection_id)
+            .where(*conds)
+            .order_by(*order)
+            .limit(q.per_page)
+            .offset(offset)
+            .subquery()
+        )
+        stmt = stmt.where(serve_findings.c.detection_id.in_(select(ids.c.detection_id)))
+    else:
+        stmt = stmt.where(*conds).limit(q.per_page).offset(offset)
     count_from = serve_findings if indexed else col.source
     capped = select(literal(1)).select_from(count_from).where(*conds).limit(COUNT_CAP + 1).subquery()
     with engine.connect() as c:
