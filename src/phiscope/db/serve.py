@@ -108,7 +108,8 @@ serve_findings = Table(
     Column("detection_id", Integer, primary_key=True, autoincrement=False),
     Column("scan_id", String(64), ForeignKey("scans.id", ondelete="CASCADE"), nullable=False),
     Column("bucket", String(255), nullable=False),
-    Column("key", Text, nullable=False),
+    # bytewise order on PostgreSQL too, so a key prefix is an index range on both backends
+    Column("key", Text().with_variant(Text(collation="C"), "postgresql"), nullable=False),
     Column("type", String(64), nullable=False),
     Column("category", String(32), nullable=False),
     Column("count", Integer, nullable=False),

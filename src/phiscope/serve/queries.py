@@ -30,6 +30,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -185,6 +186,7 @@ def scan_summary(engine: Engine, scan_id: str) -> dict[str, Any]:
             if rebuild:
                 for ix in serve_findings.indexes:
                     ix.create(c)
+            c.execute(text("ANALYZE serve_findings"))  # fresh statistics, or the planner guesses
             by_sev, cats = data_stats(c, scan_id, buckets, indexed=True)
             summary = build_summary(report, by_sev, cats)
             c.execute(
@@ -420,14 +422,15 @@ def glob_cond(col: Any, pattern: str, dialect: str) -> ColumnElement[bool]:
     return col.like(glob_to_like(pattern), escape="\\")
 
 
-def prefix_cond(col: Any, prefix: str, dialect: str = "") -> ColumnElement[bool]:
+def prefix_cond(col: Any, prefix: str, binary_order: bool = False) -> ColumnElement[bool]:
     """key starts with prefix, case-sensitively on every backend.
 
-    On SQLite (binary collation) the prefix is also a key range, which an index on key can serve;
-    elsewhere the collation may not order a prefix's extensions together, so LIKE narrows instead.
+    Where the column sorts bytewise (SQLite; serve_findings.key on PostgreSQL, collation "C") the
+    prefix is also a key range, which an index serves; elsewhere a collation may not keep a prefix's
+    extensions together, so LIKE narrows instead.
     """
     exact = func.substr(col, 1, len(prefix)) == prefix
-    if dialect == "sqlite":
+    if binary_order:
         return and_(col >= prefix, col < prefix + "\U0010ffff", exact)
     return and_(col.like(_like_escape(prefix) + "%", escape="\\"), exact)
 
@@ -513,7 +516,8 @@ def _where(
     if q.bucket:
         conds.append(col.bucket == q.bucket)
     if q.prefix:
-        conds.append(prefix_cond(col.key, q.prefix, dialect))
+        binary = dialect == "sqlite" or (dialect == "postgresql" and col.exposure is not None)
+        conds.append(prefix_cond(col.key, q.prefix, binary))
     if q.type:
         conds.append(col.type == q.type)
     if q.category:

@@ -107,7 +107,7 @@ def upgrade() -> None:
         sa.Column("detection_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("scan_id", sa.String(length=64), nullable=False),
         sa.Column("bucket", sa.String(length=255), nullable=False),
-        sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("key", sa.Text().with_variant(sa.Text(collation="C"), "postgresql"), nullable=False),
         sa.Column("type", sa.String(length=64), nullable=False),
         sa.Column("category", sa.String(length=32), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
