@@ -121,6 +121,7 @@ serve_findings = Table(
     Index("ix_serve_findings_exposure", "scan_id", "exposure", "sev", "count", "detection_id"),
     Index("ix_serve_findings_count", "scan_id", "count", "detection_id"),
     Index("ix_serve_findings_key", "scan_id", "key", "detection_id"),
+    Index("ix_serve_findings_bucket_key", "scan_id", "bucket", "key", "detection_id"),
 )
 
 TABLES = [

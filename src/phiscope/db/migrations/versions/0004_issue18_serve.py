@@ -129,6 +129,7 @@ _FINDINGS_INDEXES = {
     "ix_serve_findings_exposure": ["scan_id", "exposure", "sev", "count", "detection_id"],
     "ix_serve_findings_count": ["scan_id", "count", "detection_id"],
     "ix_serve_findings_key": ["scan_id", "key", "detection_id"],
+    "ix_serve_findings_bucket_key": ["scan_id", "bucket", "key", "detection_id"],
 }
 
 
