@@ -18,6 +18,7 @@ from phiscope.remediate.cli import incident_command
 from phiscope.scan.cli import demo_command, report_command, scan_command
 from phiscope.scan.diff_cli import diff_command
 from phiscope.scan.scans_cli import scans_command
+from phiscope.serve.cli import serve_command, users_app
 from phiscope.watch.cli import watch_command
 
 app = typer.Typer(
@@ -54,6 +55,8 @@ app.command("discover", help=DISCOVER_HELP)(discover_command)
 app.command("scans")(scans_command)
 app.command("watch")(watch_command)
 app.command("diff")(diff_command)
+app.command("serve")(serve_command)
+app.add_typer(users_app, name="users")
 
 
 def main() -> None:

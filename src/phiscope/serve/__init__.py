@@ -1,0 +1,1 @@
+"""`phiscope serve`: the web dashboard over the findings database (login, roles, remediation, JSON API)."""
