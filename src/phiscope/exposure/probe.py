@@ -292,7 +292,14 @@ def probe_bucket(
     """Probe one bucket as anonymous (and, with `aws_profile`, as an unrelated AWS account)."""
     t = parse_target(name_or_url, endpoint_url)
     bucket = t["bucket"]
-    out: dict[str, Any] = {"target": name_or_url, "bucket": bucket, "endpoint_url": t["endpoint_url"]}
+    from phiscope.textsafe import strip_url_credentials
+
+    # what is reported never carries `user:password@` from the endpoint URL
+    out: dict[str, Any] = {
+        "target": name_or_url,
+        "bucket": bucket,
+        "endpoint_url": strip_url_credentials(t["endpoint_url"]),
+    }
     if not bucket:
         out.update(error="no bucket name in target", public=None, exists=None, audiences={})
         return out
