@@ -10,7 +10,7 @@ from sqlalchemy import MetaData
 from phiscope.db.schema import metadata as _metadata
 
 # Modules that add their own tables to the shared metadata (imported for that side effect).
-_TABLE_MODULES = ("phiscope.db.remediation",)
+_TABLE_MODULES = ("phiscope.db.remediation", "phiscope.db.estate")
 
 
 def metadata() -> MetaData:

@@ -54,6 +54,13 @@ def scan_command(
     mutelist: Path | None = typer.Option(None, "--mutelist", help="YAML file of muted findings"),
     fail_on: str = typer.Option("high", "--fail-on", help="Exit 3 on findings at/above this severity"),
     ignore_exit_code_3: bool = typer.Option(False, "--ignore-exit-code-3"),
+    org_role: str | None = typer.Option(
+        None, "--org-role", help="Scan every account of the AWS Organization by assuming this role in each"
+    ),
+    accounts: str | None = typer.Option(None, "--accounts", help="With --org-role: only these ids/names"),
+    exclude_accounts: str | None = typer.Option(
+        None, "--exclude-accounts", help="With --org-role: skip these"
+    ),
 ) -> None:
     """Scan buckets or folders: who can reach them, what sensitive data is inside, how many people."""
     from phiscope.db.store import Store
@@ -78,6 +85,8 @@ def scan_command(
         cfg = ScanConfig(**{k: v for k, v in opts.items() if k in ScanConfig.__dataclass_fields__})
         cfg.resume, cfg.log_json = resume, log_json
     else:
+        if org_role and not targets:
+            targets = ["s3://"]
         if not targets:
             typer.echo("error: give at least one target (s3://bucket, s3://, or a folder)", err=True)
             raise typer.Exit(1)
@@ -99,6 +108,9 @@ def scan_command(
             object_timeout=object_timeout,
             max_object_bytes=max_object_size,
             log_json=log_json,
+            org_role=org_role,
+            accounts=accounts,
+            exclude_accounts=exclude_accounts,
         )
     code = run_and_report(
         cfg,
@@ -143,7 +155,7 @@ def run_and_report(
         console.print(f"[red]error:[/] scan failed: {code or type(e).__name__}")
         return 1
     report = build_report(store, scan_id)
-    return write_outputs(
+    code = write_outputs(
         report,
         output_dir=output_dir,
         formats=formats,
@@ -152,6 +164,12 @@ def run_and_report(
         fail_on=fail_on,
         ignore_exit_code_3=ignore_exit_code_3,
     )
+    from phiscope.scan.org import unverified_accounts
+
+    if n := unverified_accounts(report):  # an account not read is never an all-clear
+        console.print(f"[red]error:[/] {n} account(s) of the Organization could not be verified")
+        return 1
+    return code
 
 
 def write_outputs(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from phiscope import __version__
+from phiscope.db.estate import save_account, save_accounts, save_strata
 from phiscope.db.store import BucketRow, Store
 from phiscope.extract.base import Limits
 from phiscope.model import ObjectRef, ObjectResult, Status
@@ -59,6 +60,9 @@ class ScanConfig:
     log_json: str | None = None
     account_id: str | None = None
     secret: bytes | None = None  # fingerprint key; default: the per-installation secret
+    org_role: str | None = None  # scan every account of the Organization through this role (scan/org.py)
+    accounts: str | None = None  # with org_role: only these account ids/names (comma list)
+    exclude_accounts: str | None = None
 
     def limits(self) -> Limits:
         return Limits(
@@ -83,6 +87,9 @@ class Target:
     store: Any
     bucket: str
     prefix: str = ""
+    account: str | None = None  # Organization scan: the bucket's account, its name, its s3control client
+    account_name: str | None = None
+    s3control: Any = None
 
 
 @dataclass(slots=True)
@@ -121,8 +128,12 @@ def new_scan_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
-def resolve_targets(cfg: ScanConfig) -> tuple[list[Target], str]:
+def resolve_targets(cfg: ScanConfig, accounts: list[Any] | None = None) -> tuple[list[Target], str]:
     """Targets → (store, bucket, prefix) list and the scan mode (owner | anonymous | local)."""
+    if cfg.org_role:
+        from phiscope.scan.org import org_targets
+
+        return org_targets(cfg, accounts if accounts is not None else []), "owner"
     out: list[Target] = []
     mode = "local"
     s3store: S3Store | None = None
@@ -185,6 +196,7 @@ class Scanner:
         self._pool: ProcessPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._secret = cfg.secret or _default_secret()
+        self.accounts: list[Any] = []  # Organization scan: every account and what became of it
 
     # -- worker pool -----------------------------------------------------------------------
     def _workers(self) -> int:
@@ -262,7 +274,7 @@ class Scanner:
     def run(self) -> str:
         cfg = self.cfg
         resumed = cfg.resume is not None
-        targets, mode = resolve_targets(cfg)
+        targets, mode = resolve_targets(cfg, self.accounts)
         scan_id = cfg.resume or new_scan_id()
         if resumed:
             if self.db.get_scan(scan_id) is None:
@@ -308,6 +320,8 @@ class Scanner:
                 "s3control", endpoint_url=cfg.endpoint_url, profile=cfg.profile, region=cfg.region
             )
         planned: list[tuple[int, Target, list[ObjectRef]]] = []
+        if self.accounts:
+            save_accounts(self.db.engine, scan_id, [a.to_row() for a in self.accounts])
         for t in targets:
             self.on_progress(self.progress, f"listing {t.bucket}")
             errors: list[str] = []
@@ -317,7 +331,15 @@ class Scanner:
                 refs = []
                 errors.append(f"listing failed: {_fetch_reason(e)}")
             if mode == "owner":
-                a = assess_owner(t.store.client, s3control, t.bucket, acct, [r.key for r in refs[:100]])
+                a = assess_owner(
+                    t.store.client,
+                    t.s3control or s3control,
+                    t.bucket,
+                    t.account or acct,
+                    [r.key for r in refs[:100]],
+                )
+                if t.account or acct:
+                    save_account(self.db.engine, scan_id, t.bucket, str(t.account or acct), t.account_name)
             elif mode == "anonymous":
                 a = assess_anonymous(t.bucket, cfg.endpoint_url, cfg.region)
             else:
@@ -331,6 +353,7 @@ class Scanner:
             else:
                 b = budget
             chosen, sampled = select(refs, b, seed=cfg.seed)
+            save_strata(self.db.engine, scan_id, t.bucket, refs, chosen)
             self.db.save_bucket(
                 scan_id,
                 BucketRow(
