@@ -71,7 +71,9 @@ ROWS = "patient_name,dob,ssn,diagnosis,icd10\n{}\n"
 
 
 def _row(i: int) -> str:
-    return f"Pat{chr(65 + i % 26)} Q{chr(65 + i // 26 % 26)}son,1970-01-{1 + i % 28:02},{900 - i:03}-{10 + i % 89:02}-{1000 + i:04},Essential hypertension,I10"
+    name = f"Pat{chr(65 + i % 26)} Q{chr(65 + i // 26 % 26)}son"
+    ssn = f"{900 - i:03}-{10 + i % 89:02}-{1000 + i:04}"
+    return f"{name},1970-01-{1 + i % 28:02},{ssn},Essential hypertension,I10"
 
 
 def _folder(root: Path) -> tuple[int, int]:
