@@ -29,6 +29,7 @@ from phiscope.model import ObjectRef, ObjectResult, Status
 from phiscope.scan import worker
 from phiscope.scan.assess import Assessment, account_id, assess_anonymous, assess_owner
 from phiscope.scan.sampling import Budget, parse_budget, select
+from phiscope.scan.writer import BatchWriter
 from phiscope.storage.base import ARCHIVE_CLASSES
 from phiscope.storage.local import LocalStore
 from phiscope.storage.s3 import S3Store, has_credentials, make_client
@@ -197,6 +198,8 @@ class Scanner:
         self._pool_lock = threading.Lock()
         self._secret = cfg.secret or _default_secret()
         self.accounts: list[Any] = []  # Organization scan: every account and what became of it
+        # one transaction per batch of finished objects; progress and events once they are stored
+        self.writer = BatchWriter(store, on_written=self._written)
 
     # -- worker pool -----------------------------------------------------------------------
     def _workers(self) -> int:
@@ -297,8 +300,11 @@ class Scanner:
             self.progress.objects_total = len(todo)
             self.on_progress(self.progress, "scanning")
             self._execute(scan_id, todo)
+            self.writer.flush()
             self.db.set_scan_state(scan_id, "finished")
         except BaseException:
+            with contextlib.suppress(Exception):
+                self.writer.flush()  # what was finished stays finished
             self.db.set_scan_state(scan_id, "failed")
             raise
         finally:
@@ -405,7 +411,13 @@ class Scanner:
                     self._record(scan_id, f.result())
 
     def _record(self, scan_id: str, r: ObjectResult) -> None:
-        self.db.record_object(scan_id, r)
+        self.writer.add(scan_id, r)
+
+    def _written(self, results: list[ObjectResult]) -> None:
+        for r in results:
+            self._done(r)
+
+    def _done(self, r: ObjectResult) -> None:
         p = self.progress
         p.objects_done += 1
         p.bytes_done += r.bytes_read
