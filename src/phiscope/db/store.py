@@ -206,34 +206,41 @@ class Store:
             if not fresh:
                 return 0
             now = _now()
-            ids = (
-                c.execute(
-                    insert(objects).returning(objects.c.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "scan_id": scan_id,
-                            "bucket": r.ref.bucket,
-                            "key": r.ref.key,
-                            "size": r.ref.size,
-                            "etag": r.ref.etag,
-                            "storage_class": r.ref.storage_class,
-                            "content_type": r.content_type,
-                            "status": r.status.value,
-                            "reason": r.reason,
-                            "contains_phi": r.contains_phi,
-                            "health": r.findings.health,
-                            "categories": sorted(r.findings.categories),
-                            "organisations": sorted(r.findings.organisations),
-                            "bytes_read": r.bytes_read,
-                            "seconds": round(r.seconds, 4),
-                            "finished_at": now,
-                        }
-                        for r in fresh
-                    ],
-                )
-                .scalars()
-                .all()
+            c.execute(
+                insert(objects),
+                [
+                    {
+                        "scan_id": scan_id,
+                        "bucket": r.ref.bucket,
+                        "key": r.ref.key,
+                        "size": r.ref.size,
+                        "etag": r.ref.etag,
+                        "storage_class": r.ref.storage_class,
+                        "content_type": r.content_type,
+                        "status": r.status.value,
+                        "reason": r.reason,
+                        "contains_phi": r.contains_phi,
+                        "health": r.findings.health,
+                        "categories": sorted(r.findings.categories),
+                        "organisations": sorted(r.findings.organisations),
+                        "bytes_read": r.bytes_read,
+                        "seconds": round(r.seconds, 4),
+                        "finished_at": now,
+                    }
+                    for r in fresh
+                ],
             )
+            # ids only for the objects that have rows hanging off them (most tiny objects have none)
+            linked = [r for r in fresh if r.findings.detections or r.findings.people]
+            id_of: dict[tuple[str, str], int] = {}
+            for chunk in _chunks(sorted({r.ref.key for r in linked}), 500):
+                found = c.execute(
+                    select(objects.c.id, objects.c.bucket, objects.c.key).where(
+                        objects.c.scan_id == scan_id, objects.c.key.in_(chunk)
+                    )
+                )
+                id_of.update(((b, k), i) for i, b, k in found)
+            ids = [id_of[(r.ref.bucket, r.ref.key)] for r in linked]
             dets = [
                 {
                     "object_id": obj_id,
@@ -246,7 +253,7 @@ class Store:
                     "fingerprints": sorted(s.fingerprints)[:MAX_STORED_FINGERPRINTS],
                     "distinct_values": s.distinct,
                 }
-                for obj_id, r in zip(ids, fresh, strict=True)
+                for obj_id, r in zip(ids, linked, strict=True)
                 for s in r.findings.detections.values()
             ]
             if dets:
@@ -254,7 +261,7 @@ class Store:
             # in batches: a file of a million people must not become five million dicts at once
             keyrows = (
                 {"object_id": obj_id, "record": i, "key": k}
-                for obj_id, r in zip(ids, fresh, strict=True)
+                for obj_id, r in zip(ids, linked, strict=True)
                 for i, rec in enumerate(r.findings.people)
                 for k in sorted(rec)
             )

@@ -26,7 +26,7 @@ from phiscope.db.estate import save_account, save_accounts, save_strata
 from phiscope.db.store import BucketRow, Store
 from phiscope.extract.base import Limits
 from phiscope.model import ObjectRef, ObjectResult, Status
-from phiscope.scan import worker
+from phiscope.scan import batch, worker
 from phiscope.scan.assess import Assessment, account_id, assess_anonymous, assess_owner
 from phiscope.scan.sampling import Budget, parse_budget, select
 from phiscope.scan.writer import BatchWriter
@@ -64,6 +64,7 @@ class ScanConfig:
     org_role: str | None = None  # scan every account of the Organization through this role (scan/org.py)
     accounts: str | None = None  # with org_role: only these account ids/names (comma list)
     exclude_accounts: str | None = None
+    batch_objects: int = 64  # small objects per worker task (scan/batch.py); 1: one at a time
 
     def limits(self) -> Limits:
         return Limits(
@@ -398,20 +399,24 @@ class Scanner:
     def _execute(self, scan_id: str, todo: list[tuple[Target, ObjectRef]]) -> None:
         inflight_max = self._workers() * 2 + self.cfg.fetch_threads
         with ThreadPoolExecutor(max_workers=max(self.cfg.fetch_threads, self._workers())) as threads:
-            inflight: set[Future[ObjectResult]] = set()
-            for t, ref in todo:
+            inflight: set[Future[Any]] = set()
+            for t, ref in batch.plan(todo, self.cfg.batch_objects):  # small objects: in batches
                 while len(inflight) >= inflight_max:
                     finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                     for f in finished:
                         self._record(scan_id, f.result())
-                inflight.add(threads.submit(self._run_one, t, ref))
+                if isinstance(ref, list):
+                    inflight.add(threads.submit(batch.run_batch, self, t, ref))
+                else:
+                    inflight.add(threads.submit(self._run_one, t, ref))
             while inflight:
                 finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                 for f in finished:
                     self._record(scan_id, f.result())
 
-    def _record(self, scan_id: str, r: ObjectResult) -> None:
-        self.writer.add(scan_id, r)
+    def _record(self, scan_id: str, r: ObjectResult | list[ObjectResult]) -> None:
+        for one in r if isinstance(r, list) else [r]:
+            self.writer.add(scan_id, one)
 
     def _written(self, results: list[ObjectResult]) -> None:
         for r in results:
