@@ -259,14 +259,17 @@ class Store:
             if dets:
                 c.execute(insert(detections), dets)
             # in batches: a file of a million people must not become five million dicts at once
+            # Plain (int, int, str) tuples straight to the driver's executemany: a 40 MB export holds
+            # tens of thousands of keys, and per-row statement processing cost more than detection.
             keyrows = (
-                {"object_id": obj_id, "record": i, "key": k}
+                (obj_id, i, k)
                 for obj_id, r in zip(ids, linked, strict=True)
                 for i, rec in enumerate(r.findings.people)
                 for k in sorted(rec)
             )
+            sql = _insert_keys_sql(self.engine.dialect.paramstyle)
             while batch := list(islice(keyrows, KEY_BATCH)):
-                c.execute(insert(person_keys), batch)
+                c.exec_driver_sql(sql, batch)
         return len(fresh)
 
     def object_rows(self, scan_id: str) -> Iterator[dict[str, Any]]:
@@ -298,6 +301,11 @@ class Store:
                 .order_by(person_keys.c.object_id, person_keys.c.record)
             )
             yield from _group_records(rows)
+
+
+def _insert_keys_sql(paramstyle: str) -> str:
+    marks = {"qmark": "?, ?, ?", "numeric": ":1, :2, :3"}.get(paramstyle, "%s, %s, %s")
+    return f"INSERT INTO {person_keys.name} (object_id, record, key) VALUES ({marks})"
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -28,6 +28,7 @@ from phiscope.extract.base import Limits
 from phiscope.model import ObjectRef, ObjectResult, Status
 from phiscope.scan import batch, worker
 from phiscope.scan.assess import Assessment, account_id, assess_anonymous, assess_owner
+from phiscope.scan.executors import make_executor
 from phiscope.scan.sampling import Budget, parse_budget, select
 from phiscope.scan.writer import BatchWriter
 from phiscope.storage.base import ARCHIVE_CLASSES
@@ -65,6 +66,8 @@ class ScanConfig:
     accounts: str | None = None  # with org_role: only these account ids/names (comma list)
     exclude_accounts: str | None = None
     batch_objects: int = 64  # small objects per worker task (scan/batch.py); 1: one at a time
+    executor: str = "local"  # local | ray (scan/executors.py)
+    ray_address: str | None = None
 
     def limits(self) -> Limits:
         return Limits(
@@ -397,6 +400,8 @@ class Scanner:
             yield from t.store.list_objects(t.bucket, t.prefix)
 
     def _execute(self, scan_id: str, todo: list[tuple[Target, ObjectRef]]) -> None:
+        if self.cfg.executor != "local":  # a Ray cluster (scan/executors.py); results come back here
+            return make_executor(self.cfg).execute(self, scan_id, todo)
         inflight_max = self._workers() * 2 + self.cfg.fetch_threads
         with ThreadPoolExecutor(max_workers=max(self.cfg.fetch_threads, self._workers())) as threads:
             inflight: set[Future[Any]] = set()
