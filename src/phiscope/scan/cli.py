@@ -61,12 +61,16 @@ def scan_command(
     exclude_accounts: str | None = typer.Option(
         None, "--exclude-accounts", help="With --org-role: skip these"
     ),
+    executor: str = typer.Option("local", "--executor", help="local (process pool) | ray (phiscope[ray])"),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster: auto | HOST:PORT"),
 ) -> None:
     """Scan buckets or folders: who can reach them, what sensitive data is inside, how many people."""
     from phiscope.db.store import Store
     from phiscope.scan.pipeline import ScanConfig
 
     formats = _formats(fmt)
+    if executor not in ("local", "ray"):
+        raise typer.BadParameter(f"--executor must be local or ray, not {executor!r}")
     if asr_model is not None:
         from phiscope.extract.media import set_asr_model
 
@@ -111,6 +115,8 @@ def scan_command(
             org_role=org_role,
             accounts=accounts,
             exclude_accounts=exclude_accounts,
+            executor=executor,
+            ray_address=ray_address,
         )
     code = run_and_report(
         cfg,

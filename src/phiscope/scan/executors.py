@@ -143,7 +143,20 @@ def process_remote(spec: StoreSpec, refs: list[ObjectRef], secret: bytes, limits
     return out
 
 
+def process_remote_tagged(
+    spec: StoreSpec, refs: list[ObjectRef], secret: bytes, limits: Any
+) -> tuple[str, list[ObjectResult]]:
+    """`process_remote` plus the id of the Ray node that ran it (for the run's statistics)."""
+    import ray
+
+    return ray.get_runtime_context().get_node_id(), process_remote(spec, refs, secret, limits)
+
+
 # -- the driver -----------------------------------------------------------------------------------
+# What the last Ray run did: tasks, objects, and which nodes ran them (bench and tests read it).
+LAST_RAY_RUN: dict[str, Any] = {}
+
+
 class RayExecutor:
     """Ray tasks over batches; results streamed back, in completion order, to the one DB writer."""
 
@@ -168,7 +181,9 @@ class RayExecutor:
         from phiscope.scan.batch import plan
 
         ray = self._connect()
-        remote = ray.remote(num_cpus=1, max_retries=1)(process_remote)
+        remote = ray.remote(num_cpus=1, max_retries=1)(process_remote_tagged)
+        LAST_RAY_RUN.clear()
+        LAST_RAY_RUN.update(tasks=0, objects=0, nodes=set())
         cfg = scanner.cfg
         secret_ref = ray.put(scanner._secret)
         limits_ref = ray.put(cfg.limits())
@@ -189,13 +204,17 @@ class RayExecutor:
             refs = item if isinstance(item, list) else [item]
             drain(width - 1)
             pending[remote.remote(spec, refs, secret_ref, limits_ref)] = refs
+            LAST_RAY_RUN["tasks"] += 1
+            LAST_RAY_RUN["objects"] += len(refs)
         drain(0)
 
 
 def _results(ray: Any, ref: Any, refs: list[ObjectRef]) -> list[ObjectResult]:
     """The batch's results; a task that died (worker or node lost) marks its objects, never drops them."""
     try:
-        return list(ray.get(ref))
+        node, results = ray.get(ref)
+        LAST_RAY_RUN.setdefault("nodes", set()).add(node)
+        return list(results)
     except Exception as e:
         reason = f"executor error ({type(e).__name__})"
         return [ObjectResult(r, Status.SKIPPED, reason) for r in refs]
