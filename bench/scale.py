@@ -10,6 +10,9 @@ s3         the same on loopback S3 (moto's server mode, single-threaded Python: 
 csv        `phiscope scan` of --csv-mb MB of CSV exports as a process, start to report, MB/s; where
            the time goes (phases, in-process run); Presidio (side venv, bench/presidio_env.sh,
            en_core_web_sm) on the same text in the same run, chars/s; the ratio.
+ray        the same folder of objects (--ray-objects tiny + 10 MB of CSV exports) through the local
+           pool, then a Ray cluster on loopback of 1 node, then head + 1 worker node (1 CPU each);
+           objects/s and whether the reports are equal object for object.
 inventory  a simulated S3 Inventory (Parquet) of --inventory objects for a bucket on loopback S3:
            listing from the inventory, exposure of the bucket, stratified sampling of 1,000 objects,
            timed; the sampled objects are not on the server, so they end as read failures (counted).
@@ -296,9 +299,63 @@ def bench_inventory(args: argparse.Namespace, base: Path) -> None:
     print(f"  total {t2 - t0:6.1f} s (target < 600 s); exposure level {b['exposure_level']}")
 
 
+def _objects(report: dict) -> list[tuple]:
+    return [
+        (
+            o["bucket"],
+            o["key"],
+            o["status"],
+            o["reason"],
+            o["contains_phi"],
+            sorted((d["type"], d["count"], d["distinct"]) for d in o["detections"]),
+        )
+        for o in report["objects"]
+    ]
+
+
+def bench_ray(args: argparse.Namespace, base: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "scan"))
+    try:
+        import ray
+        from ray_cluster import RayCluster
+    except ImportError:
+        print("\n## Ray: skipped (pip install 'phiscope[ray]')")
+        return
+    from phiscope.scan.executors import LAST_RAY_RUN
+
+    folder = base / "ray" / "ray-bucket"
+    if not folder.exists():
+        make_tiny(folder / "tiny", args.ray_objects)
+        make_csv(folder / "csv", 10)
+    n_files = sum(1 for p in folder.rglob("*") if p.is_file())
+    print(f"\n## local pool vs Ray on the same {n_files} objects")
+    with tempfile.TemporaryDirectory() as tmp:
+        t, local, _ = _scan({"targets": [str(folder)], "workers": 2}, Path(tmp) / "l.db")
+    n = len(local["objects"])
+    print(f"  local pool, 2 processes:  {t:6.1f} s = {n / t:6.0f} objects/s")
+    with tempfile.TemporaryDirectory() as tmp, RayCluster(Path(tmp) / "ray", workers=0, cpus=1) as c:
+        ray.init(address=c.address, _node_ip_address="127.0.0.1", log_to_driver=False, logging_level="ERROR")
+        try:
+            for nodes in (1, 2):
+                if nodes == 2:
+                    c.add_worker()
+                c.wait_nodes(ray, nodes)
+                t, rr, _ = _scan({"targets": [str(folder)], "executor": "ray"}, Path(tmp) / f"r{nodes}.db")
+                same = _objects(rr) == _objects(local)
+                print(
+                    f"  Ray, {nodes} node(s) x 1 CPU:  {t:6.1f} s = {n / t:6.0f} objects/s; "
+                    f"{LAST_RAY_RUN.get('tasks')} tasks on {len(LAST_RAY_RUN.get('nodes', ()))} node(s); "
+                    f"report equal to local: {same}",
+                    flush=True,
+                )
+        finally:
+            ray.shutdown()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="tiny,s3,csv,inventory")
+    ap.add_argument("--only", default="tiny,s3,csv,inventory,ray")
+    ap.add_argument("--ray-objects", type=int, default=2000)
     ap.add_argument("--tiny", type=int, default=20_000)
     ap.add_argument("--s3-objects", type=int, default=5_000)
     ap.add_argument("--csv-mb", type=int, default=40)
@@ -313,9 +370,8 @@ def main() -> None:
     print(f"cores: {os.cpu_count()}  load average: {os.getloadavg()[0]:.1f}")
     try:
         for part in args.only.split(","):
-            {"tiny": bench_tiny, "s3": bench_s3, "csv": bench_csv, "inventory": bench_inventory}[part](
-                args, base
-            )
+            parts = {"tiny": bench_tiny, "s3": bench_s3, "csv": bench_csv, "inventory": bench_inventory}
+            {**parts, "ray": bench_ray}[part](args, base)
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)

@@ -68,9 +68,13 @@ class RayCluster:
             "head.log",
         )
         self._wait_port(timeout)
-        for i in range(self.workers):
-            self._start([f"--address={self.address}"], f"worker-{i}.log")
+        for _ in range(self.workers):
+            self.add_worker()
         return self
+
+    def add_worker(self) -> None:
+        """One more worker node joining the head (call wait_nodes to know it has)."""
+        self._start([f"--address={self.address}"], f"worker-{len(self.procs)}.log")
 
     def _wait_port(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

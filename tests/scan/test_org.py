@@ -65,26 +65,29 @@ def _session(endpoint: str, account: str | None) -> boto3.session.Session:
 
 @pytest.fixture(scope="module")
 def org() -> Iterator[Org]:
-    """Management account + two member accounts: a public bucket with PHI in one, a public
-    policy cut by the account's Block Public Access in the other, a private bucket at the top."""
+    """Three member accounts: a public bucket with PHI in one, the same public policy cut by the
+    account's Block Public Access in another, a private bucket in the third.
+
+    moto keeps its backends per process, so the management account (moto's default account) also
+    holds every other test's buckets: the scans here exclude it and cover the three members."""
     with EmbeddedS3() as srv:
         ep = srv.endpoint_url
         client = boto3.client("organizations", endpoint_url=ep, region_name="us-east-1")
         mgmt = client.create_organization(FeatureSet="ALL")["Organization"]["MasterAccountId"]
         members = {}
-        for name in ("clinic", "research"):
+        for name in ("clinic", "research", "billing"):
             st = client.create_account(AccountName=name, Email=f"{name}@example.org")["CreateAccountStatus"]
             members[name] = st["AccountId"]
         cfg = Config(s3={"addressing_style": "path"})
         buckets = {}
-        for acct in (mgmt, *members.values()):
-            sess = _session(ep, None if acct == mgmt else acct)
+        for acct in members.values():
+            sess = _session(ep, acct)
             s3 = sess.client("s3", endpoint_url=ep, config=cfg)
             name = f"org-{acct[-4:]}-{uuid.uuid4().hex[:6]}"
             s3.create_bucket(Bucket=name)
             s3.put_object(Bucket=name, Key="exports/patients.csv", Body=CSV_ROWS.encode())
             buckets[acct] = name
-            if acct != mgmt:
+            if acct != members["billing"]:
                 policy = {
                     "Version": "2012-10-17",
                     "Statement": [
@@ -106,8 +109,9 @@ def org() -> Iterator[Org]:
         yield Org(ep, mgmt, members, buckets)
 
 
-def _scan(tmp_path: Path, endpoint: str, **kw: object) -> dict:
+def _scan(tmp_path: Path, endpoint: str, management: str, **kw: object) -> dict:
     tmp_path.mkdir(parents=True, exist_ok=True)
+    excluded = ",".join(x for x in [management, str(kw.pop("exclude_accounts", ""))] if x)
     db = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
     cfg = ScanConfig(
         targets=["s3://"],
@@ -116,15 +120,17 @@ def _scan(tmp_path: Path, endpoint: str, **kw: object) -> dict:
         org_role=ROLE,
         secret=SECRET,
         workers=1,
+        exclude_accounts=excluded,
         **kw,  # type: ignore[arg-type]
     )
     return build_report(db, Scanner(cfg, db).run())
 
 
 def test_every_account_is_scanned_with_its_own_view(org: Org, tmp_path: Path) -> None:
-    report = _scan(tmp_path, org.endpoint_url)
+    report = _scan(tmp_path, org.endpoint_url, org.management)
     accounts = {a["id"]: a for a in report["accounts"]}
     assert set(accounts) == {org.management, *org.members.values()}
+    assert accounts.pop(org.management)["status"] == "excluded"
     assert all(a["status"] == "scanned" and a["buckets"] == 1 for a in accounts.values())
     research, clinic = org.members["research"], org.members["clinic"]
     assert accounts[research]["block_public_access"] == BLOCK_ALL
@@ -140,21 +146,21 @@ def test_every_account_is_scanned_with_its_own_view(org: Org, tmp_path: Path) ->
     assert buckets[org.buckets[clinic]]["exposure_level"] == "public"
     assert buckets[org.buckets[research]]["exposure"]["public"] is False
     assert buckets[org.buckets[research]]["exposure_level"] == "latent"
-    assert buckets[org.buckets[org.management]]["exposure_level"] == "none"
+    assert buckets[org.buckets[org.members["billing"]]]["exposure_level"] == "none"
     # and the content of each account was read with that account's credentials
     assert all(b["contains_phi"] for b in buckets.values())
     assert report["scan"]["accounts_unverified"] == 0
 
 
 def test_accounts_and_exclude_accounts_choose(org: Org, tmp_path: Path) -> None:
-    report = _scan(tmp_path, org.endpoint_url, exclude_accounts="research")
+    report = _scan(tmp_path, org.endpoint_url, org.management, exclude_accounts="research")
     status = {a["id"]: a["status"] for a in report["accounts"]}
     assert status[org.members["research"]] == "excluded"
     assert {b["name"] for b in report["buckets"]} == {
-        org.buckets[org.management],
+        org.buckets[org.members["billing"]],
         org.buckets[org.members["clinic"]],
     }
-    only = _scan(tmp_path / "2", org.endpoint_url, accounts=org.members["clinic"])
+    only = _scan(tmp_path / "2", org.endpoint_url, org.management, accounts=org.members["clinic"])
     assert [b["account_id"] for b in only["buckets"]] == [org.members["clinic"]]
 
 
@@ -166,11 +172,12 @@ def test_account_whose_role_cannot_be_assumed_is_not_verified(org: Org, tmp_path
         return "Action=AssumeRole" in text and f"arn:aws:iam::{clinic}:role/" in text
 
     with DenyingProxy(org.endpoint_url, deny) as proxy:
-        report = _scan(tmp_path, proxy.url)
+        report = _scan(tmp_path, proxy.url, org.management)
         out = tmp_path / "cli"
         proc = subprocess.run(
             [
                 *(PHISCOPE, "scan", "--org-role", ROLE, "--endpoint-url", proxy.url, "-o", str(out)),
+                *("--exclude-accounts", org.management),
                 *("--db", f"sqlite:///{tmp_path / 'cli.db'}", "-q", "--format", "json"),
             ],
             capture_output=True,
