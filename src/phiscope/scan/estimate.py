@@ -227,12 +227,16 @@ def attach_estimates(store: Any, scan_id: str, report: dict[str, Any]) -> None:
         h.append((k, float(bool(o["health"]))))
         p.append((k, float(people_of.get((o["bucket"], o["key"]), 0))))
     by_people = impact.get("people_affected_by_bucket") or {}
+    health_in: dict[str, int] = {}
+    for o in report.get("objects") or []:
+        if o["health"]:
+            health_in[o["bucket"]] = health_in.get(o["bucket"], 0) + 1
     all_h: list[StratumSample] = []
     all_p: list[StratumSample] = []
     for b in buckets:
         name = b["name"]
         if name not in sampled:
-            health = sum(1 for o in report.get("objects") or [] if o["bucket"] == name and o["health"])
+            health = health_in.get(name, 0)
             b["health_objects_estimate"] = census(health).to_dict()
             b["people_estimate"] = census(int(by_people.get(name, 0))).to_dict()
             all_h.append(StratumSample(health, [1.0] * health))
@@ -249,7 +253,7 @@ def attach_estimates(store: Any, scan_id: str, report: dict[str, Any]) -> None:
         all_h.extend(hs)
         all_p.extend(ps)
     if not sampled:
-        health = sum(1 for o in report.get("objects") or [] if o["health"])
+        health = sum(health_in.values())
         impact["health_objects_estimate"] = census(health).to_dict()
         impact["people_estimate"] = census(int(impact.get("people_affected", 0))).to_dict()
     elif any(b.get("people_estimate") is None for b in buckets):
