@@ -205,3 +205,26 @@ def test_choose_filters_by_id_name_and_status() -> None:
     assert got == {"111111111111": None, "222222222222": "suspended", "333333333333": "excluded"}
     got = {a["Id"]: why for a, why in choose(accts, ["111111111111"], [])}
     assert got["111111111111"] is None and got["333333333333"] == "excluded"
+
+
+def test_management_account_is_read_with_the_callers_own_credentials(org: Org) -> None:
+    from phiscope.scan.org import Account, org_targets
+
+    def deny(request: bytes) -> bool:  # every AssumeRole refused: the management account needs none
+        return "Action=AssumeRole" in unquote_plus(request.decode("latin-1"))
+
+    own = f"org-mgmt-{uuid.uuid4().hex[:6]}"
+    s3 = _session(org.endpoint_url, None).client("s3", endpoint_url=org.endpoint_url)
+    s3.create_bucket(Bucket=own)
+    with DenyingProxy(org.endpoint_url, deny) as proxy:
+        cfg = ScanConfig(targets=["s3://"], endpoint_url=proxy.url, org_role=ROLE, anonymous=False)
+        accounts: list[Account] = []
+        targets = org_targets(cfg, accounts)
+    status = {a.id: (a.status, a.reason) for a in accounts}
+    assert status[org.management][0] == "scanned"
+    assert all(
+        status[m] == ("could_not_verify", f"cannot assume {ROLE} (AccessDenied)")
+        for m in org.members.values()
+    )
+    assert own in {t.bucket for t in targets}
+    assert {t.account for t in targets} == {org.management}
