@@ -129,3 +129,12 @@ def test_sampled_scan_reports_an_estimate_with_an_interval(tmp_path: Path) -> No
     # rebuilt later from the database alone: the same numbers
     assert build_report(db, scan_id)["impact"]["people_estimate"] == pe
     assert "123-45" not in json.dumps(report)
+    # and the terminal summary shows the bucket's estimate next to what was found
+    from rich.console import Console
+
+    from phiscope.report.summary import print_summary
+
+    console = Console(record=True, width=200)
+    print_summary(report, console)
+    b = report["buckets"][0]["people_estimate"]
+    assert f"est. {b['value']:,} ({b['low']:,}–{b['high']:,})" in console.export_text()

@@ -97,12 +97,16 @@ def _buckets_table(report: dict[str, Any]) -> Table:
             how += f"\n[magenta]muted: {exp['muted'].get('reason')}[/]"
         if b.get("exposure_errors"):
             how += "\n[yellow]unverified: " + "; ".join(map(text_of, b["exposure_errors"][:2])) + "[/]"
+        people = f"{b.get('people_affected') or 0:,}"
+        est = b.get("people_estimate") if b.get("sampled") else None
+        if est:  # a sample: the whole bucket's estimate and its 95 % interval (docs/sampling.md)
+            people += f"\n[dim]est. {est['value']:,} ({est['low']:,}–{est['high']:,})[/]"
         t.add_row(
             _sev(b.get("severity")),
-            b["name"],
+            b["name"] + (f"\n[dim]account {b['account_id']}[/]" if b.get("account_id") else ""),
             LEVEL_TEXT.get(_level(b), _level(b)),
             how,
-            f"{b.get('people_affected') or 0:,}",
+            people,
             ", ".join(b.get("categories") or []) or "—",
         )
     return t
