@@ -69,13 +69,20 @@ def test_ray_and_local_pool_report_the_same_objects(cluster: RayCluster, tmp_pat
         (d / f"o{i:03}.csv").write_text(ROW.format(i, 1000 + i) if i % 3 == 0 else f"note {i}\n")
     (root / "big.txt").write_text("Ada Quinn SSN 123-45-6789 diagnosed with diabetes\n" * 20_000)
     (root / "noise.bin").write_bytes(bytes(range(256)) * 8)
+    from PIL import Image, ImageDraw
+
+    img = Image.new("L", (900, 120), 255)
+    ImageDraw.Draw(img).text((10, 40), "Patient Ada Quinn SSN 123-45-6789", fill=0, font_size=36)
+    img.save(root / "scan.png")  # read by the node's media actor (OCR model loaded once there)
     local = _scan(tmp_path, "local", targets=[str(root)])
     remote = _scan(tmp_path, "ray", targets=[str(root)], executor="ray")
-    assert len(remote["objects"]) == 42
+    assert len(remote["objects"]) == 43 and LAST_RAY_RUN["media_calls"] == 1
     assert _objects(remote) == _objects(local)
     assert remote["impact"]["people_affected"] == local["impact"]["people_affected"] > 10
     # both nodes of the cluster took part
-    assert LAST_RAY_RUN["objects"] == 42 and len(LAST_RAY_RUN["nodes"]) == 2
+    assert LAST_RAY_RUN["objects"] == 43 and len(LAST_RAY_RUN["nodes"]) == 2
+    png = next(o for o in remote["objects"] if o["key"] == "scan.png")
+    assert png["status"] in ("complete", "partial") and png["content_type"].startswith("image/")
 
 
 def test_ray_workers_fetch_s3_objects_themselves(cluster: RayCluster, s3: S3Server, tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ ray    extract+detect as Ray tasks over batches of objects (the same batching as
        fetch the objects themselves — a local folder by path (every node must see it, e.g. a shared
        mount), S3 with their own client — so object bytes never travel through the driver; only
        results (masked excerpts and keyed fingerprints) come back. Each Ray worker process builds its
-       detection engine once. `pip install 'phiscope[ray]'`; `--ray-address auto|HOST:PORT`
+       detection engine once; images and recordings go to one actor per node, which keeps the OCR
+       and speech-to-text models loaded. `pip install 'phiscope[ray]'`; `--ray-address auto|HOST:PORT`
        (default: RAY_ADDRESS, else a local cluster started for the scan).
 
 Organization scans (`--org-role`) run on the local pool only: assumed-role credentials are not
@@ -152,6 +153,47 @@ def process_remote_tagged(
     return ray.get_runtime_context().get_node_id(), process_remote(spec, refs, secret, limits)
 
 
+# Objects whose reading needs a model (OCR, speech-to-text): sent to one long-lived actor per node,
+# which loads the models once and keeps them, instead of to short tasks in many worker processes.
+MEDIA_EXTENSIONS = frozenset(
+    [
+        "png",
+        "jpg",
+        "jpeg",
+        "tif",
+        "tiff",
+        "gif",
+        "bmp",
+        "webp",
+        "heic",
+        "wav",
+        "mp3",
+        "m4a",
+        "ogg",
+        "flac",
+        "opus",
+        "amr",
+        "mp4",
+        "mov",
+        "webm",
+    ]
+)
+
+
+def is_media(ref: ObjectRef) -> bool:
+    name = ref.key.rsplit("/", 1)[-1]
+    return "." in name and name.rsplit(".", 1)[-1].lower() in MEDIA_EXTENSIONS
+
+
+class MediaProcessor:
+    """A Ray actor (one per node): OCR and speech-to-text models stay loaded between objects."""
+
+    def process(
+        self, spec: StoreSpec, refs: list[ObjectRef], secret: bytes, limits: Any
+    ) -> tuple[str, list[ObjectResult]]:
+        return process_remote_tagged(spec, refs, secret, limits)
+
+
 # -- the driver -----------------------------------------------------------------------------------
 # What the last Ray run did: tasks, objects, and which nodes ran them (bench and tests read it).
 LAST_RAY_RUN: dict[str, Any] = {}
@@ -183,7 +225,8 @@ class RayExecutor:
         ray = self._connect()
         remote = ray.remote(num_cpus=1, max_retries=1)(process_remote_tagged)
         LAST_RAY_RUN.clear()
-        LAST_RAY_RUN.update(tasks=0, objects=0, nodes=set())
+        LAST_RAY_RUN.update(tasks=0, objects=0, media_calls=0, nodes=set())
+        actors: list[Any] = []
         cfg = scanner.cfg
         secret_ref = ray.put(scanner._secret)
         limits_ref = ray.put(cfg.limits())
@@ -199,14 +242,35 @@ class RayExecutor:
                     for r in _results(ray, ref, refs):
                         scanner._record(scan_id, r)
 
-        for target, item in plan(todo, self.batch_objects):
-            spec = specs.get(id(target)) or specs.setdefault(id(target), store_spec(target, cfg))
-            refs = item if isinstance(item, list) else [item]
-            drain(width - 1)
-            pending[remote.remote(spec, refs, secret_ref, limits_ref)] = refs
-            LAST_RAY_RUN["tasks"] += 1
-            LAST_RAY_RUN["objects"] += len(refs)
-        drain(0)
+        try:
+            for target, item in plan(todo, self.batch_objects):
+                spec = specs.get(id(target)) or specs.setdefault(id(target), store_spec(target, cfg))
+                refs = item if isinstance(item, list) else [item]
+                drain(width - 1)
+                if not isinstance(item, list) and is_media(item):
+                    actors = actors or _media_actors(ray)
+                    actor = actors[LAST_RAY_RUN["media_calls"] % len(actors)]
+                    pending[actor.process.remote(spec, refs, secret_ref, limits_ref)] = refs
+                    LAST_RAY_RUN["media_calls"] += 1
+                else:
+                    pending[remote.remote(spec, refs, secret_ref, limits_ref)] = refs
+                    LAST_RAY_RUN["tasks"] += 1
+                LAST_RAY_RUN["objects"] += len(refs)
+            drain(0)
+        finally:
+            for actor in actors:
+                ray.kill(actor)
+
+
+def _media_actors(ray: Any) -> list[Any]:
+    """One MediaProcessor pinned to each alive node (num_cpus=0: it does not hold a task slot)."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    cls = ray.remote(num_cpus=0, max_restarts=1, max_task_retries=1)(MediaProcessor)
+    nodes = [n["NodeID"] for n in ray.nodes() if n.get("Alive")]
+    return [
+        cls.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n, soft=False)).remote() for n in nodes
+    ]
 
 
 def _results(ray: Any, ref: Any, refs: list[ObjectRef]) -> list[ObjectResult]:
