@@ -15,6 +15,7 @@ _TABLE_MODULES = (
     "phiscope.db.discovery",
     "phiscope.db.watch",
     "phiscope.db.serve",
+    "phiscope.db.estate",
 )
 
 

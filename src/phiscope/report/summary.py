@@ -151,12 +151,16 @@ def _buckets_table(report: dict[str, Any], width: int = 120) -> Table:
                 how += f"\n[magenta]muted: {exp['muted'].get('reason')}[/]"
             if b.get("exposure_errors") and verdict != "local":
                 how += f"\n[yellow]unverified: {len(b['exposure_errors'])} setting(s) unread[/]"
+        people = f"{b.get('people_affected') or 0:,}"
+        est = b.get("people_estimate") if b.get("sampled") else None
+        if est:  # a sample: the whole bucket's estimate and its 95 % interval (docs/sampling.md)
+            people += f"\n[dim]est. {est['value']:,} ({est['low']:,}–{est['high']:,})[/]"
         row: list[Any] = [
             _sev(b.get("severity")),
-            printable(b["name"]),
+            printable(b["name"]) + (f"\n[dim]account {b['account_id']}[/]" if b.get("account_id") else ""),
             level,
             how,
-            f"{b.get('people_affected') or 0:,}",
+            people,
         ]
         if wide:
             row.append(", ".join(b.get("categories") or []) or "—")

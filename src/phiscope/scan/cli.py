@@ -159,6 +159,15 @@ def scan_command(
         "--live-probe/--no-live-probe",
         help="With credentials, also try what anyone can do (a live success overrides the settings)",
     ),
+    org_role: str | None = typer.Option(
+        None, "--org-role", help="Scan every account of the AWS Organization by assuming this role in each"
+    ),
+    accounts: str | None = typer.Option(None, "--accounts", help="With --org-role: only these ids/names"),
+    exclude_accounts: str | None = typer.Option(
+        None, "--exclude-accounts", help="With --org-role: skip these"
+    ),
+    executor: str = typer.Option("local", "--executor", help="local (process pool) | ray (phiscope[ray])"),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster: auto | HOST:PORT"),
 ) -> None:
     """Scan buckets, a folder or a file: who can reach them, what sensitive data is inside, how many people.
 
@@ -170,12 +179,14 @@ def scan_command(
 
     formats = _formats(fmt)
     targets = check_targets(targets)
-    if not resume and not targets:
+    if not resume and not targets and not org_role:
         raise UsageError("give at least one target (s3://BUCKET, s3:// for every bucket, a folder or a file)")
     bad_output = preflight_output_dir(output_dir)
     if bad_output:
         typer.echo(f"error: cannot write reports: {bad_output}", err=True)
         raise typer.Exit(1)
+    if executor not in ("local", "ray"):
+        raise UsageError(f"--executor must be local or ray, not {executor!r}")
     if asr_model is not None:
         from phiscope.extract.media import set_asr_model
 
@@ -192,6 +203,8 @@ def scan_command(
         cfg = ScanConfig(**{k: v for k, v in opts.items() if k in ScanConfig.__dataclass_fields__})
         cfg.resume, cfg.log_json = resume, log_json
     else:
+        if org_role and not targets:
+            targets = ["s3://"]
         cfg = ScanConfig(
             targets=list(targets),
             endpoint_url=endpoint_url,
@@ -213,6 +226,11 @@ def scan_command(
             max_object_bytes=max_object_size,
             log_json=log_json,
             live_probe=live_probe,
+            org_role=org_role,
+            accounts=accounts,
+            exclude_accounts=exclude_accounts,
+            executor=executor,
+            ray_address=ray_address,
         )
     code = run_and_report(
         cfg,
@@ -274,7 +292,7 @@ def run_and_report(
             f"scan failed: {describe_exception(e)}", hint="rerun with --debug for details"
         ) from None
     report = build_report(store, scan_id)
-    return write_outputs(
+    code = write_outputs(
         report,
         output_dir=output_dir,
         formats=formats,
@@ -283,6 +301,12 @@ def run_and_report(
         fail_on=fail_on,
         ignore_exit_code_3=ignore_exit_code_3,
     )
+    from phiscope.scan.org import unverified_accounts
+
+    if n := unverified_accounts(report):  # an account not read is never an all-clear
+        console.print(f"[red]error:[/] {n} account(s) of the Organization could not be verified")
+        return 1
+    return code
 
 
 def write_outputs(

@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from phiscope import __version__
+from phiscope.db.estate import save_account, save_accounts, save_strata
 from phiscope.db.store import BucketRow, Store
 from phiscope.extract.base import Limits
 from phiscope.extract.locs import NOWHERE
 from phiscope.model import ObjectRef, ObjectResult, Segment, Status
-from phiscope.scan import worker
+from phiscope.scan import batch, worker
 from phiscope.scan.assess import (
     Assessment,
     account_id,
@@ -33,8 +34,10 @@ from phiscope.scan.assess import (
     assess_owner,
     merge_live_probe,
 )
+from phiscope.scan.executors import make_executor
 from phiscope.scan.sampling import Budget, parse_budget, select
 from phiscope.scan.workerpool import WorkerCrashed, WorkerPool, WorkerTimeout
+from phiscope.scan.writer import BatchWriter
 from phiscope.storage.base import ARCHIVE_CLASSES
 from phiscope.storage.local import LocalStore
 from phiscope.storage.s3 import S3Store, has_credentials, make_client, unreachable_cause
@@ -86,6 +89,12 @@ class ScanConfig:
     account_id: str | None = None
     live_probe: bool = True  # owner mode: also send the anonymous probe; a live success wins
     secret: bytes | None = None  # fingerprint key; default: the per-installation secret
+    org_role: str | None = None  # scan every account of the Organization through this role (scan/org.py)
+    accounts: str | None = None  # with org_role: only these account ids/names (comma list)
+    exclude_accounts: str | None = None
+    batch_objects: int = 64  # small objects per worker task (scan/batch.py); 1: one at a time
+    executor: str = "local"  # local | ray (scan/executors.py)
+    ray_address: str | None = None
 
     def limits(self) -> Limits:
         return Limits(
@@ -112,6 +121,9 @@ class Target:
     bucket: str
     prefix: str = ""
     only_key: str | None = None  # a single file given as the target
+    account: str | None = None  # Organization scan: the bucket's account, its name, its s3control client
+    account_name: str | None = None
+    s3control: Any = None
 
 
 @dataclass(slots=True)
@@ -150,10 +162,16 @@ def new_scan_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
-def resolve_targets(cfg: ScanConfig, *, check_reachable: bool = True) -> tuple[list[Target], str]:
+def resolve_targets(
+    cfg: ScanConfig, accounts: list[Any] | None = None, *, check_reachable: bool = True
+) -> tuple[list[Target], str]:
     """Targets → (store, bucket, prefix) list and the scan mode (owner | anonymous | local).
 
     `check_reachable=False` is for a long-running watcher, which retries an endpoint that is down."""
+    if cfg.org_role:
+        from phiscope.scan.org import org_targets
+
+        return org_targets(cfg, accounts if accounts is not None else []), "owner"
     out: list[Target] = []
     mode = "local"
     s3store: S3Store | None = None
@@ -240,6 +258,9 @@ class Scanner:
         self._secret = cfg.secret or _default_secret()
         self._key_engine: Any = None
         self._warnings: dict[tuple[str, str], list[str]] = {}  # per object, until it is recorded
+        self.accounts: list[Any] = []  # Organization scan: every account and what became of it
+        # one transaction per batch of finished objects; progress and events once they are stored
+        self.writer = BatchWriter(store, on_written=self._written)
 
     # -- worker pool -----------------------------------------------------------------------
     def _workers(self) -> int:
@@ -288,6 +309,13 @@ class Scanner:
             return ObjectResult(ref, Status.SKIPPED, f"internal error ({type(e).__name__})")
 
     def _run_one_unguarded(self, target: Target, ref: ObjectRef) -> ObjectResult:
+        job = self.prepare(target, ref)
+        return job if isinstance(job, ObjectResult) else self.run_job(job)
+
+    def prepare(self, target: Target, ref: ObjectRef) -> worker.Job | ObjectResult:
+        """The worker's job for one object (its local path, or its bytes fetched to a spool file), or
+        the object's final status when it is not to be read (archived, too large, not a regular
+        file, past the scan deadline, fetch failed)."""
         limits = self.cfg.limits()
         if ref.storage_class in ARCHIVE_CLASSES:
             return ObjectResult(ref, Status.SKIPPED, f"archived ({ref.storage_class}): not restored")
@@ -303,28 +331,36 @@ class Scanner:
                 if special is not None:
                     return ObjectResult(ref, Status.SKIPPED, special)
                 path = store.path_of(ref)
-                job = worker.Job(
+                return worker.Job(
                     ref,
                     str(path),
                     min(ref.size, limits.max_read_bytes),
                     ref.size > limits.max_read_bytes,
                     delete_after=False,
                 )
-            else:
-                job = self._fetch_to_file(store, ref, limits.max_read_bytes)
+            return self._fetch_to_file(store, ref, limits.max_read_bytes)
         except Exception as e:
             return ObjectResult(ref, Status.SKIPPED, _fetch_reason(e))
+
+    def _job_deadline(self) -> tuple[float, bool]:
+        """Seconds the parent gives a job before it kills the worker (the object budget plus a grace,
+        or what is left of the scan's deadline when that is shorter), and whether the scan's it is."""
         hard = self.hard_deadline()
         left = self._time_left()
         by_scan = left is not None and left < hard
+        return (max(0.0, left) if by_scan and left is not None else hard), by_scan
+
+    def run_job(self, job: worker.Job) -> ObjectResult:
+        """One object in the pool under the deadline enforced from outside; always a status."""
+        timeout, by_scan = self._job_deadline()
         t0 = time.perf_counter()
         try:
-            result, notes = self.pool().run(job, max(0.0, left) if by_scan and left else hard)
+            result, notes = self.pool().run(job, timeout)
             if notes:
-                self._warnings[(ref.bucket, ref.key)] = notes
+                self._warnings[(job.ref.bucket, job.ref.key)] = notes
             return cast(ObjectResult, result)
         except WorkerTimeout:
-            why = "scan deadline reached" if by_scan else f"timeout: worker stopped after {hard:g} s"
+            why = "scan deadline reached" if by_scan else f"timeout: worker stopped after {timeout:g} s"
             reason = f"{why} (object budget {self.cfg.object_timeout:g} s)"
         except WorkerCrashed as e:
             reason = _crash_reason(e.exitcode)
@@ -334,8 +370,19 @@ class Scanner:
             if job.delete_after:
                 _unlink(job.path)
         return ObjectResult(
-            ref, Status.SKIPPED, reason, bytes_read=job.bytes_read, seconds=time.perf_counter() - t0
+            job.ref, Status.SKIPPED, reason, bytes_read=job.bytes_read, seconds=time.perf_counter() - t0
         )
+
+    def run_jobs(self, jobs: list[worker.Job]) -> list[ObjectResult]:
+        """A batch of small objects as one pool task, with one object's deadline for all of them.
+        Raises WorkerTimeout / WorkerCrashed / RuntimeError when the batch overran or killed its
+        worker, so that the caller runs each object again alone (scan/batch.py)."""
+        timeout, _ = self._job_deadline()
+        out = self.pool().run(jobs, timeout)
+        for job, (_, notes) in zip(jobs, out, strict=True):
+            if notes:
+                self._warnings[(job.ref.bucket, job.ref.key)] = notes
+        return [cast(ObjectResult, r) for r, _ in out]
 
     def _time_left(self) -> float | None:
         if self._scan_deadline_at is None:
@@ -359,7 +406,7 @@ class Scanner:
     def run(self) -> str:
         cfg = self.cfg
         resumed = cfg.resume is not None
-        targets, mode = resolve_targets(cfg)
+        targets, mode = resolve_targets(cfg, self.accounts)
         scan_id = cfg.resume or new_scan_id()
         if resumed:
             if self.db.get_scan(scan_id) is None:
@@ -382,6 +429,7 @@ class Scanner:
             self.progress.objects_total = len(todo)
             self.on_progress(self.progress, "scanning")
             self._execute(scan_id, todo)
+            self.writer.flush()
             self.db.set_scan_state(scan_id, "finished")
         except ScanInterrupted:
             self.db.set_scan_state(scan_id, "interrupted")
@@ -390,6 +438,8 @@ class Scanner:
             self.db.set_scan_state(scan_id, "interrupted")
             raise ScanInterrupted(scan_id) from None
         except BaseException:
+            with contextlib.suppress(Exception):
+                self.writer.flush()  # what was finished stays finished
             self.db.set_scan_state(scan_id, "failed")
             raise
         finally:
@@ -411,6 +461,8 @@ class Scanner:
                 "s3control", endpoint_url=cfg.endpoint_url, profile=cfg.profile, region=cfg.region
             )
         planned: list[tuple[int, Target, list[ObjectRef]]] = []
+        if self.accounts:
+            save_accounts(self.db.engine, scan_id, [a.to_row() for a in self.accounts])
         for t in targets:
             self.on_progress(self.progress, f"listing {t.bucket}")
             errors: list[str] = []
@@ -420,9 +472,17 @@ class Scanner:
                 refs = []
                 errors.append(f"listing failed: {_fetch_reason(e)}")
             if mode == "owner":
-                a = assess_owner(t.store.client, s3control, t.bucket, acct, [r.key for r in refs[:100]])
+                a = assess_owner(
+                    t.store.client,
+                    t.s3control or s3control,
+                    t.bucket,
+                    t.account or acct,
+                    [r.key for r in refs[:100]],
+                )
                 if cfg.live_probe:
                     a = merge_live_probe(a, t.bucket, cfg.endpoint_url, cfg.region)
+                if t.account or acct:
+                    save_account(self.db.engine, scan_id, t.bucket, str(t.account or acct), t.account_name)
             elif mode == "anonymous":
                 a = assess_anonymous(t.bucket, cfg.endpoint_url, cfg.region)
             else:
@@ -436,6 +496,7 @@ class Scanner:
             else:
                 b = budget
             chosen, sampled = select(refs, b, seed=cfg.seed)
+            save_strata(self.db.engine, scan_id, t.bucket, refs, chosen)
             self.db.save_bucket(
                 scan_id,
                 BucketRow(
@@ -475,16 +536,21 @@ class Scanner:
             yield from t.store.list_objects(t.bucket, t.prefix)
 
     def _execute(self, scan_id: str, todo: list[tuple[Target, ObjectRef]]) -> None:
+        if self.cfg.executor != "local":  # a Ray cluster (scan/executors.py); results come back here
+            return make_executor(self.cfg).execute(self, scan_id, todo)
         inflight_max = self._workers() * 2 + self.cfg.fetch_threads
-        inflight: set[Future[ObjectResult]] = set()
+        inflight: set[Future[Any]] = set()
         with ThreadPoolExecutor(max_workers=max(self.cfg.fetch_threads, self._workers())) as threads:
             try:
-                for t, ref in todo:
+                for t, ref in batch.plan(todo, self.cfg.batch_objects):  # small objects: in batches
                     while len(inflight) >= inflight_max:
                         finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                         for f in finished:
                             self._record(scan_id, f.result())
-                    inflight.add(threads.submit(self._run_one, t, ref))
+                    if isinstance(ref, list):
+                        inflight.add(threads.submit(batch.run_batch, self, t, ref))
+                    else:
+                        inflight.add(threads.submit(self._run_one, t, ref))
                 while inflight:
                     finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                     for f in finished:
@@ -493,7 +559,7 @@ class Scanner:
                 self._finish_inflight(scan_id, inflight)
                 raise ScanInterrupted(scan_id) from None
 
-    def _finish_inflight(self, scan_id: str, inflight: set[Future[ObjectResult]]) -> None:
+    def _finish_inflight(self, scan_id: str, inflight: set[Future[Any]]) -> None:
         """Ctrl-C: start nothing new, record the objects already in flight that finish cleanly (a
         second Ctrl-C stops waiting); the rest stay unrecorded, so --resume scans them."""
         for f in inflight:
@@ -507,15 +573,23 @@ class Scanner:
                 except BaseException:
                     continue
                 self._record(scan_id, r)
+            self.writer.flush()
         except KeyboardInterrupt:
             return
 
-    def _record(self, scan_id: str, r: ObjectResult) -> None:
-        notes = self._warnings.pop((r.ref.bucket, r.ref.key), None)
-        r = self._mask_key(r)
-        self.db.record_object(scan_id, r)
-        if notes:  # library warnings: in the log, sanitised, never on the terminal
-            self.log.emit("library_warnings", bucket=r.ref.bucket, key=r.ref.key, warnings=notes)
+    def _record(self, scan_id: str, r: ObjectResult | list[ObjectResult]) -> None:
+        for one in r if isinstance(r, list) else [r]:
+            notes = self._warnings.pop((one.ref.bucket, one.ref.key), None)
+            one = self._mask_key(one)
+            if notes:  # library warnings: in the log, sanitised, never on the terminal
+                self.log.emit("library_warnings", bucket=one.ref.bucket, key=one.ref.key, warnings=notes)
+            self.writer.add(scan_id, one)
+
+    def _written(self, results: list[ObjectResult]) -> None:
+        for r in results:
+            self._done(r)
+
+    def _done(self, r: ObjectResult) -> None:
         p = self.progress
         p.objects_done += 1
         p.bytes_done += r.bytes_read

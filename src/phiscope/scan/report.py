@@ -169,7 +169,7 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
         exposed_people = people.total
     else:
         exposed_people = count_people(r for r in store.person_records(scan_id) if r[0] in exposed_names).total
-    return {
+    report: dict[str, Any] = {
         "schema": SCHEMA,
         "scan": {
             "id": scan["id"],
@@ -213,6 +213,12 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
             ),
         },
     }
+    from phiscope.scan.estimate import attach_estimates
+    from phiscope.scan.org import attach_accounts
+
+    attach_accounts(store, scan_id, report)
+    attach_estimates(store, scan_id, report)
+    return report
 
 
 _SEV = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}

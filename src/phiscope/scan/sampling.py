@@ -56,7 +56,8 @@ def parse_budget(spec: str | None) -> Budget:
     return Budget(objects=objects, bytes=size, percent=percent)
 
 
-def _stratum(ref: ObjectRef) -> tuple[str, str]:
+def stratum(ref: ObjectRef) -> tuple[str, str]:
+    """(top-level prefix, lower-case extension): the unit the sample is spread over and estimated by."""
     top = ref.key.split("/", 1)[0] if "/" in ref.key else ""
     name = ref.key.rsplit("/", 1)[-1]
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -76,7 +77,7 @@ def select(refs: Iterable[ObjectRef], budget: Budget, *, seed: int = 0) -> tuple
     max_bytes = budget.bytes
     strata: dict[tuple[str, str], list[ObjectRef]] = defaultdict(list)
     for r in all_refs:
-        strata[_stratum(r)].append(r)
+        strata[stratum(r)].append(r)
     rng = random.Random(seed)
     queues = []
     for key in sorted(strata):

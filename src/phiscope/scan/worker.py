@@ -135,10 +135,14 @@ def _mask_names(findings: ContentFindings) -> None:
 MAX_WARNINGS = 20  # distinct library warnings kept per object
 
 
-def process_logged(job: Job) -> tuple[ObjectResult, list[str]]:
-    """`process`, plus the library warnings it raised, sanitised for the event log: libraries quote
+def process_logged(job: Job | list[Job]) -> Any:
+    """A list of jobs (a batch of small objects, scan/batch.py): a list of the answers below.
+
+    `process`, plus the library warnings it raised, sanitised for the event log: libraries quote
     the content they choke on (pydicom: `Invalid value for VR IS: '<an SSN>'`), so quoted parts are
     dropped and digits masked before anything leaves the worker; nothing goes to stderr."""
+    if isinstance(job, list):
+        return [process_logged(j) for j in job]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = process(job)

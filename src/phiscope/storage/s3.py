@@ -36,8 +36,10 @@ def make_client(
     max_pool_connections: int = 32,
     connect_timeout: float = 3.0,
     read_timeout: float = deadline.READ_TIMEOUT,
+    session: Any = None,
 ) -> Any:
-    """A boto3 client. `anonymous=True` sends unsigned requests (the attacker's view).
+    """A boto3 client. `anonymous=True` sends unsigned requests (the attacker's view); `session`
+    (an assumed role's, for an Organization scan) replaces the profile's.
 
     Path-style addressing defaults to on for custom endpoints (MinIO, Ceph and moto need it) and to
     the SDK's choice for AWS itself.
@@ -55,7 +57,7 @@ def make_client(
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
     )
-    session = make_session(profile, region)
+    session = session or make_session(profile, region)
     region_name = region or session.region_name or "us-east-1"
     client = session.client(service, endpoint_url=endpoint_url, region_name=region_name, config=cfg)
     if service == "s3control" and endpoint_url:
