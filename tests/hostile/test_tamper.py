@@ -43,7 +43,7 @@ def _plan(s3: S3Server, bucket: str, path: Path) -> dict[str, Any]:
     r = runner.invoke(
         app, ["fix", "plan", f"s3://{bucket}", "--endpoint-url", s3.endpoint_url, "-o", str(path)]
     )
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 3, r.output  # changes planned (exit-code contract)
     plan = json.loads(path.read_text())
     assert plan["signature"]["alg"] == "HMAC-SHA256"
     return plan

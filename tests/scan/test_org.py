@@ -120,6 +120,7 @@ def _scan(tmp_path: Path, endpoint: str, management: str, **kw: object) -> dict:
         org_role=ROLE,
         secret=SECRET,
         workers=1,
+        live_probe=False,  # moto answers every anonymous request: the settings are the judge here
         exclude_accounts=excluded,
         **kw,  # type: ignore[arg-type]
     )
@@ -177,6 +178,7 @@ def test_account_whose_role_cannot_be_assumed_is_not_verified(org: Org, tmp_path
         proc = subprocess.run(
             [
                 *(PHISCOPE, "scan", "--org-role", ROLE, "--endpoint-url", proxy.url, "-o", str(out)),
+                "--no-live-probe",
                 *("--exclude-accounts", org.management),
                 *("--db", f"sqlite:///{tmp_path / 'cli.db'}", "-q", "--format", "json"),
             ],
@@ -217,7 +219,9 @@ def test_management_account_is_read_with_the_callers_own_credentials(org: Org) -
     s3 = _session(org.endpoint_url, None).client("s3", endpoint_url=org.endpoint_url)
     s3.create_bucket(Bucket=own)
     with DenyingProxy(org.endpoint_url, deny) as proxy:
-        cfg = ScanConfig(targets=["s3://"], endpoint_url=proxy.url, org_role=ROLE, anonymous=False)
+        cfg = ScanConfig(
+            targets=["s3://"], endpoint_url=proxy.url, org_role=ROLE, anonymous=False, live_probe=False
+        )
         accounts: list[Account] = []
         targets = org_targets(cfg, accounts)
     status = {a.id: (a.status, a.reason) for a in accounts}

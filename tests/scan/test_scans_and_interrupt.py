@@ -73,7 +73,7 @@ def test_ctrl_c_prints_the_resume_command_and_exits_130(tmp_path: Path) -> None:
     log = tmp_path / "events.jsonl"
     cmd = [PHISCOPE, "scan", str(data), "--db", db, "-o", str(tmp_path / "o"), "-M", "json", "-q"]
     proc = subprocess.Popen(
-        [*cmd, "--workers", "1", "--log-json", str(log)],
+        [*cmd, "--workers", "1", "--batch-objects", "1", "--log-json", str(log)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -168,6 +168,9 @@ def scan_command(
     ),
     executor: str = typer.Option("local", "--executor", help="local (process pool) | ray (phiscope[ray])"),
     ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster: auto | HOST:PORT"),
+    batch_objects: int = typer.Option(
+        64, "--batch-objects", min=1, help="Small objects per worker task (1: each object alone)"
+    ),
 ) -> None:
     """Scan buckets, a folder or a file: who can reach them, what sensitive data is inside, how many people.
 
@@ -231,6 +234,7 @@ def scan_command(
             exclude_accounts=exclude_accounts,
             executor=executor,
             ray_address=ray_address,
+            batch_objects=batch_objects,
         )
     code = run_and_report(
         cfg,

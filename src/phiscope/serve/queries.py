@@ -687,7 +687,8 @@ def diff_scans(engine: Engine, old: str, new: str, limit: int = 200) -> dict[str
 
 
 def watch_status(engine: Engine, limit: int = 20) -> list[dict[str, Any]] | None:
-    """Recent rows of each `watch*` table when `phiscope watch` uses this database, else None.
+    """Recent rows of each `watch*` table when `phiscope watch` has used this database, else None
+    (its tables are part of the schema, so "used" means: some row in one of them).
 
     The watcher's schema is its own; this reads whatever tables it created, newest rows first,
     without depending on their columns.
@@ -717,7 +718,7 @@ def watch_status(engine: Engine, limit: int = 20) -> list[dict[str, Any]] | None
             out.append(
                 {"table": name, "rows_total": n, "columns": [col.name for col in t.columns], "rows": rows}
             )
-    return out
+    return out if any(t["rows_total"] for t in out) else None
 
 
 def scan_ids(engine: Engine) -> set[str]:
