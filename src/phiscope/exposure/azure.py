@@ -189,16 +189,16 @@ def evaluate_azure(snapshot: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(ra, dict) or not ra.get("broad"):
             continue
         role = str(ra.get("role") or "")
-        caps = DATA_ROLES.get(role)
+        role_caps = DATA_ROLES.get(role)
         who = ra.get("principalName") or ra.get("principalId") or "a broad principal"
-        if caps is None:
+        if role_caps is None:
             add(uncertain, f"role {role!r} assigned to {who}: custom role, data permissions not modelled")
             continue
-        if caps:
+        if role_caps:
             add(
                 reasons,
                 f"RBAC: {role} assigned to {who} at {ra.get('scope') or 'this scope'}: "
-                f"everyone it contains can {', '.join(caps)} (tenant-wide, not public)",
+                f"everyone it contains can {', '.join(role_caps)} (tenant-wide, not public)",
             )
             evidence.append({"kind": "role_assignment", "role": role, "principal": who, "effect": "grants"})
     if snapshot.get("role_assignments") is None and settings is not None:

@@ -68,7 +68,7 @@ def _audience(member: Any) -> str | None:
 
 def _acl_entries(acl: Any, v: _V, where: str) -> list[tuple[str, str]]:
     """(audience, ROLE) for each public ACL entry."""
-    out = []
+    out: list[tuple[str, str]] = []
     if acl is None:
         return out
     if not isinstance(acl, list):

@@ -20,14 +20,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from phiscope.impact.severity import bucket_severity, exposure_level
+from phiscope.report.provider import object_uri
 
 LEVELS = ("info", "low", "medium", "high", "critical")
 SEV_RANK = {s: i for i, s in enumerate(LEVELS)}
-AUDIENCES = ("anonymous", "any_aws_account")
+AUDIENCES = ("anonymous", "any_aws_account", "any_account")  # any_account: Azure/GCS verdicts
 CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl")
 PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
 
-AUDIENCE_TEXT = {"anonymous": "anyone on the internet", "any_aws_account": "any AWS account holder"}
+AUDIENCE_TEXT = {
+    "anonymous": "anyone on the internet",
+    "any_aws_account": "any AWS account holder",
+    "any_account": "any signed-in Google or Microsoft account holder",
+}
 CAPABILITY_TEXT = {
     "list": "list the object keys",
     "read": "read (download) objects",
@@ -117,7 +122,7 @@ class Finding:
 
     @property
     def uri(self) -> str:
-        return f"s3://{self.bucket}/{self.key}" if self.key is not None else f"s3://{self.bucket}/"
+        return object_uri(self.bucket_row, self.bucket, self.key)
 
 
 class _BucketCtx:
@@ -245,7 +250,7 @@ def iter_findings(report: dict[str, Any], *, data: bool = True, exposure: bool =
                 severity=c.data_severity(phi, health),
                 bucket=bname,
                 kind=d["type"],
-                title=f"{d['type']} found in s3://{bname}/{o['key']}",
+                title=f"{d['type']} found in {object_uri(c.row, bname, o['key'])}",
                 key=o["key"],
                 category=cat,
                 count=int(d.get("count") or 0),

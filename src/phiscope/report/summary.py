@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from phiscope.report.findings import exposure_kinds, sev_rank, text_of
+from phiscope.report.provider import object_uri
 
 SEV_STYLE = {
     "critical": "bold white on red",
@@ -124,6 +125,7 @@ def _types_table(report: dict[str, Any]) -> Table:
 
 def _top_objects(report: dict[str, Any]) -> Table:
     objs = [o for o in report.get("objects") or [] if o.get("detections")]
+    rows = {b["name"]: b for b in report.get("buckets") or []}
     exposure = {b["name"]: _level(b) for b in report.get("buckets") or []}
     rank = {"public": 3, "authenticated": 2, "latent": 1, "none": 0}
     objs.sort(
@@ -143,7 +145,9 @@ def _top_objects(report: dict[str, Any]) -> Table:
             for d in sorted(o["detections"], key=lambda d: -(d.get("count") or 0))
         )
         t.add_row(
-            f"s3://{o['bucket']}/{o['key']}", LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""), found
+            object_uri(rows.get(o["bucket"]), o["bucket"], o["key"]),
+            LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""),
+            found,
         )
     return t
 
@@ -161,6 +165,7 @@ def _coverage(report: dict[str, Any]) -> Group:
     )
     parts: list[Any] = [line]
     not_done = [o for o in report.get("objects") or [] if o.get("status") in ("skipped", "partial")]
+    rows = {b["name"]: b for b in report.get("buckets") or []}
     if not_done:
         reasons: Counter[str] = Counter(
             f"{o['status']}: {o.get('reason') or 'no reason given'}" for o in not_done
@@ -172,7 +177,8 @@ def _coverage(report: dict[str, Any]) -> Group:
         examples: dict[str, str] = {}
         for o in not_done:
             examples.setdefault(
-                f"{o['status']}: {o.get('reason') or 'no reason given'}", f"s3://{o['bucket']}/{o['key']}"
+                f"{o['status']}: {o.get('reason') or 'no reason given'}",
+                object_uri(rows.get(o["bucket"]), o["bucket"], o["key"]),
             )
         for r, n in reasons.most_common(TOP_SKIPPED):
             t.add_row(r, f"{n:,}", examples[r])

@@ -27,10 +27,12 @@ from phiscope.extract.base import Limits
 from phiscope.model import ObjectRef, ObjectResult, Status
 from phiscope.scan import worker
 from phiscope.scan.assess import Assessment, account_id, assess_anonymous, assess_owner
+from phiscope.scan.assess_cloud import assess_cloud
 from phiscope.scan.sampling import Budget, parse_budget, select
 from phiscope.storage.base import ARCHIVE_CLASSES
 from phiscope.storage.local import LocalStore
 from phiscope.storage.s3 import S3Store, has_credentials, make_client
+from phiscope.storage.targets import is_url_target
 
 
 @dataclass(slots=True)
@@ -126,6 +128,7 @@ def resolve_targets(cfg: ScanConfig) -> tuple[list[Target], str]:
     out: list[Target] = []
     mode = "local"
     s3store: S3Store | None = None
+    cloud: dict[str, Any] = {}
     for t in cfg.targets:
         if t.startswith("s3://"):
             if s3store is None:
@@ -144,12 +147,28 @@ def resolve_targets(cfg: ScanConfig) -> tuple[list[Target], str]:
                 out.extend(Target(s3store, b) for b in s3store.list_buckets())
             else:
                 out.append(Target(s3store, bucket, prefix))
+        elif is_url_target(t):
+            mode = cloud_targets(cfg, t, out, cloud, mode)
         else:
             root = Path(t)
             if not root.is_dir():
                 raise ValueError(f"not a folder or s3:// URL: {t}")
             out.extend(local_targets(root))
     return out, mode
+
+
+def cloud_targets(cfg: ScanConfig, t: str, out: list[Target], stores: dict[str, Any], mode: str) -> str:
+    """az:// and gs:// targets -> Targets on one store per account/endpoint; returns the scan mode."""
+    from phiscope.storage.targets import open_store, parse_url_target
+
+    ut = parse_url_target(t)
+    key = f"{ut.provider}:{ut.account or ''}"
+    if key not in stores:
+        stores[key] = open_store(ut, cfg.anonymous)
+    store = stores[key]
+    names = [ut.bucket_id] if ut.bucket else store.list_buckets()
+    out.extend(Target(store, b, ut.prefix) for b in names)
+    return "owner" if mode == "owner" or not store.anonymous else "anonymous"
 
 
 def local_targets(root: Path) -> list[Target]:
@@ -302,7 +321,7 @@ class Scanner:
         budget = Budget() if cfg.full else parse_budget(cfg.sample)
         acct = cfg.account_id
         s3control = None
-        if mode == "owner":
+        if mode == "owner" and any(isinstance(t.store, S3Store) for t in targets):
             acct = acct or account_id(cfg.endpoint_url, cfg.profile, cfg.region)
             s3control = make_client(
                 "s3control", endpoint_url=cfg.endpoint_url, profile=cfg.profile, region=cfg.region
@@ -316,7 +335,9 @@ class Scanner:
             except Exception as e:
                 refs = []
                 errors.append(f"listing failed: {_fetch_reason(e)}")
-            if mode == "owner":
+            if getattr(t.store, "provider", "s3") in ("azure", "gcs"):
+                a = assess_cloud(t.store, t.bucket, [r.key for r in refs[:100]])
+            elif mode == "owner":
                 a = assess_owner(t.store.client, s3control, t.bucket, acct, [r.key for r in refs[:100]])
             elif mode == "anonymous":
                 a = assess_anonymous(t.bucket, cfg.endpoint_url, cfg.region)
@@ -334,6 +355,7 @@ class Scanner:
             self.db.save_bucket(
                 scan_id,
                 BucketRow(
+                    provider=getattr(t.store, "provider", None),
                     name=t.bucket,
                     endpoint=t.store.endpoint,
                     region=a.region,

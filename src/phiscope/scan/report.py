@@ -115,6 +115,7 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
         buckets.append(
             {
                 "name": b["name"],
+                "provider": b.get("provider") or "s3",
                 "endpoint": b["endpoint"],
                 "region": b["region"],
                 "exposure": b["exposure"],

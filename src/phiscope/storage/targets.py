@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 SCHEMES = {"s3": "s3", "az": "azure", "gs": "gcs"}
 # Azure: 3-24 lowercase letters/digits; container 3-63 lowercase letters, digits, dashes ($root, $web).
@@ -65,3 +66,23 @@ def split_bucket_id(provider: str, bucket_id: str) -> tuple[str | None, str]:
         account, _, container = bucket_id.partition("/")
         return account, container
     return None, bucket_id
+
+
+def open_store(target: UrlTarget, anonymous: bool | None = None) -> Any:
+    """The Azure or GCS store for a URL target; anonymous when asked, or when no credentials are found.
+
+    The SDKs' own environment decides endpoints and credentials (AZURE_STORAGE_CONNECTION_STRING,
+    STORAGE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS, ...), as every other tool does.
+    """
+    if target.provider == "azure":
+        from phiscope.storage import azure
+
+        assert target.account is not None
+        anon = anonymous if anonymous is not None else not azure.has_credentials(target.account)
+        return azure.AzureStore(target.account, anonymous=anon)
+    if target.provider == "gcs":
+        from phiscope.storage import gcs
+
+        anon = anonymous if anonymous is not None else not gcs.has_credentials()
+        return gcs.GCSStore(anonymous=anon)
+    raise ValueError(f"no cloud store for {target.provider!r} targets here")

@@ -1,0 +1,87 @@
+"""Provider-correct names for buckets and objects in every report format.
+
+A report v1 bucket row carries `provider` (s3 | azure | gcs; absent in older reports: s3) and its
+`endpoint`. From them: the URI a human pastes (s3://, gs://, the blob URL for Azure, which has no
+standard scheme of its own), the resource uid a SIEM keys on (S3 ARN, GCS full resource name, the
+Azure container/blob URL since the ARM id needs a subscription the data plane does not show),
+the resource type, OCSF's cloud.provider and databucket type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+AZURE_PUBLIC = "blob.core.windows.net"
+GCS_RESOURCE = "//storage.googleapis.com/projects/_/buckets/"
+CLOUD_PROVIDER = {"s3": "AWS", "azure": "Azure", "gcs": "GCP"}
+# OCSF 1.5.0 databucket.type_id
+DATABUCKET_TYPE = {"s3": (1, "S3"), "azure": (2, "Azure Blob"), "gcs": (3, "GCP Bucket")}
+BUCKET_TYPE = {
+    "s3": "AWS::S3::Bucket",
+    "azure": "Microsoft.Storage/storageAccounts/blobServices/containers",
+    "gcs": "storage.googleapis.com/Bucket",
+}
+OBJECT_TYPE = {
+    "s3": "AWS::S3::Object",
+    "azure": "Microsoft.Storage/storageAccounts/blobServices/containers/blobs",
+    "gcs": "storage.googleapis.com/Object",
+}
+
+
+def provider_of(row: dict[str, Any] | None) -> str:
+    return str((row or {}).get("provider") or "s3")
+
+
+def _azure_base(name: str, endpoint: str | None) -> str:
+    """https://ACCOUNT.blob.core.windows.net/CONTAINER (or the emulator's endpoint)."""
+    account, _, container = name.partition("/")
+    base = (endpoint or f"https://{account}.{AZURE_PUBLIC}").rstrip("/")
+    return f"{base}/{quote(container)}"
+
+
+def object_uri(row: dict[str, Any] | None, bucket: str, key: str | None) -> str:
+    p = provider_of(row)
+    k = key or ""
+    if p == "gcs":
+        return f"gs://{bucket}/{k}"
+    if p == "azure":
+        return f"{_azure_base(bucket, (row or {}).get('endpoint'))}/{quote(k)}"
+    return f"s3://{bucket}/{k}"
+
+
+def bucket_uid(row: dict[str, Any] | None, bucket: str) -> str:
+    p = provider_of(row)
+    if p == "gcs":
+        return GCS_RESOURCE + bucket
+    if p == "azure":
+        return _azure_base(bucket, (row or {}).get("endpoint"))
+    return f"arn:aws:s3:::{bucket}"
+
+
+def object_uid(row: dict[str, Any] | None, bucket: str, key: str) -> str:
+    p = provider_of(row)
+    if p == "gcs":
+        return f"{GCS_RESOURCE}{bucket}/objects/{key}"
+    if p == "azure":
+        return object_uri(row, bucket, key)
+    return f"arn:aws:s3:::{bucket}/{key}"
+
+
+def cloud_provider(row: dict[str, Any] | None, scan_endpoint: str | None) -> str:
+    p = provider_of(row)
+    if p == "s3" and scan_endpoint:
+        return "S3-compatible"
+    return CLOUD_PROVIDER.get(p, p)
+
+
+def bucket_type(row: dict[str, Any] | None) -> str:
+    return BUCKET_TYPE.get(provider_of(row), BUCKET_TYPE["s3"])
+
+
+def object_type(row: dict[str, Any] | None) -> str:
+    return OBJECT_TYPE.get(provider_of(row), OBJECT_TYPE["s3"])
+
+
+def databucket_type(row: dict[str, Any] | None) -> tuple[int, str]:
+    return DATABUCKET_TYPE.get(provider_of(row), (99, "Other"))
