@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from phiscope.storage.azure import AzureStore
+from phiscope.storage.azure import PROBE_KW, AzureStore, make_service_client
 
 LIST_MAX = 5
 _DENIED = {
@@ -119,7 +119,8 @@ def probe_container(
     target = f"az://{account}/{container}"
     out: dict[str, Any] = {"target": target, "bucket": f"{account}/{container}", "provider": "azure"}
     try:
-        store = AzureStore(account, account_url=account_url, anonymous=True)
+        client = make_service_client(account, account_url=account_url, anonymous=True, client_kw=PROBE_KW)
+        store = AzureStore(account, anonymous=True, client=client)
     except Exception as e:
         code, status = _code(e)
         out.update(audiences={"anonymous": {"error": {"outcome": classify(code, status), "code": code}}})
@@ -166,9 +167,10 @@ def probe_container(
     out["audiences"] = {"anonymous": res}
     outcomes = [r.get("outcome") for r in res.values()]
     out["public"] = "allowed" in outcomes
+    # Anonymous denials prove nothing in Azure: a private and a missing container answer alike.
     out["exists"] = (
         True
-        if any(o in ("allowed", "AccessDenied", "NoSuchKey") for o in outcomes)
+        if any(o in ("allowed", "NoSuchKey") for o in outcomes)
         else False
         if "NoSuchBucket" in outcomes
         else None

@@ -36,12 +36,14 @@ def classify(code: str, status: int | None, message: str = "") -> str:
     return "error"
 
 
-def _call(fn: Any) -> tuple[Any, dict[str, Any]]:
+def _call(fn: Any, not_found: str | None = None) -> tuple[Any, dict[str, Any]]:
     try:
         return fn(), {"outcome": "allowed"}
     except Exception as e:
         code, status = _code(e)
         outcome = classify(code, status, str(getattr(e, "message", "")))
+        if status == 404 and not_found:
+            outcome = not_found  # a 404 on a bucket-level call: the bucket is missing
         info: dict[str, Any] = {"outcome": outcome, "code": code}
         if status is not None:
             info["http_status"] = status
@@ -143,7 +145,7 @@ def probe_bucket(
     def first_page() -> list[Any]:
         return list(store.client.list_blobs(bucket, max_results=LIST_MAX))
 
-    blobs, info = _call(first_page)
+    blobs, info = _call(first_page, "NoSuchBucket")
     if blobs is not None:
         info["keys_seen"] = len(blobs)
         if blobs:
@@ -159,7 +161,7 @@ def probe_bucket(
         if data is not None:
             info["bytes_read"] = len(data)
         res["read"] = info
-    policy, info = _call(lambda: b.get_iam_policy(requested_policy_version=3))
+    policy, info = _call(lambda: b.get_iam_policy(requested_policy_version=3), "NoSuchBucket")
     if policy is not None:
         info["public_bindings"] = sorted(
             f"{m}:{x['role']}"

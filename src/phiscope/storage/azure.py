@@ -19,7 +19,14 @@ from phiscope.storage.base import Fetched, new_spool
 RANGE_CHUNK = 16 * 1024**2
 PUBLIC_SUFFIX = "blob.core.windows.net"
 # Azure's retry policy, bounded like the S3 client's adaptive mode.
-_CLIENT_KW: dict[str, Any] = {"retry_total": 6, "connection_timeout": 10, "read_timeout": 60}
+# Throttling and transient errors are retried; a dead endpoint fails fast (one connect retry).
+_CLIENT_KW: dict[str, Any] = {
+    "retry_total": 6,
+    "retry_connect": 1,
+    "connection_timeout": 5,
+    "read_timeout": 60,
+}
+PROBE_KW: dict[str, Any] = {"retry_total": 1, "retry_connect": 0, "connection_timeout": 5, "read_timeout": 20}
 
 
 def parse_connection_string(conn: str) -> dict[str, str]:
@@ -56,7 +63,12 @@ def has_credentials(account: str) -> bool:
 
 
 def make_service_client(
-    account: str, *, account_url: str | None = None, anonymous: bool = False, credential: Any = None
+    account: str,
+    *,
+    account_url: str | None = None,
+    anonymous: bool = False,
+    credential: Any = None,
+    client_kw: dict[str, Any] | None = None,
 ) -> Any:
     """A BlobServiceClient for `account`, from the standard environment unless told otherwise."""
     from azure.storage.blob import BlobServiceClient
@@ -64,8 +76,9 @@ def make_service_client(
     raw = os.environ.get("AZURE_STORAGE_CONNECTION_STRING", "")
     conn = parse_connection_string(raw)
     url = (account_url or default_account_url(account, conn)).rstrip("/")
+    kw = client_kw or _CLIENT_KW
     if anonymous:
-        return BlobServiceClient(account_url=url, credential=None, **_CLIENT_KW)
+        return BlobServiceClient(account_url=url, credential=None, **kw)
     if credential is None:
         if conn.get("AccountName") == account and conn.get("AccountKey"):
             credential = {"account_name": account, "account_key": conn["AccountKey"]}
@@ -82,7 +95,7 @@ def make_service_client(
                 credential = None  # no identity library: anonymous requests
             else:
                 credential = DefaultAzureCredential()
-    return BlobServiceClient(account_url=url, credential=credential, **_CLIENT_KW)
+    return BlobServiceClient(account_url=url, credential=credential, **kw)
 
 
 class AzureStore:

@@ -2,7 +2,7 @@
 
 - Azurite (npm `azurite`, installed by scripts/dev.sh under .tools/azurite) runs as a child process on
   a free port that it picks itself (`--blobPort 0`) and announces on stdout.
-- gcp-storage-emulator (PyPI) runs in-process in a thread on a free port.
+- gcp-storage-emulator (PyPI) runs in-process, its handler in a threading HTTP server on a free port.
 
 Both speak their provider's real HTTP API, so the SDKs and everything above them run as against the
 cloud. Neither is the judge of exposure: Azurite enforces container access levels but has no account
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -112,9 +113,9 @@ class Azurite:
 
     def stop(self) -> None:
         if self._proc is not None:
-            self._proc.terminate()
+            self._proc.send_signal(signal.SIGINT)  # Azurite closes cleanly on SIGINT, not on SIGTERM
             try:
-                self._proc.wait(10)
+                self._proc.wait(3)  # open keep-alive sockets can hold it longer: then kill
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait(5)
@@ -145,21 +146,27 @@ class EmbeddedGCS:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> EmbeddedGCS:
+        """A threading HTTP server around the emulator's handler and storage: its own server is
+        single-threaded, so one idle keep-alive connection would stall every other client."""
         import logging
+        from functools import partial
+        from http.server import ThreadingHTTPServer
 
-        from gcp_storage_emulator.server import create_server
+        from gcp_storage_emulator.server import RequestHandler
+        from gcp_storage_emulator.storage import Storage
 
         logging.getLogger("gcp_storage_emulator").setLevel(logging.ERROR)
-        server = create_server(self.host, 0, in_memory=True)
-        server.start()
-        httpd = server._api._httpd  # bound with port 0: the kernel chose a free port
+        httpd = ThreadingHTTPServer((self.host, 0), partial(RequestHandler, Storage(use_memory_fs=True)))
+        httpd.daemon_threads = True
         self.port = int(httpd.server_address[1])
-        self._server = server
+        threading.Thread(target=httpd.serve_forever, daemon=True, name="gcs-emulator").start()
+        self._server = httpd
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()  # type: ignore[attr-defined]
+            self._server.shutdown()  # type: ignore[attr-defined]
+            self._server.server_close()  # type: ignore[attr-defined]
             self._server = None
 
     def __enter__(self) -> EmbeddedGCS:
