@@ -46,7 +46,7 @@ def test_parse(
     ],
 )
 def test_malformed_targets_are_refused_with_the_expected_form(url: str) -> None:
-    with pytest.raises(ValueError, match="expected|bad"):
+    with pytest.raises(ValueError, match=r"expected|bad"):
         parse_url_target(url)
 
 
