@@ -7,6 +7,7 @@ and the evaluator, never through the emulator's answers (docs/providers.md).
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -187,3 +188,20 @@ def test_gcs_probe_shape_and_write_cleanup(gcs_store: GCSStore, gcs_emulator: Em
     assert [x.key for x in gcs_store.list_objects(name)] == ["k.txt"]
     missing = gcs_probe(_name("missing"), endpoint_url=gcs_emulator.endpoint_url)
     assert missing["public"] is False and missing["exists"] is not True
+
+
+def test_probe_cli_azure_and_gcs_exit_codes(az_store: AzureStore, azurite: Azurite) -> None:
+    from typer.testing import CliRunner
+
+    from phiscope.cli import app
+
+    runner = CliRunner()
+    public = _az_container(az_store, "container").split("/", 1)[1]
+    private = _az_container(az_store).split("/", 1)[1]
+    r = runner.invoke(app, ["probe", f"az://{ACCT}/{public}", "--format", "json"])
+    assert r.exit_code == 3, r.output
+    assert json.loads(r.stdout)[0]["audiences"]["anonymous"]["list"]["outcome"] == "allowed"
+    r = runner.invoke(app, ["probe", f"az://{ACCT}/{private}"])
+    assert r.exit_code == 1, r.output  # denied anonymously: could not verify, never "clean"
+    r = runner.invoke(app, ["probe", "az://BAD/x"])
+    assert r.exit_code == 1 and "bad Azure target" in r.stdout

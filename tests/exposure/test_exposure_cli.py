@@ -78,10 +78,10 @@ def test_probe_json(s3: Any) -> None:
     r = runner.invoke(
         app, ["probe", b, "phiscope-missing-y", "--endpoint-url", s3.endpoint_url, "--format", "json"]
     )
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 3, r.output  # something is exposed
     res = json.loads(r.stdout)
     assert [x["bucket"] for x in res] == [b, "phiscope-missing-y"]
     assert res[0]["audiences"]["anonymous"]["list"]["outcome"] == "allowed"
     assert res[1]["exists"] is False
     r = runner.invoke(app, ["probe", b, "--endpoint-url", s3.endpoint_url])
-    assert r.exit_code == 0 and "EXPOSED" in r.stdout
+    assert r.exit_code == 3 and "EXPOSED" in r.stdout

@@ -113,7 +113,9 @@ def _probe_text(r: dict[str, Any]) -> str:
 
 
 def probe_command(
-    targets: list[str] = typer.Argument(..., help="bucket names or URLs"),
+    targets: list[str] = typer.Argument(
+        ..., help="bucket names or URLs, az://ACCOUNT/CONTAINER, gs://BUCKET"
+    ),
     endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="S3-compatible endpoint"),
     aws_profile: str | None = typer.Option(
         None, "--aws-profile", help="credentials of an UNRELATED account: tests the any-AWS-account audience"
@@ -126,12 +128,12 @@ def probe_command(
     fmt: str = typer.Option("text", "--format", help="text | json"),
 ) -> None:
     """Attacker-side view: what anyone on the internet gets from these buckets, with no credentials."""
-    from phiscope.exposure.probe import probe_bucket
+    from phiscope.exposure.probes import probe_exit_code, probe_target
 
     if fmt not in ("json", "text"):
         raise typer.BadParameter("--format must be json or text")
     results = [
-        probe_bucket(
+        probe_target(
             t,
             endpoint_url=endpoint_url,
             aws_profile=aws_profile,
@@ -145,3 +147,4 @@ def probe_command(
         typer.echo(json.dumps(results, indent=2, default=str))
     else:
         typer.echo("\n".join(_probe_text(r) for r in results))
+    raise typer.Exit(probe_exit_code(results))
