@@ -231,3 +231,40 @@ def test_fix_gcs_plan_apply_verify_rollback(world: dict[str, Any]) -> None:
     assert run(["fix", "rollback", str(backup), "--yes"], env).returncode == 0
     restored = gcs_snapshot(gs, name)
     assert evaluate_gcs(restored)["access"]["anonymous"]["read"]
+
+
+def test_resume_and_sampling_over_the_azure_connector(world: dict[str, Any]) -> None:
+    import sqlite3
+
+    tmp, env = world["tmp"], world["env"]
+    db = tmp / "resume.db"
+    base = ["--db", f"sqlite:///{db}", "-M", "json", "--no-audio", "--no-ocr", "--workers", "1", "-q"]
+    first = run(
+        ["scan", f"gs://{GCS_PUBLIC}", "-o", str(tmp / "r1"), *base, "--log-json", str(tmp / "r1.jsonl")], env
+    )
+    assert first.returncode == 3, first.stderr
+    scan_id = json.loads((tmp / "r1" / "phiscope-report.json").read_text())["scan"]["id"]
+    with sqlite3.connect(db) as c:  # as if the scan had been killed after two objects
+        keys = [k for (k,) in c.execute("select key from objects where scan_id=? order by key", (scan_id,))]
+        c.execute(
+            "delete from detections where object_id in "
+            "(select id from objects where scan_id=? and key not in (?, ?))",
+            (scan_id, keys[0], keys[1]),
+        )
+        c.execute("delete from objects where scan_id=? and key not in (?, ?)", (scan_id, keys[0], keys[1]))
+        c.execute("update scans set state='running' where id=?", (scan_id,))
+    log2 = tmp / "r2.jsonl"
+    again = run(["scan", "--resume", scan_id, "-o", str(tmp / "r2"), *base, "--log-json", str(log2)], env)
+    assert again.returncode == 3, again.stderr
+    rescanned = {json.loads(x)["key"] for x in log2.read_text().splitlines() if '"object_done"' in x}
+    assert rescanned == set(keys[2:])  # finished objects were not fetched again
+    r2 = json.loads((tmp / "r2" / "phiscope-report.json").read_text())
+    assert r2["buckets"][0]["provider"] == "gcs" and len(r2["objects"]) == len(keys)
+
+    sampled = run(
+        ["scan", f"az://{ACCT}/{AZ_PUBLIC}", "--max-objects", "3", "-o", str(tmp / "s"), *base], env
+    )
+    assert sampled.returncode == 3
+    b = json.loads((tmp / "s" / "phiscope-report.json").read_text())["buckets"][0]
+    assert (b["objects_selected"], b["objects_scanned"], b["sampled"]) == (3, 3, True)
+    assert b["objects_total"] > 3
