@@ -205,3 +205,38 @@ def test_probe_cli_azure_and_gcs_exit_codes(az_store: AzureStore, azurite: Azuri
     assert r.exit_code == 1, r.output  # denied anonymously: could not verify, never "clean"
     r = runner.invoke(app, ["probe", "az://BAD/x"])
     assert r.exit_code == 1 and "bad Azure target" in r.stdout
+
+
+def test_exposure_snapshot_and_evaluate_cli(az_store: AzureStore, tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from phiscope.cli import app
+
+    runner = CliRunner()
+    container = _az_container(az_store, "container").split("/", 1)[1]
+    snap_path = tmp_path / "snap.json"
+    r = runner.invoke(app, ["exposure", "snapshot", f"az://{ACCT}/{container}", "-o", str(snap_path)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["exposure", "evaluate", str(snap_path)])
+    verdict = json.loads(r.stdout)
+    assert verdict["provider"] == "azure" and verdict["access"]["anonymous"]["list"]
+    # the account's ARM settings, as `az storage account show` prints them, close it
+    show = tmp_path / "account.json"
+    show.write_text(json.dumps({"name": ACCT, "allowBlobPublicAccess": False, "allowSharedKeyAccess": True}))
+    r = runner.invoke(
+        app,
+        [
+            "exposure",
+            "snapshot",
+            f"az://{ACCT}/{container}",
+            "--account-settings",
+            str(show),
+            "-o",
+            str(snap_path),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    verdict = json.loads(runner.invoke(app, ["exposure", "evaluate", str(snap_path)]).stdout)
+    assert not verdict["public"] and verdict["latent"]
+    r = runner.invoke(app, ["exposure", "snapshot", "az://NOPE/x"])
+    assert r.exit_code == 2

@@ -38,8 +38,15 @@ def snapshot_command(
     ),
     max_object_acls: int = typer.Option(100, "--max-object-acls", min=0, help="object ACLs to sample"),
     output: Path | None = typer.Option(None, "-o", "--output", help="write here instead of stdout"),
+    account_settings: Path | None = typer.Option(
+        None, "--account-settings", help="az:// only: JSON of `az storage account show` (ARM settings)"
+    ),
 ) -> None:
     """Write a bucket snapshot v1 (ACLs, policy, Block Public Access, ownership) as JSON."""
+    if target.lower().startswith(("az://", "gs://")):
+        from phiscope.exposure.dispatch import cloud_snapshot_command
+
+        raise typer.Exit(cloud_snapshot_command(target, account_settings, output))
     from phiscope.exposure.snapshot import SnapshotError, collect_snapshot, control_client
     from phiscope.storage.s3 import make_client
 
@@ -85,14 +92,14 @@ def evaluate_command(
     fmt: str = typer.Option("json", "--format", help="json | text"),
 ) -> None:
     """Evaluate a snapshot: who can list/read/write, with the settings that decide it."""
-    from phiscope.exposure.evaluate import evaluate_snapshot
+    from phiscope.exposure.dispatch import evaluate_any
 
     if fmt not in ("json", "text"):
         raise typer.BadParameter("--format must be json or text")
     try:
         raw = sys.stdin.read() if snapshot == "-" else Path(snapshot).read_text(encoding="utf-8")
         data = json.loads(raw)
-        result = evaluate_snapshot(data)
+        result = evaluate_any(data)
     except (OSError, ValueError) as e:
         typer.echo(f"error: cannot evaluate {snapshot}: {e}", err=True)
         raise typer.Exit(2) from None
@@ -128,7 +135,7 @@ def probe_command(
     fmt: str = typer.Option("text", "--format", help="text | json"),
 ) -> None:
     """Attacker-side view: what anyone on the internet gets from these buckets, with no credentials."""
-    from phiscope.exposure.probes import probe_exit_code, probe_target
+    from phiscope.exposure.dispatch import probe_exit_code, probe_target
 
     if fmt not in ("json", "text"):
         raise typer.BadParameter("--format must be json or text")
