@@ -240,3 +240,21 @@ def test_exposure_snapshot_and_evaluate_cli(az_store: AzureStore, tmp_path: Any)
     assert not verdict["public"] and verdict["latent"]
     r = runner.invoke(app, ["exposure", "snapshot", "az://NOPE/x"])
     assert r.exit_code == 2
+
+
+def test_azure_static_website_makes_web_readable(az_store: AzureStore) -> None:
+    from azure.storage.blob import StaticWebsite
+
+    az_store.client.set_service_properties(
+        static_website=StaticWebsite(enabled=True, index_document="index.html")
+    )
+    try:
+        az_store.client.create_container("$web")
+    except Exception:
+        pass  # already there from an earlier run of this session's server
+    snap = azure_snapshot(az_store, f"{ACCT}/$web")
+    assert snap["static_website"] == {"enabled": True}
+    v = evaluate_azure(snap)
+    assert v["access"]["anonymous"]["read"] and any("web endpoint" in t for t in v["reasons"])
+    az_store.client.set_service_properties(static_website=StaticWebsite(enabled=False))
+    assert not evaluate_azure(azure_snapshot(az_store, f"{ACCT}/$web"))["public"]

@@ -13,6 +13,7 @@ ANON_DOC = "learn.microsoft.com: Configure anonymous read access for containers 
 FIREWALL_DOC = "learn.microsoft.com: Configure Azure Storage firewalls and virtual networks"
 SAS_DOC = "learn.microsoft.com: Grant limited access to data with shared access signatures (SAS)"
 RBAC_DOC = "learn.microsoft.com: Assign an Azure role for access to blob data"
+WEB_DOC = "learn.microsoft.com: Static website hosting in Azure Storage (anonymous access to $web)"
 
 
 def snap(
@@ -26,6 +27,8 @@ def snap(
     stored: list[dict[str, Any]] | None = None,
     roles: list[dict[str, Any]] | None = None,
     container_read: bool = True,
+    container: str = CONTAINER,
+    website: Any = None,
 ) -> dict[str, Any]:
     acct: dict[str, Any] | None = None
     if settings:
@@ -34,10 +37,10 @@ def snap(
             acct["networkAcls"] = network
         if public_network is not None:
             acct["publicNetworkAccess"] = public_network
-    return {
+    out = {
         "provider": "azure",
         "account": ACCOUNT,
-        "container": CONTAINER,
+        "container": container,
         "account_settings": acct,
         "container_settings": {"publicAccess": level, "storedAccessPolicies": stored or []}
         if container_read
@@ -47,6 +50,9 @@ def snap(
         if container_read
         else [{"operation": "GetContainerACL", "code": "AuthorizationFailure"}],
     }
+    if website is not None:
+        out["static_website"] = {"enabled": website}
+    return out
 
 
 LR = {"list", "read"}
@@ -150,6 +156,30 @@ CASES: list[dict[str, Any]] = [
         doc=SAS_DOC,
         snapshot=snap("off", stored=[{"id": "partner", "permission": "rl", "expiry": "2030-01-01"}]),
         expect=dict(anon=NONE, uncertain=True),
+    ),
+    dict(
+        id="static-website-web-public-whatever-level",
+        doc=WEB_DOC,
+        snapshot=snap("off", False, container="$web", website=True),
+        expect=dict(anon=R, reason="web endpoint"),
+    ),
+    dict(
+        id="static-website-off-web-private",
+        doc=WEB_DOC,
+        snapshot=snap("off", container="$web", website=False),
+        expect=dict(anon=NONE, uncertain=False),
+    ),
+    dict(
+        id="static-website-unknown-uncertain",
+        doc=WEB_DOC,
+        snapshot=snap("off", container="$web"),
+        expect=dict(anon=NONE, uncertain=True),
+    ),
+    dict(
+        id="static-website-behind-private-network",
+        doc=WEB_DOC,
+        snapshot=snap("off", container="$web", website=True, public_network="Disabled"),
+        expect=dict(anon=NONE, latent=True),
     ),
     dict(
         id="rbac-broad-reader-tenant-wide",

@@ -32,7 +32,7 @@ def _check(result: dict[str, Any], expect: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", AZURE_CASES, ids=[c["id"] for c in AZURE_CASES])
 def test_azure_cases(case: dict[str, Any]) -> None:
     r = evaluate_azure(case["snapshot"])
-    assert r["provider"] == "azure" and r["bucket"] == "clinicdata/intake"
+    assert r["provider"] == "azure" and r["bucket"] == f"clinicdata/{case['snapshot']['container']}"
     _check(r, case["expect"])
 
 

@@ -167,6 +167,30 @@ def evaluate_azure(snapshot: dict[str, Any]) -> dict[str, Any]:
     elif level == "off" and settings is not None and settings.get("allowBlobPublicAccess") is not False:
         evidence.append({"kind": "container_access_level", "level": "container", "value": "off"})
 
+    # -- static website: $web is served anonymously by the web endpoint, whatever its access level ------
+    website = snapshot.get("static_website")
+    if container == "$web" and isinstance(website, dict) and website.get("enabled"):
+        network, ranges = ("open", []) if settings is None else _network(settings)
+        grant = (
+            f"static website hosting is on for {account}: every blob in $web is served to anyone by the "
+            "web endpoint (*.web.core.windows.net), whatever the container level and allowBlobPublicAccess"
+        )
+        ev = {"kind": "static_website", "level": "account", "value": "enabled"}
+        if network == "private":
+            add(latent, f"{grant}; unreachable from the internet now: public network access is disabled")
+            evidence.append({**ev, "effect": "latent"})
+        elif network == "restricted":
+            add(
+                reasons, f"{grant}, but the storage firewall denies by default: only from {', '.join(ranges)}"
+            )
+            evidence.append({**ev, "effect": "restricted"})
+        else:
+            access["anonymous"]["read"] = True
+            add(reasons, grant)
+            evidence.append({**ev, "effect": "grants", "audience": "anonymous", "capabilities": ["read"]})
+    elif container == "$web" and website is None:
+        add(uncertain, "static website setting not read: if it is on, $web is readable by anyone")
+
     # -- SAS: not visible, only its preconditions --------------------------------------------------
     if settings is not None and settings.get("allowSharedKeyAccess") is not False:
         add(

@@ -83,6 +83,15 @@ def collect_snapshot(
         "errors": [],
     }
     cc = store.container_client(bucket_id)
+    if container == "$web":  # served anonymously by the web endpoint when static website is on
+        props, info = _call(store.client.get_service_properties)
+        if props is not None:
+            sw = props.get("static_website")
+            snap["static_website"] = {"enabled": bool(getattr(sw, "enabled", False))}
+        else:
+            snap["errors"].append(
+                {"operation": "GetBlobServiceProperties", "code": info.get("code"), "message": ""}
+            )
     policy, info = _call(cc.get_container_access_policy)
     if policy is None:
         snap["errors"].append({"operation": "GetContainerACL", "code": info.get("code"), "message": ""})
