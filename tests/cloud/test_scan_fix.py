@@ -60,7 +60,7 @@ def world(
             "-o",
             str(out),
             "-M",
-            "json,ocsf,sarif,csv",
+            "json,ocsf,sarif,csv,html",
             "--no-audio",
             "--no-ocr",
             "--workers",
@@ -135,6 +135,17 @@ def test_provider_correct_identifiers_in_every_format(world: dict[str, Any]) -> 
     assert any(f"/{ACCT}/{AZ_PUBLIC}/" in u and u.startswith("http") for u in uris)
     csv_text = next(out.glob("*.csv")).read_text()
     assert "s3://" not in csv_text and f"gs://{GCS_PUBLIC}/" in csv_text
+
+
+def test_html_and_incident_name_buckets_by_provider(world: dict[str, Any]) -> None:
+    html = next(world["out"].glob("*.html")).read_text()
+    assert f"gs://{GCS_PUBLIC}/" in html and f"/{ACCT}/{AZ_PUBLIC}/" in html
+    scan_id = world["report"]["scan"]["id"]
+    md = world["tmp"] / "incident.md"
+    p = run(["incident", scan_id, "--db", f"sqlite:///{world['tmp'] / 'f.db'}", "-o", str(md)], world["env"])
+    assert p.returncode == 0, p.stderr
+    text = md.read_text()
+    assert f"az://{ACCT}/{AZ_PUBLIC}" in text and f"gs://{GCS_PUBLIC}" in text and "s3://" not in text
 
 
 def test_no_raw_identifier_in_outputs(world: dict[str, Any]) -> None:

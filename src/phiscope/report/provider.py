@@ -85,3 +85,9 @@ def object_type(row: dict[str, Any] | None) -> str:
 
 def databucket_type(row: dict[str, Any] | None) -> tuple[int, str]:
     return DATABUCKET_TYPE.get(provider_of(row), (99, "Other"))
+
+
+def bucket_url(row: dict[str, Any] | None, name: str | None = None) -> str:
+    """The bucket as a CLI target: s3://b, az://ACCOUNT/CONTAINER, gs://b."""
+    n = name if name is not None else str((row or {}).get("name") or "")
+    return {"azure": "az://", "gcs": "gs://"}.get(provider_of(row), "s3://") + n

@@ -20,7 +20,7 @@ function draw(){
  var tb=$("rows");tb.textContent="";var n=view.length,start=page*PAGE,end=Math.min(n,start+PAGE);
  for(var i=start;i<end;i++){var r=view[i],tr=el("tr",r[9]?"m":null),sv=D.s[r[5]];
   var td=el("td");td.appendChild(el("span","sev sev-"+sv,sv.toUpperCase()));tr.appendChild(td);
-  tr.appendChild(el("td","obj","s3://"+D.b[r[0]]+"/"+D.d[r[1]]+r[2]));
+  tr.appendChild(el("td","obj",D.p[r[0]]+D.d[r[1]]+r[2]));
   tr.appendChild(el("td",null,D.t[r[3]]));tr.appendChild(el("td","num",fmt(r[4])));
   tr.appendChild(el("td",null,D.x[r[6]]));tr.appendChild(el("td","where",r[7]));
   var ex=el("td","ex",r[8]);if(r[9]){ex.appendChild(el("div","mutedtag","muted: "+D.r[r[9]-1]))}tr.appendChild(ex);
@@ -31,7 +31,7 @@ function draw(){
 function sdraw(){
  var tb=$("skrows");tb.textContent="";var n=D.k.length,start=spage*PAGE,end=Math.min(n,start+PAGE);
  for(var i=start;i<end;i++){var r=D.k[i],tr=el("tr");
-  tr.appendChild(el("td","obj","s3://"+D.b[r[0]]+"/"+D.d[r[1]]+r[2]));
+  tr.appendChild(el("td","obj",D.p[r[0]]+D.d[r[1]]+r[2]));
   tr.appendChild(el("td",null,r[3]?"partial":"skipped"));tr.appendChild(el("td",null,D.r[r[4]]));
   tr.appendChild(el("td","num",fmt(r[5])));tb.appendChild(tr)}
  if(!n){var tr0=el("tr"),c=el("td","ok","Every selected object was read completely.");c.colSpan=4;tr0.appendChild(c);tb.appendChild(tr0)}
