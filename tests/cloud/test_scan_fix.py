@@ -279,3 +279,32 @@ def test_resume_and_sampling_over_the_azure_connector(world: dict[str, Any]) -> 
     b = json.loads((tmp / "s" / "phiscope-report.json").read_text())["buckets"][0]
     assert (b["objects_selected"], b["objects_scanned"], b["sampled"]) == (3, 3, True)
     assert b["objects_total"] > 3
+
+
+@pytest.mark.parametrize("provider", ["azure", "gcs"])
+def test_dead_endpoint_fails_fast_and_is_never_clean(provider: str, tmp_path: Path) -> None:
+    import os
+    import time
+
+    from phiscope.storage.embedded import free_port
+    from phiscope.storage.emulators import AZURITE_KEY
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    env = {**os.environ, "PHISCOPE_SECRET_FILE": str(tmp_path / "k")}
+    if provider == "azure":
+        env["AZURE_STORAGE_CONNECTION_STRING"] = (
+            f"DefaultEndpointsProtocol=http;AccountName={ACCT};AccountKey={AZURITE_KEY};BlobEndpoint={dead}/{ACCT};"
+        )
+        target = f"az://{ACCT}/gone"
+    else:
+        env["STORAGE_EMULATOR_HOST"] = dead
+        target = "gs://gone-bucket"
+    t0 = time.monotonic()
+    p = run(
+        ["scan", target, "--db", f"sqlite:///{tmp_path / 'f.db'}", "-o", str(tmp_path), "-M", "json", "-q"],
+        env,
+    )
+    assert time.monotonic() - t0 < 60
+    assert p.returncode == 1, p.stderr
+    b = json.loads((tmp_path / "phiscope-report.json").read_text())["buckets"][0]
+    assert any("listing failed" in e for e in b["exposure_errors"])

@@ -12,7 +12,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from phiscope.storage.gcs import GCSStore
+from phiscope.storage.gcs import GCSStore, retry
+
+# Settings reads: bounded like the connector; probe requests: short, an attacker does not wait.
+KW: dict[str, Any] = {"timeout": (5.0, 30.0)}
+PROBE_KW: dict[str, Any] = {"timeout": (5.0, 20.0)}
 
 LIST_MAX = 5
 
@@ -71,7 +75,7 @@ def collect_snapshot(store: GCSStore, bucket: str, *, object_keys: list[str] | N
     def err(op: str, info: dict[str, Any]) -> None:
         snap["errors"].append({"operation": op, "code": info.get("code"), "message": ""})
 
-    _, info = _call(lambda: b.reload(projection="full"))
+    _, info = _call(lambda: b.reload(projection="full", **KW, retry=retry()))
     if info["outcome"] == "allowed":
         snap["iam_configuration"] = dict(b._properties.get("iamConfiguration") or {})
         if b._properties.get("acl") is not None:
@@ -80,7 +84,7 @@ def collect_snapshot(store: GCSStore, bucket: str, *, object_keys: list[str] | N
             snap["default_object_acl"] = _acl_list(b._properties.get("defaultObjectAcl") or [])
     else:
         err("buckets.get", info)
-    policy, info = _call(lambda: b.get_iam_policy(requested_policy_version=3))
+    policy, info = _call(lambda: b.get_iam_policy(requested_policy_version=3, **KW, retry=retry()))
     if policy is None:
         err("buckets.getIamPolicy", info)
     else:
@@ -102,20 +106,20 @@ def collect_snapshot(store: GCSStore, bucket: str, *, object_keys: list[str] | N
     ubla = bool(((snap["iam_configuration"] or {}).get("uniformBucketLevelAccess") or {}).get("enabled"))
     if not ubla:
         if snap["acl"] is None:
-            acl, info = _call(lambda: list(b.acl.reload()))
+            acl, info = _call(lambda: b.acl.reload(**KW, retry=retry()) or True)
             if acl is None and info["outcome"] != "allowed":
                 err("bucketAccessControls.list", info)
             else:
                 snap["acl"] = _acl_list(b.acl)
         if snap["default_object_acl"] is None:
-            _, info = _call(b.default_object_acl.reload)
+            _, info = _call(lambda: b.default_object_acl.reload(**KW, retry=retry()))
             if info["outcome"] == "allowed":
                 snap["default_object_acl"] = _acl_list(b.default_object_acl)
             else:
                 err("defaultObjectAccessControls.list", info)
         for key in (object_keys or [])[:100]:
             blob = b.blob(key)
-            _, info = _call(blob.acl.reload)
+            _, info = _call(lambda blob=blob: blob.acl.reload(**KW, retry=retry()))
             if info["outcome"] == "allowed":
                 snap["object_acls"][key] = _acl_list(blob.acl)
             else:
@@ -143,7 +147,7 @@ def probe_bucket(
     res: dict[str, Any] = {}
 
     def first_page() -> list[Any]:
-        return list(store.client.list_blobs(bucket, max_results=LIST_MAX))
+        return list(store.client.list_blobs(bucket, max_results=LIST_MAX, **PROBE_KW, retry=retry(10)))
 
     blobs, info = _call(first_page, "NoSuchBucket")
     if blobs is not None:
@@ -156,12 +160,18 @@ def probe_bucket(
     if key is None:
         res["read"] = {"outcome": "skipped", "why": "no key known: listing gave none and no --key was given"}
     else:
-        data, info = _call(lambda: b.blob(key).download_as_bytes(start=0, end=0, raw_download=True))
+        data, info = _call(
+            lambda: b.blob(key).download_as_bytes(
+                start=0, end=0, raw_download=True, **PROBE_KW, retry=retry(10)
+            )
+        )
         info["key"] = key
         if data is not None:
             info["bytes_read"] = len(data)
         res["read"] = info
-    policy, info = _call(lambda: b.get_iam_policy(requested_policy_version=3), "NoSuchBucket")
+    policy, info = _call(
+        lambda: b.get_iam_policy(requested_policy_version=3, **PROBE_KW, retry=retry(10)), "NoSuchBucket"
+    )
     if policy is not None:
         info["public_bindings"] = sorted(
             f"{m}:{x['role']}"

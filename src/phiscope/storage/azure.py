@@ -18,15 +18,32 @@ from phiscope.storage.base import Fetched, new_spool
 
 RANGE_CHUNK = 16 * 1024**2
 PUBLIC_SUFFIX = "blob.core.windows.net"
-# Azure's retry policy, bounded like the S3 client's adaptive mode.
-# Throttling and transient errors are retried; a dead endpoint fails fast (one connect retry).
+# Throttling (503) and transient errors are retried with backoff from 1 s (the SDK starts at 15 s);
+# a dead endpoint fails fast (one connect retry).
 _CLIENT_KW: dict[str, Any] = {
-    "retry_total": 6,
-    "retry_connect": 1,
+    "retry": {
+        "initial_backoff": 1,
+        "increment_base": 2,
+        "random_jitter_range": 1,
+        "retry_total": 6,
+        "retry_connect": 1,
+    },
     "connection_timeout": 5,
     "read_timeout": 60,
 }
-PROBE_KW: dict[str, Any] = {"retry_total": 1, "retry_connect": 0, "connection_timeout": 5, "read_timeout": 20}
+PROBE_KW: dict[str, Any] = {
+    "retry": {"initial_backoff": 1, "increment_base": 2, "retry_total": 1, "retry_connect": 0},
+    "connection_timeout": 5,
+    "read_timeout": 20,
+}
+
+
+def _client_kw(kw: dict[str, Any]) -> dict[str, Any]:
+    from azure.storage.blob import ExponentialRetry
+
+    out = {k: v for k, v in kw.items() if k != "retry"}
+    out["retry_policy"] = ExponentialRetry(**kw["retry"])
+    return out
 
 
 def parse_connection_string(conn: str) -> dict[str, str]:
@@ -76,7 +93,7 @@ def make_service_client(
     raw = os.environ.get("AZURE_STORAGE_CONNECTION_STRING", "")
     conn = parse_connection_string(raw)
     url = (account_url or default_account_url(account, conn)).rstrip("/")
-    kw = client_kw or _CLIENT_KW
+    kw = _client_kw(client_kw or _CLIENT_KW)
     if anonymous:
         return BlobServiceClient(account_url=url, credential=None, **kw)
     if credential is None:

@@ -17,6 +17,22 @@ from phiscope.storage.base import Fetched, new_spool
 
 RANGE_CHUNK = 16 * 1024**2
 PUBLIC_ENDPOINT = "https://storage.googleapis.com"
+# Bounded: the SDK's default retries a dead endpoint for 120 s per call. (connect, read) seconds.
+TIMEOUT = (5.0, 60.0)
+
+
+def retry(total_seconds: float = 30.0) -> Any:
+    """Retry throttling (429) and server errors (5xx) with backoff, for at most `total_seconds`.
+
+    Unlike the SDK's default, a refused connection is not retried: a dead endpoint fails at once
+    (a clear error, not two minutes of silence)."""
+    from google.api_core import exceptions as ex
+    from google.api_core.retry import Retry, if_exception_type
+
+    transient = if_exception_type(
+        ex.TooManyRequests, ex.InternalServerError, ex.BadGateway, ex.ServiceUnavailable, ex.GatewayTimeout
+    )
+    return Retry(predicate=transient, initial=1.0, maximum=16.0, multiplier=2.0, timeout=total_seconds)
 
 
 def emulator_host() -> str | None:
@@ -82,10 +98,13 @@ class GCSStore:
         self.endpoint: str | None = endpoint_url or emulator_host() or PUBLIC_ENDPOINT
 
     def list_buckets(self) -> list[str]:
-        return sorted(b.name for b in self.client.list_buckets())
+        return sorted(b.name for b in self.client.list_buckets(timeout=TIMEOUT, retry=retry()))
 
     def list_objects(self, bucket: str, prefix: str = "") -> Iterator[ObjectRef]:
-        for b in self.client.list_blobs(bucket, prefix=prefix or None, page_size=1000):
+        blobs = self.client.list_blobs(
+            bucket, prefix=prefix or None, page_size=1000, timeout=TIMEOUT, retry=retry()
+        )
+        for b in blobs:
             size = int(b.size or 0)
             if b.name.endswith("/") and not size:
                 continue  # "folder" placeholders created by the console
@@ -106,7 +125,9 @@ class GCSStore:
         got = 0
         while got < want:
             end = min(want, got + RANGE_CHUNK) - 1  # inclusive, like HTTP Range
-            data = blob.download_as_bytes(start=got, end=end, checksum=None, raw_download=True)
+            data = blob.download_as_bytes(
+                start=got, end=end, checksum=None, raw_download=True, timeout=TIMEOUT, retry=retry()
+            )
             if not data:
                 break
             spool.write(data)
