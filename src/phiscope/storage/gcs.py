@@ -22,16 +22,19 @@ TIMEOUT = (5.0, 60.0)
 
 
 def retry(total_seconds: float = 30.0) -> Any:
-    """Retry throttling (429) and server errors (5xx) with backoff, for at most `total_seconds`.
+    """The SDK's retry predicate (429, 5xx, broken transfers) with a bounded total time.
 
-    Unlike the SDK's default, a refused connection is not retried: a dead endpoint fails at once
-    (a clear error, not two minutes of silence)."""
-    from google.api_core import exceptions as ex
-    from google.api_core.retry import Retry, if_exception_type
+    Unlike the SDK's default, a refused or failed connection is not retried: a dead endpoint fails
+    at once (a clear error, not two minutes of silence)."""
+    import requests
+    from google.api_core.retry import Retry
+    from google.cloud.storage.retry import _should_retry
 
-    transient = if_exception_type(
-        ex.TooManyRequests, ex.InternalServerError, ex.BadGateway, ex.ServiceUnavailable, ex.GatewayTimeout
-    )
+    def transient(exc: Exception) -> bool:
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return False
+        return bool(_should_retry(exc))
+
     return Retry(predicate=transient, initial=1.0, maximum=16.0, multiplier=2.0, timeout=total_seconds)
 
 
