@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from cloud_fixtures are used as parameters)
 """Azure and GCS connectors, snapshots and probes against real emulators on loopback.
 
 Azurite enforces container access levels (it is a fair judge of anonymous list/read); the GCS emulator
@@ -12,6 +13,7 @@ import uuid
 from typing import Any
 
 import pytest
+from cloud_fixtures import azurite, cloud_env, gcs_emulator  # noqa: F401 (fixtures: a conftest here would shadow tests/conftest)
 
 from phiscope.exposure.azure import evaluate_azure
 from phiscope.exposure.azure_live import collect_snapshot as azure_snapshot

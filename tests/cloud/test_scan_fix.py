@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from cloud_fixtures are used as parameters)
 """End to end on the emulators: synthetic telehealth data in an Azure container and a GCS bucket →
 `phiscope scan az://… gs://…` → reports with provider-correct identifiers, people counted against
 the generator's ground truth, no raw value anywhere; then `phiscope fix` plan → apply → rollback."""
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cloud_fixtures import azurite, cloud_env, gcs_emulator  # noqa: F401 (fixtures: a conftest here would shadow tests/conftest)
 
 from phiscope.demo_cloud import upload_azure, upload_gcs
 from phiscope.exposure.azure_live import probe_container

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from cloud_fixtures are used as parameters)
 """Throttling (503 from a loopback proxy in front of each emulator) is retried with backoff: every
 object of the scan completes, through Azure's and GCS's own retry policies."""
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cloud_fixtures import azurite, cloud_env, gcs_emulator  # noqa: F401 (fixtures: a conftest here would shadow tests/conftest)
 
 from phiscope.db.store import Store
 from phiscope.scan.pipeline import ScanConfig, Scanner

@@ -78,6 +78,7 @@ def collect_snapshot(store: GCSStore, bucket: str, *, object_keys: list[str] | N
     _, info = _call(lambda: b.reload(projection="full", **KW, retry=retry()))
     if info["outcome"] == "allowed":
         snap["iam_configuration"] = dict(b._properties.get("iamConfiguration") or {})
+        snap["location"] = b._properties.get("location")
         if b._properties.get("acl") is not None:
             snap["acl"] = _acl_list(b._properties.get("acl") or [])
         if b._properties.get("defaultObjectAcl") is not None:

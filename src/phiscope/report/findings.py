@@ -31,7 +31,8 @@ PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
 AUDIENCE_TEXT = {
     "anonymous": "anyone on the internet",
     "any_aws_account": "any AWS account holder",
-    "any_account": "any signed-in Google or Microsoft account holder",
+    # Azure/GCS verdicts; only GCS's allAuthenticatedUsers reaches it without anonymous access too
+    "any_account": "any Google account holder",
 }
 CAPABILITY_TEXT = {
     "list": "list the object keys",

@@ -51,7 +51,8 @@ def assess_cloud(store: Any, bucket_id: str, keys: list[str]) -> Assessment:
         exp["probe"] = probe
     else:
         merge_observed(exp, probe)
-    return Assessment(exp, errors)
+    region = str(snap["location"]).lower() if snap.get("location") else None  # GCS: US, EUROPE-WEST9…
+    return Assessment(exp, errors, region)
 
 
 def _probe(store: Any, bucket_id: str) -> dict[str, Any]:

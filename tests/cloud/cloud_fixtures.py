@@ -1,4 +1,4 @@
-"""Azurite (npm, installed by scripts/dev.sh) and gcp-storage-emulator (PyPI), started on free loopback
+"""Fixtures (imported by the tests of this folder): Azurite (npm, installed by scripts/dev.sh) and
 ports once per session. The SDKs reach them through their standard environment variables."""
 
 from __future__ import annotations
