@@ -337,9 +337,9 @@ class Scanner:
                 errors.append(f"listing failed: {_fetch_reason(e)}")
             if getattr(t.store, "provider", "s3") in ("azure", "gcs"):
                 a = assess_cloud(t.store, t.bucket, [r.key for r in refs[:100]])
-            elif mode == "owner":
+            elif isinstance(t.store, S3Store) and mode == "owner" and not t.store.anonymous:
                 a = assess_owner(t.store.client, s3control, t.bucket, acct, [r.key for r in refs[:100]])
-            elif mode == "anonymous":
+            elif isinstance(t.store, S3Store) and mode in ("owner", "anonymous"):  # S3, no credentials
                 a = assess_anonymous(t.bucket, cfg.endpoint_url, cfg.region)
             else:
                 a = Assessment(None, [])
