@@ -310,3 +310,34 @@ def test_dead_endpoint_fails_fast_and_is_never_clean(provider: str, tmp_path: Pa
     assert p.returncode == 1, p.stderr
     b = json.loads((tmp_path / "phiscope-report.json").read_text())["buckets"][0]
     assert any("listing failed" in e for e in b["exposure_errors"])
+
+
+def test_one_scan_mixes_a_folder_and_a_container(world: dict[str, Any]) -> None:
+    tmp = world["tmp"]
+    folder = tmp / "mixed" / "clinic"
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text("name,ssn\nAda Quinn,123-45-6789\n")
+    p = run(
+        [
+            "scan",
+            str(folder),
+            f"az://{ACCT}/{AZ_PUBLIC}",
+            "--db",
+            f"sqlite:///{tmp / 'mix.db'}",
+            "-o",
+            str(tmp / "mix"),
+            "-M",
+            "json",
+            "-q",
+            "--no-audio",
+            "--no-ocr",
+            "--workers",
+            "1",
+        ],
+        world["env"],
+    )
+    assert p.returncode == 3, p.stderr
+    r = json.loads((tmp / "mix" / "phiscope-report.json").read_text())
+    names = {b["name"]: b for b in r["buckets"]}
+    assert names[f"{ACCT}/{AZ_PUBLIC}"]["exposure_level"] == "public"
+    assert names["clinic"]["objects_scanned"] == 1 and names["clinic"]["contains_phi"]
