@@ -260,3 +260,16 @@ def test_azure_static_website_makes_web_readable(az_store: AzureStore) -> None:
     assert v["access"]["anonymous"]["read"] and any("web endpoint" in t for t in v["reasons"])
     az_store.client.set_service_properties(static_website=StaticWebsite(enabled=False))
     assert not evaluate_azure(azure_snapshot(az_store, f"{ACCT}/$web"))["public"]
+
+
+def test_owner_assessment_observes_blob_level_read(az_store: AzureStore) -> None:
+    """Blob level: no anonymous listing, but the owner's listing gives the probe a name to read."""
+    from phiscope.scan.assess_cloud import assess_cloud
+
+    bid = _az_container(az_store, "blob")
+    keys = [r.key for r in az_store.list_objects(bid) if r.size]
+    a = assess_cloud(az_store, bid, keys)
+    assert a.exposure is not None and not a.errors
+    probe = a.exposure["probe"]["audiences"]["anonymous"]
+    assert probe["list"]["outcome"] == "AccessDenied" and probe["read"]["outcome"] == "allowed"
+    assert a.exposure["access"]["anonymous"]["read"] and not a.exposure["access"]["anonymous"]["list"]

@@ -19,7 +19,8 @@ CAPS = ("list", "read", "write", "read_acl", "write_acl", "admin")
 def assess_cloud(store: Any, bucket_id: str, keys: list[str]) -> Assessment:
     provider = getattr(store, "provider", "s3")
     try:
-        probe = _probe(store, bucket_id)
+        # a key the owner listed lets the probe test reading even where anonymous listing is denied
+        probe = _probe(store, bucket_id, None if store.anonymous or not keys else keys[0])
     except Exception as e:
         probe = {"error": type(e).__name__, "audiences": {}}
     if store.anonymous:
@@ -55,16 +56,16 @@ def assess_cloud(store: Any, bucket_id: str, keys: list[str]) -> Assessment:
     return Assessment(exp, errors, region)
 
 
-def _probe(store: Any, bucket_id: str) -> dict[str, Any]:
+def _probe(store: Any, bucket_id: str, key: str | None = None) -> dict[str, Any]:
     if store.provider == "azure":
         from phiscope.exposure.azure_live import probe_container
 
         account, _, container = bucket_id.partition("/")
-        return probe_container(account, container, account_url=store.endpoint)
+        return probe_container(account, container, account_url=store.endpoint, key=key)
     from phiscope.exposure.gcs_live import probe_bucket
 
     endpoint = None if store.endpoint == PUBLIC_GCS else store.endpoint
-    return probe_bucket(bucket_id, endpoint_url=endpoint)
+    return probe_bucket(bucket_id, endpoint_url=endpoint, key=key)
 
 
 def _unverified(probe: dict[str, Any]) -> str:
