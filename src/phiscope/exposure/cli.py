@@ -46,8 +46,15 @@ def snapshot_command(
     ),
     max_object_acls: int = typer.Option(100, "--max-object-acls", min=0, help="object ACLs to sample"),
     output: Path | None = typer.Option(None, "-o", "--output", help="write here instead of stdout"),
+    account_settings: Path | None = typer.Option(
+        None, "--account-settings", help="az:// only: JSON of `az storage account show` (ARM settings)"
+    ),
 ) -> None:
     """Write a bucket snapshot v1 (ACLs, policy, Block Public Access, ownership) as JSON."""
+    if target.lower().startswith(("az://", "gs://")):
+        from phiscope.exposure.dispatch import cloud_snapshot_command
+
+        raise typer.Exit(cloud_snapshot_command(target, account_settings, output))
     from phiscope.exposure.snapshot import SnapshotError, collect_snapshot, control_client
     from phiscope.storage.s3 import make_client
 
@@ -106,14 +113,14 @@ def evaluate_command(
     fmt: str = typer.Option("json", "--format", help="json | text"),
 ) -> None:
     """Evaluate a snapshot: who can list/read/write, with the settings that decide it."""
-    from phiscope.exposure.evaluate import evaluate_snapshot
+    from phiscope.exposure.dispatch import evaluate_any
 
     if fmt not in ("json", "text"):
         raise typer.BadParameter("--format must be json or text")
     try:
         raw = sys.stdin.read() if snapshot == "-" else Path(snapshot).read_text(encoding="utf-8")
         data = json.loads(raw)
-        result = evaluate_snapshot(data)
+        result = evaluate_any(data)
     except (OSError, ValueError) as e:
         typer.echo(f"error: cannot evaluate {snapshot}: {e}", err=True)
         raise typer.Exit(2) from None
@@ -142,7 +149,9 @@ def _probe_text(r: dict[str, Any]) -> str:
 
 
 def probe_command(
-    targets: list[str] = typer.Argument(..., help="bucket names or URLs"),
+    targets: list[str] = typer.Argument(
+        ..., help="bucket names or URLs, az://ACCOUNT/CONTAINER, gs://BUCKET"
+    ),
     endpoint_url: str | None = typer.Option(
         None, "--endpoint-url", help="S3-compatible endpoint", callback=_check_endpoint
     ),
@@ -162,12 +171,12 @@ def probe_command(
 
     Exit codes: 0 nothing allowed (a definite denial), 3 something is exposed, 1 could not verify
     (no such bucket, unreachable, no definite answer), 2 usage."""
-    from phiscope.exposure.probe import probe_bucket
+    from phiscope.exposure.dispatch import probe_target
 
     if fmt not in ("json", "text"):
         raise typer.BadParameter("--format must be json or text")
     results = [
-        probe_bucket(
+        probe_target(
             t,
             endpoint_url=endpoint_url,
             aws_profile=aws_profile,
@@ -181,7 +190,13 @@ def probe_command(
         typer.echo(json.dumps(results, indent=2, default=str))
     else:
         typer.echo("\n".join(_probe_text(r) for r in results))
-    unverified = [r for r in results if r.get("verdict") == "could_not_verify" or r.get("error")]
+
+    def _unverified(r: dict[str, Any]) -> bool:
+        if str(r.get("target") or "").lower().startswith(("az://", "gs://")):  # exposure/dispatch.py
+            return r.get("public") is None or r.get("exists") is None
+        return r.get("verdict") == "could_not_verify" or bool(r.get("error"))
+
+    unverified = [r for r in results if _unverified(r)]
     for r in unverified:
         typer.echo(f"error: could not verify {r['target']}: {r.get('cause') or r.get('error')}", err=True)
     if unverified:

@@ -13,7 +13,7 @@ def exposure_level(exposure: dict[str, Any] | None) -> str:
         return "none"
     access = exposure.get("access", {})
     anon = access.get("anonymous", {})
-    anyacct = access.get("any_aws_account", {})
+    anyacct = access.get("any_aws_account") or access.get("any_account") or {}
     if any(anon.get(k) for k in ("list", "read", "write", "read_acl", "write_acl", "admin")):
         return "public"
     if any(anyacct.get(k) for k in ("list", "read", "write", "read_acl", "write_acl", "admin")):

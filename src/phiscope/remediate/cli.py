@@ -14,6 +14,8 @@ from typing import Any
 
 import typer
 
+from phiscope.remediate import cloud  # az:// and gs:// (stdlib-only at import time)
+
 app = typer.Typer(
     help="Close an exposure safely: plan, apply with backup, verify, roll back.", no_args_is_help=True
 )
@@ -221,6 +223,8 @@ def plan_command(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the plan JSON here."),
 ) -> None:
     """Plan the minimal changes that remove public exposure, each explained."""
+    if targets and any(cloud.is_cloud_target(t) for t in targets):
+        raise typer.Exit(cloud.plan_command(targets, account_level=account_level, output=output))
     try:
         names = [bucket_name(t) for t in targets or []]
     except ValueError as e:
@@ -318,6 +322,8 @@ def apply_command(
     from phiscope.remediate.verify import verify_bucket
     from phiscope.storage.s3 import make_client
 
+    if cloud.is_cloud_file(plan_file):
+        raise typer.Exit(cloud.apply_command(plan_file, yes=yes, backup_dir=backup_dir))
     plan = _load_plan(plan_file)
     endpoint_url = endpoint_url or plan.get("endpoint_url")
     profile = profile or plan.get("profile")
@@ -379,6 +385,8 @@ def rollback_command(
     from phiscope.remediate.signing import TamperedFile
     from phiscope.storage.s3 import make_client
 
+    if cloud.is_cloud_file(backup_file):
+        raise typer.Exit(cloud.rollback_command(backup_file, yes=yes))
     try:
         backup = load_backup(backup_file)
     except TamperedFile as e:

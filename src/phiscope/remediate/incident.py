@@ -15,7 +15,9 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-AUDIENCES = ("anonymous", "any_aws_account")
+from phiscope.report.provider import bucket_url
+
+AUDIENCES = ("anonymous", "any_aws_account", "any_account")
 CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 MASK_CHARS = ("*", "•", "█", "X" * 3)
 MAX_EXAMPLES_PER_TYPE = 3
@@ -96,7 +98,7 @@ def timeline(
             (
                 _sort_key(started),
                 _ts(started),
-                f"Exposure of s3://{b['name']} first seen by PHIscope scan {scan.get('id')}: {caps}",
+                f"Exposure of {bucket_url(b)} first seen by PHIscope scan {scan.get('id')}: {caps}",
             )
         )
     if scan.get("finished_at"):
@@ -175,7 +177,7 @@ def _letter(
 ) -> list[str]:
     scan = report.get("scan") or {}
     impact = report.get("impact") or {}
-    names = ", ".join(f"s3://{b['name']}" for b in buckets) or "[bucket]"
+    names = ", ".join(bucket_url(b) for b in buckets) or "[bucket]"
     cats = ", ".join(impact.get("data_categories") or []) or "[data categories]"
     people = impact.get("people_affected")
     seen = _ts(scan.get("started_at"))
@@ -291,7 +293,7 @@ def render_incident(
     ]
     for b in exposed or []:
         lines += [
-            f"### s3://{_md(b['name'])}",
+            f"### {_md(bucket_url(b))}",
             "",
             f"- objects: {b.get('objects_total', '?')} listed, {b.get('objects_scanned', '?')} scanned",
             f"- people affected: {b.get('people_affected', 'unknown')}; organisations: "
@@ -313,7 +315,7 @@ def render_incident(
         lines += ["No bucket of this scan was found exposed.", ""]
     lines += ["## How it was exposed", ""]
     for b in exposed:
-        lines += [f"### s3://{_md(b['name'])}", "", *_exposure_lines(b.get("exposure") or {}), ""]
+        lines += [f"### {_md(bucket_url(b))}", "", *_exposure_lines(b.get("exposure") or {}), ""]
         errs = b.get("exposure_errors") or []
         if errs:
             lines += [f"- settings that could not be read: {_md('; '.join(map(str, errs)))}", ""]
@@ -337,11 +339,9 @@ def render_incident(
         applied = [c for c in h.get("changes") or [] if c.get("action") != "rollback"]
         checks = h.get("verifications") or []
         if not applied and not checks:
-            lines.append(
-                f"- s3://{_md(b['name'])}: no fix recorded yet (`phiscope fix plan s3://{b['name']}`)"
-            )
+            lines.append(f"- {_md(bucket_url(b))}: no fix recorded yet (`phiscope fix plan {bucket_url(b)}`)")
             continue
-        lines.append(f"- s3://{_md(b['name'])}: {len(applied)} change(s) recorded")
+        lines.append(f"- {_md(bucket_url(b))}: {len(applied)} change(s) recorded")
         if checks:
             last = checks[-1]
             lines.append(f"  - last verification {_ts(last.get('verified_at'))}: **{last.get('status')}**")

@@ -22,4 +22,8 @@ def exit_code(report: dict[str, Any], fail_on: str = "high", ignore_exit_code_3:
     for f in iter_findings(report):
         if f.muted is None and sev_rank(f.severity) >= t:
             return EXIT_FINDINGS
+    # Azure/GCS exposure that could not be verified is never a clean result.
+    buckets = report.get("buckets") or []
+    if any(b.get("provider") in ("azure", "gcs") and b.get("exposure_errors") for b in buckets):
+        return EXIT_ERROR
     return EXIT_OK

@@ -20,14 +20,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from phiscope.impact.severity import bucket_severity, exposure_level
+from phiscope.report.provider import object_uri
 
 LEVELS = ("info", "low", "medium", "high", "critical")
 SEV_RANK = {s: i for i, s in enumerate(LEVELS)}
-AUDIENCES = ("anonymous", "any_aws_account")
+AUDIENCES = ("anonymous", "any_aws_account", "any_account")  # any_account: Azure/GCS verdicts
 CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
 
-AUDIENCE_TEXT = {"anonymous": "anyone on the internet", "any_aws_account": "any AWS account holder"}
+AUDIENCE_TEXT = {
+    "anonymous": "anyone on the internet",
+    "any_aws_account": "any AWS account holder",
+    # Azure/GCS verdicts; only GCS's allAuthenticatedUsers reaches it without anonymous access too
+    "any_account": "any Google account holder",
+}
 CAPABILITY_TEXT = {
     "list": "list the object keys",
     "read": "read (download) objects",
@@ -118,13 +124,7 @@ class Finding:
 
     @property
     def uri(self) -> str:
-        from phiscope.storage.providers import bucket_uri, object_uri, provider_of
-
-        b = self.bucket_row or {}
-        prov = str(b.get("provider") or provider_of(b.get("endpoint")))
-        if self.key is None:
-            return bucket_uri(prov, b.get("endpoint"), self.bucket)
-        return object_uri(prov, b.get("endpoint"), self.bucket, self.key)
+        return object_uri(self.bucket_row, self.bucket, self.key)
 
 
 class _BucketCtx:
@@ -261,7 +261,7 @@ def iter_findings(report: dict[str, Any], *, data: bool = True, exposure: bool =
                 severity=c.data_severity(phi, health),
                 bucket=bname,
                 kind=d["type"],
-                title=f"{d['type']} found in {c.uri(bname, o['key'])}",
+                title=f"{d['type']} found in {object_uri(c.row, bname, o['key'])}",
                 key=o["key"],
                 category=cat,
                 count=int(d.get("count") or 0),

@@ -31,6 +31,7 @@ from phiscope.report.findings import (
     location_text,
     text_of,
 )
+from phiscope.report.provider import object_uri
 from phiscope.report.summary import headline
 
 SEV_COLOR = {
@@ -413,10 +414,10 @@ def table_data(report: dict[str, Any], findings: Iterable[Finding]) -> dict[str,
                     int(o.get("size") or 0),
                 ]
             )
-    base_uri = {b.get("name"): b.get("uri") for b in report.get("buckets") or []}
+    bucket_rows = {b["name"]: b for b in report.get("buckets") or []}
     return {
         "b": list(buckets),
-        "p": [base_uri.get(name) or f"s3://{name}/" for name in buckets],  # provider-aware URI prefix
+        "p": [object_uri(bucket_rows.get(b), b, "") for b in buckets],  # provider-correct URI prefix
         "d": list(dirs),
         "t": list(types),
         "x": list(kinds),

@@ -15,7 +15,15 @@ from typing import Any
 
 from phiscope.report.compliance import requirements_for
 from phiscope.report.findings import AUDIENCE_TEXT, CAPABILITY_TEXT, Finding, cap1, iter_findings, text_of
-from phiscope.storage.providers import OCSF_NAME, provider_of, resource_type, resource_uid
+from phiscope.report.provider import (
+    bucket_type,
+    bucket_uid,
+    cloud_provider,
+    databucket_type,
+    object_type,
+    object_uid,
+    provider_of,
+)
 
 OCSF_VERSION = "1.5.0"
 SEVERITY_ID = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
@@ -118,7 +126,7 @@ def _base(f: Finding, ctx: _Ctx, class_uid: int, class_name: str, region: str | 
         "status": "Suppressed" if muted else "New",
         "message": f.title,
         "metadata": dict(ctx.metadata, event_code=f.kind),
-        "cloud": {"provider": OCSF_NAME.get(_provider(f, ctx), "S3-compatible")},
+        "cloud": {"provider": cloud_provider(f.bucket_row, ctx.endpoint)},
     }
     acct = (f.bucket_row or {}).get("account_id")
     if acct:
@@ -133,19 +141,8 @@ def _base(f: Finding, ctx: _Ctx, class_uid: int, class_name: str, region: str | 
     return ev
 
 
-def _provider(f: Finding, ctx: _Ctx) -> str:
-    b = f.bucket_row or {}
-    return str(b.get("provider") or provider_of(b.get("endpoint") or ctx.endpoint))
-
-
-def _bucket_resource(name: str, region: str | None, f: Finding | None = None) -> dict[str, Any]:
-    b = (f.bucket_row if f is not None else None) or {}
-    prov = str(b.get("provider") or provider_of(b.get("endpoint")))
-    r: dict[str, Any] = {
-        "uid": resource_uid(prov, b.get("endpoint"), name),
-        "name": name,
-        "type": resource_type(prov, obj=False),
-    }
+def _bucket_resource(name: str, region: str | None, row: dict[str, Any] | None = None) -> dict[str, Any]:
+    r: dict[str, Any] = {"uid": bucket_uid(row, name), "name": name, "type": bucket_type(row)}
     if region:
         r["labels"] = [f"region:{region}"]
     return r
@@ -172,16 +169,17 @@ def detection_finding(f: Finding, ctx: _Ctx) -> dict[str, Any]:
         "uid": f.uid,
         "title": f.title,
         "desc": desc[:4000],
-        "types": ["S3 bucket exposure", f.kind],
+        "types": [_exposure_type(b), f.kind],
         "product_uid": "phiscope",
     }
-    ev["resources"] = [_bucket_resource(f.bucket, region, f)]
+    ev["resources"] = [_bucket_resource(f.bucket, region, f.bucket_row)]
     evidence = exp.get("evidence") or []
     if evidence:
         ev["evidences"] = [{"data": dict(e)} for e in evidence[:20] if isinstance(e, dict)] or None
         if ev["evidences"] is None:
             del ev["evidences"]
-    ev["remediation"] = {"desc": _remediation(f.kind)}
+    fix = PROVIDER_REMEDIATION.get(provider_of(b), {}).get(f.kind)
+    ev["remediation"] = {"desc": fix or _remediation(f.kind)}
     ev["unmapped"]["exposure"] = {
         "policy_is_public": exp.get("policy_is_public"),
         "uncertain": [text_of(u) for u in exp.get("uncertain") or []],
@@ -190,6 +188,36 @@ def detection_finding(f: Finding, ctx: _Ctx) -> dict[str, Any]:
         "health": b.get("health"),
     }
     return ev
+
+
+PROVIDER_REMEDIATION = {
+    "azure": {
+        "latent": "Set the container's anonymous access level to off; keep allowBlobPublicAccess false.",
+        "unverified": "Grant the scanner read access to the container's ACL and account settings; rescan.",
+    },
+    "gcs": {
+        "latent": "Remove allUsers/allAuthenticatedUsers bindings and ACLs; keep public access prevention.",
+        "unverified": "Grant the scanner storage.buckets.get and storage.buckets.getIamPolicy and rescan.",
+    },
+}
+for _p, _fix in (
+    (
+        "azure",
+        "Set the container's anonymous access level to off and the account's allowBlobPublicAccess false",
+    ),
+    ("gcs", "Remove allUsers/allAuthenticatedUsers bindings and ACLs and enforce public access prevention"),
+):
+    PROVIDER_REMEDIATION[_p].update(
+        {
+            f"{a}:{c}": f"{_fix} (`phiscope fix`)."
+            for a in ("anonymous", "any_account")
+            for c in CAPABILITY_TEXT
+        }
+    )
+
+
+def _exposure_type(row: dict[str, Any]) -> str:
+    return "S3 bucket exposure" if provider_of(row) == "s3" else f"{bucket_type(row)} exposure"
 
 
 def _remediation(kind: str) -> str:
@@ -228,10 +256,10 @@ def data_security_finding(f: Finding, ctx: _Ctx) -> dict[str, Any]:
         ev["confidence_score"] = round(float(f.confidence) * 100)
     ev["count"] = f.count
     ev["databucket"] = {
-        "type_id": 1 if _provider(f, ctx) != "local" else 99,
-        "type": "S3" if _provider(f, ctx) != "local" else "Other",
+        "type_id": databucket_type(f.bucket_row)[0],
+        "type": databucket_type(f.bucket_row)[1],
         "name": f.bucket,
-        "uid": resource_uid(_provider(f, ctx), b.get("endpoint"), f.bucket),
+        "uid": bucket_uid(f.bucket_row, f.bucket),
         "is_public": b.get("exposure_level") == "public" or f.exposure == "anonymous:read",
     }
     ev["data_security"] = {
@@ -260,12 +288,8 @@ def data_security_finding(f: Finding, ctx: _Ctx) -> dict[str, Any]:
         file["mime_type"] = str(o["content_type"])
     ev["file"] = file
     ev["resources"] = [
-        {
-            "uid": resource_uid(_provider(f, ctx), b.get("endpoint"), f.bucket, key),
-            "name": key,
-            "type": resource_type(_provider(f, ctx), obj=True),
-        },
-        _bucket_resource(f.bucket, region, f),
+        {"uid": object_uid(f.bucket_row, f.bucket, key), "name": key, "type": object_type(f.bucket_row)},
+        _bucket_resource(f.bucket, region, f.bucket_row),
     ]
     ev["unmapped"].update(
         {

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from phiscope.report.findings import exposure_kinds, sev_rank
+from phiscope.report.provider import object_uri
 from phiscope.textsafe import printable
 
 SEV_STYLE = {
@@ -184,6 +185,7 @@ def _types_table(report: dict[str, Any]) -> Table:
 
 def _top_objects(report: dict[str, Any]) -> Table:
     objs = [o for o in report.get("objects") or [] if o.get("detections")]
+    rows = {b["name"]: b for b in report.get("buckets") or []}
     exposure = {b["name"]: _level(b) for b in report.get("buckets") or []}
     rank = {"public": 3, "authenticated": 2, "latent": 1, "none": 0}
     objs.sort(
@@ -203,7 +205,7 @@ def _top_objects(report: dict[str, Any]) -> Table:
         if len(dets) > TOP_TYPES_PER_OBJECT:
             found += f" +{len(dets) - TOP_TYPES_PER_OBJECT} more"
         t.add_row(
-            printable(_uri(report, o["bucket"], o["key"])),
+            printable(object_uri(rows.get(o["bucket"]), o["bucket"], o["key"])),
             LEVEL_TEXT.get(exposure.get(o["bucket"], "none"), ""),
             found,
         )
@@ -232,6 +234,7 @@ def _coverage(report: dict[str, Any]) -> Group:
     )
     parts: list[Any] = [line]
     not_done = [o for o in report.get("objects") or [] if o.get("status") in ("skipped", "partial")]
+    rows = {b["name"]: b for b in report.get("buckets") or []}
     if not_done:
         reasons: Counter[str] = Counter(
             f"{o['status']}: {o.get('reason') or 'no reason given'}" for o in not_done
@@ -243,7 +246,8 @@ def _coverage(report: dict[str, Any]) -> Group:
         examples: dict[str, str] = {}
         for o in not_done:
             examples.setdefault(
-                f"{o['status']}: {o.get('reason') or 'no reason given'}", _uri(report, o["bucket"], o["key"])
+                f"{o['status']}: {o.get('reason') or 'no reason given'}",
+                printable(object_uri(rows.get(o["bucket"]), o["bucket"], o["key"])),
             )
         for r, n in reasons.most_common(TOP_SKIPPED):
             t.add_row(r, f"{n:,}", examples[r])

@@ -423,11 +423,18 @@ def demo_command(
     no_ocr: bool = typer.Option(False, "--no-ocr"),
     people: int = typer.Option(300, "--people", min=1, help="Synthetic people to generate"),
     keep_running: bool = typer.Option(False, "--keep-running", help="Leave the endpoint up after the scan"),
+    providers: str = typer.Option("s3", "--providers", help="Comma list of s3, azure, gcs (emulators)"),
 ) -> None:
     """Start an embedded S3 endpoint with synthetic telehealth data and scan it, end to end."""
     from phiscope.demo import run_demo
+    from phiscope.demo_cloud import parse_providers
 
+    try:
+        chosen = parse_providers(providers)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
     code = run_demo(
+        providers=chosen,
         output_dir=output_dir,
         formats=_formats(fmt),
         audio=not no_audio,

@@ -34,6 +34,7 @@ from phiscope.scan.assess import (
     assess_owner,
     merge_live_probe,
 )
+from phiscope.scan.assess_cloud import assess_cloud
 from phiscope.scan.executors import make_executor
 from phiscope.scan.sampling import Budget, parse_budget, select
 from phiscope.scan.workerpool import WorkerCrashed, WorkerPool, WorkerTimeout
@@ -41,6 +42,7 @@ from phiscope.scan.writer import BatchWriter
 from phiscope.storage.base import ARCHIVE_CLASSES
 from phiscope.storage.local import LocalStore
 from phiscope.storage.s3 import S3Store, has_credentials, make_client, unreachable_cause
+from phiscope.storage.targets import is_url_target
 from phiscope.textsafe import mask_label, name_as_text, strip_url_credentials
 
 
@@ -175,6 +177,7 @@ def resolve_targets(
     out: list[Target] = []
     mode = "local"
     s3store: S3Store | None = None
+    cloud: dict[str, Any] = {}
     for t in cfg.targets:
         if t.startswith("s3://"):
             if s3store is None:
@@ -205,6 +208,8 @@ def resolve_targets(
                 out.extend(Target(s3store, b) for b in s3store.list_buckets())
             else:
                 out.append(Target(s3store, bucket, prefix))
+        elif is_url_target(t):
+            mode = cloud_targets(cfg, t, out, cloud, mode)
         else:
             root = Path(t[7:] if t.startswith("file://") else t)
             if root.is_file():
@@ -218,6 +223,20 @@ def resolve_targets(
                 raise TargetError(t, "no such file or folder", "use s3://BUCKET, a folder or a file")
             out.extend(local_targets(root))
     return out, mode
+
+
+def cloud_targets(cfg: ScanConfig, t: str, out: list[Target], stores: dict[str, Any], mode: str) -> str:
+    """az:// and gs:// targets -> Targets on one store per account/endpoint; returns the scan mode."""
+    from phiscope.storage.targets import open_store, parse_url_target
+
+    ut = parse_url_target(t)
+    key = f"{ut.provider}:{ut.account or ''}"
+    if key not in stores:
+        stores[key] = open_store(ut, cfg.anonymous)
+    store = stores[key]
+    names = [ut.bucket_id] if ut.bucket else store.list_buckets()
+    out.extend(Target(store, b, ut.prefix) for b in names)
+    return "owner" if mode == "owner" or not store.anonymous else "anonymous"
 
 
 def local_targets(root: Path) -> list[Target]:
@@ -455,7 +474,7 @@ class Scanner:
         budget = Budget() if cfg.full else parse_budget(cfg.sample)
         acct = cfg.account_id
         s3control = None
-        if mode == "owner":
+        if mode == "owner" and any(isinstance(t.store, S3Store) for t in targets):
             acct = acct or account_id(cfg.endpoint_url, cfg.profile, cfg.region)
             s3control = make_client(
                 "s3control", endpoint_url=cfg.endpoint_url, profile=cfg.profile, region=cfg.region
@@ -471,7 +490,9 @@ class Scanner:
             except Exception as e:
                 refs = []
                 errors.append(f"listing failed: {_fetch_reason(e)}")
-            if mode == "owner":
+            if getattr(t.store, "provider", "s3") in ("azure", "gcs"):
+                a = assess_cloud(t.store, t.bucket, [r.key for r in refs[:100]])
+            elif isinstance(t.store, S3Store) and mode == "owner" and not t.store.anonymous:
                 a = assess_owner(
                     t.store.client,
                     t.s3control or s3control,
@@ -483,7 +504,7 @@ class Scanner:
                     a = merge_live_probe(a, t.bucket, cfg.endpoint_url, cfg.region)
                 if t.account or acct:
                     save_account(self.db.engine, scan_id, t.bucket, str(t.account or acct), t.account_name)
-            elif mode == "anonymous":
+            elif isinstance(t.store, S3Store) and mode in ("owner", "anonymous"):  # S3, no credentials
                 a = assess_anonymous(t.bucket, cfg.endpoint_url, cfg.region)
             else:
                 a = Assessment(None, [])
@@ -500,6 +521,7 @@ class Scanner:
             self.db.save_bucket(
                 scan_id,
                 BucketRow(
+                    provider=getattr(t.store, "provider", None),
                     name=t.bucket,
                     endpoint=strip_url_credentials(t.store.endpoint),
                     region=a.region,

@@ -15,6 +15,7 @@ from phiscope.impact.people import METHOD, count_people
 from phiscope.impact.regulations import ExposedSet, obligations
 from phiscope.impact.severity import bucket_severity, exposure_level, max_severity
 from phiscope.model import PERSON_CATEGORIES
+from phiscope.report.provider import bucket_url
 from phiscope.scan.verdict import bucket_verdict
 from phiscope.storage.providers import bucket_uri, provider_of
 
@@ -114,12 +115,16 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
         all_orgs |= agg["orgs"]
         n_people = people.by_bucket.get(b["name"], 0)
         sev = bucket_severity(b["exposure"], contains_phi=agg["phi"], health=agg["health"], people=n_people)
-        provider = provider_of(b["endpoint"])
+        # Azure/GCS are recorded with the bucket; S3-shaped and local stores are told by the endpoint
+        cloud = b.get("provider") in ("azure", "gcs")
+        provider = str(b["provider"]) if cloud else provider_of(b["endpoint"])
         buckets.append(
             {
                 "name": b["name"],
                 "provider": provider,
-                "uri": bucket_uri(provider, b["endpoint"], b["name"]),
+                "uri": bucket_url({"provider": provider, "endpoint": b["endpoint"]}, b["name"])
+                if cloud
+                else bucket_uri(provider, b["endpoint"], b["name"]),
                 "account_id": (b["exposure"] or {}).get("owner_account")
                 or (scan["options"] or {}).get("account_id"),
                 "endpoint": b["endpoint"],
