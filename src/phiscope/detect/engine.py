@@ -23,7 +23,7 @@ from itertools import accumulate, compress, islice, repeat
 
 from phiscope.detect import columns as C
 from phiscope.detect import context as ctx
-from phiscope.detect import health, names, vector
+from phiscope.detect import health, names, standards, tables, vector
 from phiscope.detect.fingerprint import Fingerprinter
 from phiscope.detect.identifiers import (
     BY_TYPE,
@@ -104,6 +104,18 @@ def _v_ssn(raw: str) -> Valid | None:
     return None
 
 
+def _v_ssn_column(raw: str) -> Valid | None:
+    """Under an SSN label a 9xx number is test data (never issued), not an ITIN."""
+    r = _v_ssn(raw)
+    if r is not None and r[0] is us_ssn.ITIN:
+        return us_ssn.SSN_TEST, r[1], MID
+    if r is None:
+        m = _SSN_CELL.fullmatch(raw)
+        if m is not None and us_ssn.is_test_ssn("".join(m.groups())):
+            return us_ssn.SSN_TEST, "".join(m.groups()), MID
+    return r
+
+
 def _v_medicare(raw: str) -> Valid | None:
     if medicare.is_valid_mbi(raw):
         return medicare.MBI, alnum_upper(raw), HIGH
@@ -166,7 +178,7 @@ def _v_ip(raw: str) -> Valid | None:
 
 
 VALUE_CHECKS: dict[str, Callable[[str], Valid | None]] = {
-    "US_SSN": _v_ssn,
+    "US_SSN": _v_ssn_column,
     "US_ITIN": _v_ssn,
     "US_MBI": _v_medicare,
     "US_HICN": _v_medicare,
@@ -316,7 +328,7 @@ def _health_cell(v: str) -> str | None:
 FastResult = list[tuple[Kind, float, list[str]]]
 
 
-def _fast_ssn(col: Sequence[str]) -> FastResult:
+def _fast_ssn(col: Sequence[str], nine: Kind = us_ssn.ITIN) -> FastResult:
     norms = vector.ssn_column(col)
     if norms is None:
         return []
@@ -324,7 +336,7 @@ def _fast_ssn(col: Sequence[str]) -> FastResult:
         return [(us_ssn.SSN, HIGH, norms)]
     return [
         (us_ssn.SSN, HIGH, [v if v[:1] != "9" else "" for v in norms]),
-        (us_ssn.ITIN, HIGH, [v if v[:1] == "9" else "" for v in norms]),
+        (nine, HIGH if nine is us_ssn.ITIN else MID, [v if v[:1] == "9" else "" for v in norms]),
     ]
 
 
@@ -339,7 +351,7 @@ def _fast(
 
 
 FAST_CHECKS: dict[str, Callable[[Sequence[str]], FastResult]] = {
-    "US_SSN": _fast_ssn,
+    "US_SSN": partial(_fast_ssn, nine=us_ssn.SSN_TEST),
     "US_ITIN": _fast_ssn,
     "PHONE": _fast(contact.PHONE, HIGH, vector.phone_column),
     "EMAIL": _fast(contact.EMAIL, HIGH, vector.email_column),
@@ -694,8 +706,12 @@ class DetectionEngine:
 
     def _scan_segments(self, segs: list[Segment], state: _ObjectState) -> None:
         self._new_batch()
-        buf = _Buffer.build([s.text for s in segs], [s.label for s in segs])
-        hits = self.text_hits(buf, labelled=True)
+        meanings = [standards.meaning(s.label) for s in segs]
+        if any(meanings):
+            hits = self._standard_hits(segs, meanings)
+        else:
+            buf = _Buffer.build([s.text for s in segs], [s.label for s in segs])
+            hits = self.text_hits(buf, labelled=True)
         out = state.out
         # per type at once (same result as recording hit by hit, in order)
         by_type: dict[str, list[Hit]] = {}
@@ -721,6 +737,72 @@ class DetectionEngine:
                 loc,
             )
         self._text_records(hits, segs, out)
+
+    def _standard_hits(self, segs: list[Segment], meanings: list[str | None]) -> list[Hit]:
+        """Segments whose label is a FHIR path, DICOM tag or HL7 field get the one check the standard
+        gives them (see standards.py); their text is blanked for the free-text passes, which run on
+        the rest as usual (offsets are kept, so locations map back)."""
+        texts: list[str] = []
+        labels: list[str | None] = []
+        typed: list[tuple[int, str]] = []
+        shapes: set[int] = set()
+        for i, (sg, m) in enumerate(zip(segs, meanings, strict=True)):
+            if m is None:
+                texts.append(sg.text)
+                labels.append(sg.label)
+            elif m in (standards.TEXT, standards.SHAPES):
+                texts.append(sg.text)
+                labels.append(None)
+                if m == standards.SHAPES:
+                    shapes.add(i)
+            else:
+                texts.append(" " * len(sg.text))
+                labels.append(None)
+                if m != standards.NOTHING:
+                    typed.append((i, m))
+        buf = _Buffer.build(texts, labels)
+        hits = self.text_hits(buf, labelled=True)
+        if shapes:
+            hits = [
+                h
+                for h in hits
+                if h.seg not in shapes
+                or not (h.kind is PERSON_NAME or h.kind.category in ("organisation", "health"))
+            ]
+        if not typed:
+            return hits
+        extra: list[Hit] = []
+        for i, m in typed:
+            n0 = len(extra)
+            self._standard_value(m, segs[i].text, buf.starts[i], i, extra)
+            for h in extra[n0:]:
+                h.seg, h.prio = i, 0
+        hits.extend(extra)
+        hits.sort(key=lambda h: h.start)
+        return hits
+
+    def _standard_value(self, kind: str, value: str, offset: int, seg: int, hits: list[Hit]) -> None:
+        v = value.strip()
+        if not v:
+            return
+        s = offset + value.find(v[0])
+        e = s + len(v)
+        if kind in (standards.NAME_SUBJECT, standards.NAME_OTHER):
+            if len(v) <= 120 and not standards.is_placeholder_name(v):
+                norm = names.normalise_name(v)
+                if norm:
+                    hits.append(Hit(s, e, PERSON_NAME, v, norm, MID, kind == standards.NAME_SUBJECT))
+            return
+        if kind == standards.PATIENT_ID:
+            norm = alnum_upper(v)
+            if 0 < len(norm) <= 64 and not standards.is_placeholder_id(v):
+                hits.append(Hit(s, e, records.MRN, v, norm, MID))
+            return
+        n0 = len(hits)
+        self._cell_hits(kind, value, offset, seg, hits, subject=True)
+        if len(hits) == n0 and kind in _ID_KINDS and 0 < len(alnum_upper(v)) <= 64:
+            # the standard says it identifies a person even when its format is not the usual one
+            hits.append(Hit(s, e, records.MRN, v, alnum_upper(v), LOW))
 
     def text_hits(self, buf: _Buffer, labelled: bool, shapes_only: bool = False) -> list[Hit]:
         """All hits in a buffer, overlaps resolved (label/field values first, then longer spans)."""
@@ -1218,7 +1300,12 @@ class DetectionEngine:
         pkey = (base.member, base.sheet, tuple(header))
         plans = state.plans.get(pkey)
         if plans is None or len(plans) < width:
-            plans = state.plans[pkey] = [self._plan_column(header[j], cols[j]) for j in range(width)]
+            plans = [self._plan_column(header[j], cols[j]) for j in range(width)]
+            role = tables.role(header)  # organisations/providers: no patient in the table
+            plans = [
+                _Plan(k) if (k := tables.column_kind(role, header[j])) else p for j, p in enumerate(plans)
+            ]
+            state.plans[pkey] = plans
         out = state.out
         first = chunk.first_row
         t = _TableKeys(n)
@@ -1232,6 +1319,8 @@ class DetectionEngine:
             def loc(i: int, j: int = j, hname: str | None = hname) -> Location:
                 return base.with_(row=first + i, column=hname, column_index=j)
 
+            if kind in C.NAME_KINDS:
+                col = tables.strip_name_digits(col)
             if kind == C.FIRST_NAME:
                 first_names = col
             elif kind == C.LAST_NAME:
@@ -1441,6 +1530,9 @@ class DetectionEngine:
         if any_hit or words >= 3:
             return C.TEXT
         return None
+
+
+_ID_KINDS = frozenset({"US_SSN", "DRIVER_LICENSE", "PASSPORT", "UK_NHS", "FR_INS", "US_MBI"})
 
 
 def _same_person_name(a: str, b: str) -> bool:

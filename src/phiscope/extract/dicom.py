@@ -77,7 +77,8 @@ def walk(ds: Any, ctx: ExtractContext, base: Location) -> Iterator[Segment]:
                 ctx.mark_partial("some DICOM elements unreadable")
                 continue
             if text:
-                yield Segment(text, at(base, dicom_tag=f"{prefix}{tag} {keyword}"), keyword)
+                # the VR goes in the label: a Person Name tag is a name whatever its keyword
+                yield Segment(text, at(base, dicom_tag=f"{prefix}{tag} {keyword}"), f"{keyword} [{elem.VR}]")
         stack.extend(reversed(nested))
 
 

@@ -120,10 +120,11 @@ def separators_from_msh(line: str) -> Separators:
     )
 
 
-def field_label(seg: str, idx: int) -> str:
+def field_label(seg: str, idx: int, qual: str | None = None) -> str:
     key = f"{seg}-{idx}"
     name = FIELD_NAMES.get(key)
-    return f"{key} {name}" if name else key
+    label = f"{key} {name}" if name else key
+    return f"{label} [{qual}]" if qual else label
 
 
 def unescape(text: str, sep: Separators) -> str:
@@ -157,19 +158,52 @@ def field_text(raw: str, sep: Separators) -> str:
     return unescape(out, sep)
 
 
-def parse_segment(line: str, sep: Separators) -> Iterator[tuple[str, int, str]]:
-    """(segment id, field number, field text) for each non-empty field of one segment."""
+# Fields whose data type says which component is what: CX (identifier ^^^ authority ^ type code),
+# XPN (family ^ given ^ middle), XCN (id ^ family ^ given ^ middle), DLN (number ^ state ^ expiry).
+FIELD_TYPES: dict[str, str] = {
+    **dict.fromkeys(("PID-2", "PID-3", "PID-4", "PID-18", "PID-21", "NK1-33", "GT1-2", "IN1-49"), "CX"),
+    **dict.fromkeys(("PID-5", "PID-6", "PID-9", "NK1-2", "GT1-3", "IN1-16"), "XPN"),
+    **dict.fromkeys(("PV1-7", "PV1-8", "PV1-9", "PV1-17", "PD1-4", "ORC-12", "OBR-16", "OBR-28"), "XCN"),
+    "PID-20": "DLN",
+}
+
+
+def typed_values(kind: str, raw: str, sep: Separators) -> Iterator[tuple[str, str | None]]:
+    """(value, qualifier) per repetition of a typed field: the identifier with its type code, or the
+    name in reading order ("EVE E EVERYWOMAN")."""
+    for rep in raw.split(sep.repetition):
+        comps = [unescape(c.replace(sep.subcomponent, " "), sep).strip() for c in rep.split(sep.component)]
+        comps += [""] * (6 - len(comps))
+        if kind == "CX":
+            if comps[0]:
+                yield comps[0], comps[4] or None
+        elif kind == "DLN":
+            if comps[0]:
+                yield comps[0], None
+        else:
+            fam, given, mid = (
+                (comps[0], comps[1], comps[2]) if kind == "XPN" else (comps[1], comps[2], comps[3])
+            )
+            name = " ".join(w for w in (given, mid, fam) if w)
+            if name:
+                yield name, None
+
+
+def parse_segment(line: str, sep: Separators) -> Iterator[tuple[str, int, str, str | None]]:
+    """(segment id, field number, field text, qualifier) for each non-empty field of one segment."""
     parts = line.split(sep.field)
     seg = parts[0].strip()
-    if seg == "MSH":
-        # MSH-1 is the separator itself and MSH-2 the encoding characters: numbering shifts by one.
-        for i, raw in enumerate(parts[2:], start=3):
-            if raw:
-                yield seg, i, field_text(raw, sep)
-        return
-    for i, raw in enumerate(parts[1:], start=1):
-        if raw:
-            yield seg, i, field_text(raw, sep)
+    # MSH-1 is the separator itself and MSH-2 the encoding characters: numbering shifts by one.
+    fields = enumerate(parts[2:], start=3) if seg == "MSH" else enumerate(parts[1:], start=1)
+    for i, raw in fields:
+        if not raw:
+            continue
+        kind = FIELD_TYPES.get(f"{seg}-{i}")
+        if kind is None:
+            yield seg, i, field_text(raw, sep), None
+            continue
+        for value, qual in typed_values(kind, raw, sep):
+            yield seg, i, value, qual
 
 
 def extract_hl7(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
@@ -190,6 +224,6 @@ def extract_hl7(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
         if len(line) < 4 or not line[:3].isalnum():
             yield Segment(line, at(base, line=n))
             continue
-        for seg, idx, text in parse_segment(line, sep):
+        for seg, idx, text, qual in parse_segment(line, sep):
             if text.strip():
-                yield Segment(text, at(base, line=n, hl7=f"{seg}-{idx}"), field_label(seg, idx))
+                yield Segment(text, at(base, line=n, hl7=f"{seg}-{idx}"), field_label(seg, idx, qual))
