@@ -1326,7 +1326,7 @@ class DetectionEngine:
             elif kind == C.LAST_NAME:
                 last_names = col
             elif kind in (C.FULL_NAME, C.OTHER_NAME):
-                strict = C.is_generic_name(hname)
+                strict = C.is_generic_name(hname) and C.classify_label(hname or "") == kind  # not a role-typed name
                 found, norms = _name_column(col, strict)
                 self._emit(out, PERSON_NAME, MID, col, found, norms, loc)
                 if kind == C.FULL_NAME:
