@@ -1303,7 +1303,7 @@ class DetectionEngine:
             plans = [self._plan_column(header[j], cols[j]) for j in range(width)]
             role = tables.role(header)  # organisations/providers: no patient in the table
             plans = [
-                _Plan(k) if (k := tables.column_kind(role, header[j])) else p for j, p in enumerate(plans)
+                _Plan(ck) if (ck := tables.column_kind(role, header[j])) else p for j, p in enumerate(plans)
             ]
             state.plans[pkey] = plans
         out = state.out
@@ -1326,7 +1326,8 @@ class DetectionEngine:
             elif kind == C.LAST_NAME:
                 last_names = col
             elif kind in (C.FULL_NAME, C.OTHER_NAME):
-                strict = C.is_generic_name(hname) and C.classify_label(hname or "") == kind  # not a role-typed name
+                # a generic "name" header is checked strictly, unless the table's role typed it
+                strict = C.is_generic_name(hname) and C.classify_label(hname or "") == kind
                 found, norms = _name_column(col, strict)
                 self._emit(out, PERSON_NAME, MID, col, found, norms, loc)
                 if kind == C.FULL_NAME:
