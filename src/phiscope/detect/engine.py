@@ -459,6 +459,9 @@ class Hit:
     subject: bool = False  # a name/DOB that belongs to the record's person (from a label or context)
     prio: int = 1  # 0: the value of a label/field or right after its keyword; wins overlaps
     seg: int = -1  # index of the segment/cell the hit is in (set once overlaps are resolved)
+    # identifiers typed by a standard: the field they came from (a patient's MR number and EMPI id are
+    # two keys of one record, not two people)
+    scope: str = ""
 
 
 @dataclass(slots=True)
@@ -774,14 +777,16 @@ class DetectionEngine:
         extra: list[Hit] = []
         for i, m in typed:
             n0 = len(extra)
-            self._standard_value(m, segs[i].text, buf.starts[i], i, extra)
+            self._standard_value(m, segs[i].text, buf.starts[i], i, extra, segs[i].label or "")
             for h in extra[n0:]:
                 h.seg, h.prio = i, 0
         hits.extend(extra)
         hits.sort(key=lambda h: h.start)
         return hits
 
-    def _standard_value(self, kind: str, value: str, offset: int, seg: int, hits: list[Hit]) -> None:
+    def _standard_value(
+        self, kind: str, value: str, offset: int, seg: int, hits: list[Hit], label: str
+    ) -> None:
         v = value.strip()
         if not v:
             return
@@ -796,13 +801,13 @@ class DetectionEngine:
         if kind == standards.PATIENT_ID:
             norm = alnum_upper(v)
             if 0 < len(norm) <= 64 and not standards.is_placeholder_id(v):
-                hits.append(Hit(s, e, records.MRN, v, norm, MID))
+                hits.append(Hit(s, e, records.MRN, v, norm, MID, scope=label))
             return
         n0 = len(hits)
         self._cell_hits(kind, value, offset, seg, hits, subject=True)
         if len(hits) == n0 and kind in _ID_KINDS and 0 < len(alnum_upper(v)) <= 64:
             # the standard says it identifies a person even when its format is not the usual one
-            hits.append(Hit(s, e, records.MRN, v, alnum_upper(v), LOW))
+            hits.append(Hit(s, e, records.MRN, v, alnum_upper(v), LOW, scope=label))
 
     def text_hits(self, buf: _Buffer, labelled: bool, shapes_only: bool = False) -> list[Hit]:
         """All hits in a buffer, overlaps resolved (label/field values first, then longer spans)."""
@@ -1251,6 +1256,8 @@ class DetectionEngine:
                 self._close(rec, out)
                 rec = {}
             block = b
+            if h.scope:
+                t = f"{t}@{h.scope}"
             old = rec.get(t)
             if old is not None and old != h.norm:
                 if t == "PERSON_NAME" and _same_person_name(old, h.norm):
@@ -1264,7 +1271,11 @@ class DetectionEngine:
             self._close(rec, out)
 
     def _close(self, rec: dict[str, str], out: ContentFindings) -> None:
-        keys = {f"{t}:{self.fingerprint(t, v)}" for t, v in rec.items() if t in PERSON_KEY_TYPES}
+        keys = set()
+        for t, v in rec.items():
+            b = t.split("@", 1)[0]  # an identifier scoped by its field counts as its type
+            if b in PERSON_KEY_TYPES:
+                keys.add(f"{b}:{self.fingerprint(b, v)}")
         if "FR_INS" in rec and rec["FR_INS"][:1] in "12":
             keys.add(f"FR_NIR:{self.fingerprint('FR_NIR', rec['FR_INS'])}")
         if "PERSON_NAME" in rec and "DATE_OF_BIRTH" in rec:

@@ -149,10 +149,12 @@ _FHIR_ID_SYSTEMS: tuple[tuple[str, str], ...] = (
     ("us-ssn", "US_SSN"),
     ("2.16.840.1.113883.4.1", "US_SSN"),
     ("us-npi", "US_NPI"),
+    ("us-mbi", "US_MBI"),
+    ("us-medicare", "US_MBI"),
     ("2.16.840.1.113883.4.6", "US_NPI"),
     ("nhs-number", "UK_NHS"),
     ("2.16.840.1.113883.2.1.4.1", "UK_NHS"),
-    ("1.2.250.1.213.1.4.8", "FR_INS"),  # INS-NIR
+    ("1.2.250.1.213.1.4.8", "FR_NIR"),  # INS-NIR: the NIR itself
     ("1.2.250.1.213.1.4.10", "FR_INS"),  # INS-NIA
     ("1.2.250.1.213.1.4.9", "FR_INS"),  # INS-NIR test
     ("1.2.250.1.213.1.4.11", "FR_INS"),
@@ -310,24 +312,22 @@ def _dicom(keyword: str, vr: str) -> str:
 # ---- HL7 v2 -------------------------------------------------------------------------------------
 
 _HL7_LABEL = re.compile(r"(?P<seg>[A-Z][A-Z0-9]{2})-(?P<field>\d+)(?: [^\[]*)?(?: \[(?P<qual>[^\]]*)\])?")
-_HL7_ID_TYPES = {"SS": "US_SSN", "DL": "DRIVER_LICENSE", "PPN": "PASSPORT", "NPI": "US_NPI", "NH": PATIENT_ID}
+_HL7_ID_TYPES = {"SS": "US_SSN", "DL": "DRIVER_LICENSE", "PPN": "PASSPORT", "NPI": "US_NPI", "MC": "US_MBI"}
 _HL7_FIELDS: dict[str, str] = {
     "PID-2": PATIENT_ID,
     "PID-3": PATIENT_ID,
     "PID-4": PATIENT_ID,
-    "PID-18": PATIENT_ID,
+    "PID-18": SHAPES,  # the account number: personal, but not who the patient is
     "PID-21": PATIENT_ID,
     "PID-5": NAME_SUBJECT,
     "PID-9": NAME_SUBJECT,
     "PID-6": NAME_OTHER,
     "PID-7": DATE_OF_BIRTH,
-    "PID-11": "POSTAL_ADDRESS",
     "PID-13": "PHONE",
     "PID-14": "PHONE",
     "PID-19": "US_SSN",
     "PID-20": "DRIVER_LICENSE",
     "NK1-2": NAME_OTHER,
-    "NK1-4": "POSTAL_ADDRESS",
     "NK1-5": "PHONE",
     "NK1-6": "PHONE",
     "NK1-16": DATE_OF_BIRTH,
@@ -335,7 +335,6 @@ _HL7_FIELDS: dict[str, str] = {
     "NK1-37": "US_SSN",
     "GT1-2": PATIENT_ID,
     "GT1-3": NAME_OTHER,
-    "GT1-5": "POSTAL_ADDRESS",
     "GT1-6": "PHONE",
     "GT1-7": "PHONE",
     "GT1-8": DATE_OF_BIRTH,
@@ -345,7 +344,6 @@ _HL7_FIELDS: dict[str, str] = {
     "IN1-4": ORGANISATION,
     "IN1-16": NAME_OTHER,
     "IN1-18": DATE_OF_BIRTH,
-    "IN1-19": "POSTAL_ADDRESS",
     "IN1-36": PATIENT_ID,
     "IN1-49": PATIENT_ID,
     "PV1-7": NAME_OTHER,
@@ -370,11 +368,8 @@ _HL7_FIELDS: dict[str, str] = {
     "PV1-19": NOTHING,
     "OBR-2": NOTHING,
     "OBR-3": NOTHING,
-    "OBR-4": NOTHING,
     "ORC-2": NOTHING,
     "ORC-3": NOTHING,
-    "OBX-3": NOTHING,
-    "DG1-3": NOTHING,
     "DG1-4": TEXT,
     "OBX-5": TEXT,
     "NTE-3": TEXT,
@@ -386,6 +381,8 @@ def _hl7(seg: str, field: str, qual: str | None) -> str | None:
     kind = _HL7_FIELDS.get(key)
     if kind is None:
         return None  # a field the standard leaves open here (Z-segments, OBX values): usual rules
+    if qual and qual.startswith("ID"):  # an XCN's id: a clinician's, by its type code
+        return "US_NPI" if "NPI" in qual.upper() else SHAPES
     if kind == PATIENT_ID and qual:
         return _HL7_ID_TYPES.get(qual.strip().upper(), PATIENT_ID)
     return kind

@@ -181,6 +181,10 @@ def typed_values(kind: str, raw: str, sep: Separators) -> Iterator[tuple[str, st
             if comps[0]:
                 yield comps[0], None
         else:
+            if kind == "XCN" and comps[0]:
+                # the clinician's id, qualified by its type code or assigning authority (NPI…)
+                comps += [""] * (13 - len(comps))
+                yield comps[0], f"ID {comps[12] or comps[8]}".strip()
             fam, given, mid = (
                 (comps[0], comps[1], comps[2]) if kind == "XPN" else (comps[1], comps[2], comps[3])
             )
