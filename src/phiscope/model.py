@@ -109,7 +109,9 @@ class Status(enum.StrEnum):
 # Detection categories. A person's data = identity, contact or financial identifiers; "health" is
 # clinical context (diagnoses, codes, medications); "provider" identifies clinicians (NPI, DEA);
 # "network" technical identifiers (IP addresses); "organisation" employer/insurer names.
-CATEGORIES = ("identity", "contact", "financial", "health", "provider", "network", "organisation")
+# "test": test data and reserved/fictional values (9xx SSNs under an SSN header; example.com addresses
+# and 555-01xx numbers when nothing else personal is in the object): shown, at low severity.
+CATEGORIES = ("identity", "contact", "financial", "health", "provider", "network", "organisation", "test")
 PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
 
 

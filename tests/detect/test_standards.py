@@ -212,3 +212,48 @@ def test_placeholders() -> None:
     assert standards.meaning("PID-3 patient identifier list [SS]") == "US_SSN"
     assert standards.meaning("ReferringPhysicianName [PN]") == standards.NAME_OTHER
     assert standards.meaning("ssn") is None
+
+
+def text(s: str) -> ContentFindings:
+    return scan(s.encode(), "page.txt")
+
+
+def test_role_mailbox_toll_free_and_fictional_numbers_alone_are_not_personal() -> None:
+    for doc in (
+        "MedCall Telehealth: see a doctor today. Call us toll-free at 1-800-632-4455.",
+        "Questions? Write to support@medcall-health.com or info@medcall-health.com",
+        "Sample form. Phone: (617) 555-0142. Email: jane.doe@example.com",
+    ):
+        f = text(doc)
+        assert personal(f) == set(), doc
+        assert {s.category for s in f.detections.values()} <= {"organisation", "test", "health"}
+    # next to a person's data they are kept as contact details
+    f = text("Patient: Marisol Quentara, DOB 03/14/1972, SSN 287-65-4310. Clinic line 1-800-632-4455.")
+    assert f.detections["PHONE"].category == "contact" and "US_SSN" in personal(f)
+    assert personal(text("Reach me at marisol.quentara@gmail.com")) == {"EMAIL"}
+
+
+def test_test_identifier_columns_are_not_personal() -> None:
+    f = scan(b"case,test_ssn,expected\n1,287-65-4310,valid\n2,123-45-6789,valid\n", "qa.csv")
+    assert personal(f) == set()
+
+
+def test_two_identifiers_of_one_patient_are_one_record() -> None:
+    msg = (
+        "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\r"
+        "PID|1||2148790^^^MSH_MRN^MR~162840^^^MSH_EMPI^CM||RUFUSS^MELLODIAL||19521129|F\r"
+        "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|2|P|2.5\r"
+        "PID|1||2148791^^^MSH_MRN^MR||BENNETT^NELLY||19810226|F\r"
+    )
+    f = scan(msg.encode(), "m.hl7")
+    assert count_people(("m", frozenset(r)) for r in f.people).total == 2
+    doc = {
+        "resourceType": "Patient",
+        "identifier": [
+            {"system": "urn:medcall:mrn", "value": "MC5881484"},
+            {"system": "http://hl7.org/fhir/sid/us-mbi", "value": "1EG4-TE5-MK73"},
+        ],
+        "name": [{"family": "Welch", "given": ["Ricardo"]}],
+    }
+    f = fhir(doc)
+    assert "US_MBI" in f.detections and len(f.people) == 1

@@ -23,7 +23,7 @@ from itertools import accumulate, compress, islice, repeat
 
 from phiscope.detect import columns as C
 from phiscope.detect import context as ctx
-from phiscope.detect import health, names, standards, tables, vector
+from phiscope.detect import health, names, reserved, standards, tables, vector
 from phiscope.detect.fingerprint import Fingerprinter
 from phiscope.detect.identifiers import (
     BY_TYPE,
@@ -45,7 +45,7 @@ from phiscope.detect.identifiers import (
 from phiscope.detect.identifiers.base import alnum_upper, digits
 from phiscope.detect.mask import mask_name, mask_term
 from phiscope.detect.patterns import AT_RE, DIGIT_RE, KV_RE, LETTER_RE
-from phiscope.model import ContentFindings, DetectionSummary, Location, Segment, TableChunk
+from phiscope.model import PERSON_CATEGORIES, ContentFindings, DetectionSummary, Location, Segment, TableChunk
 from phiscope.runtime import gc_paused
 
 _ORG_SUFFIX_WORDS = (
@@ -497,6 +497,30 @@ class _Plan:
 class _ObjectState:
     out: ContentFindings = field(default_factory=ContentFindings)
     plans: dict[tuple[object, ...], list[_Plan]] = field(default_factory=dict)
+    # EMAIL/PHONE: types with a value that may be a person's, and the category of the others
+    # (role mailbox, toll-free, reserved/fictional) when every value so far was one of those
+    strong: set[str] = field(default_factory=set)
+    weak: dict[str, str] = field(default_factory=dict)
+
+    def note(self, typ: str, raws: Iterable[str]) -> None:
+        check = reserved.CHECKS.get(typ)
+        if check is None or typ in self.strong:
+            return
+        for r in raws:
+            c = check(r)
+            if c is None:
+                self.strong.add(typ)
+                return
+            self.weak.setdefault(typ, c)
+
+    def settle(self) -> None:
+        """Role mailboxes, toll-free and fictional numbers alone do not make the object personal."""
+        if not self.weak:
+            return
+        dets = [d for d in self.out.detections.values() if d.category in PERSON_CATEGORIES]
+        if dets and all(d.type in self.weak and d.type not in self.strong for d in dets):
+            for d in dets:
+                d.category = self.weak[d.type]
 
 
 class DetectionEngine:
@@ -697,6 +721,7 @@ class DetectionEngine:
         finally:
             if was:
                 gc.enable()
+        state.settle()
         return state.out
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
@@ -739,6 +764,9 @@ class DetectionEngine:
                 {h.norm for h in hs},
                 loc,
             )
+        for h in hits:
+            if h.kind.type in reserved.CHECKS:
+                state.note(h.kind.type, (h.raw,))
         self._text_records(hits, segs, out)
 
     def _standard_hits(self, segs: list[Segment], meanings: list[str | None]) -> list[Hit]:
@@ -1361,11 +1389,13 @@ class DetectionEngine:
             elif kind is not None and kind in VALUE_CHECKS:
                 for k, conf, found, norms in _typed_column(kind, col):
                     self._emit(out, k, conf, col, found, norms, loc)
+                    if k.type in reserved.CHECKS:
+                        state.note(k.type, map(col.__getitem__, found))
                     if k.type in PERSON_KEY_TYPES:
                         t.set_first(k.type, norms, found)
             else:
                 # TEXT, or a column no header or vote typed: shapes (and for TEXT, names and health).
-                self._text_column(col, kind == C.TEXT, out, t, loc)
+                self._text_column(col, kind == C.TEXT, out, t, loc, state)
         if first_names is not None or last_names is not None:
             empty = repeat("", n)
             fcol = first_names if first_names is not None else empty
@@ -1453,6 +1483,7 @@ class DetectionEngine:
         out: ContentFindings,
         t: _TableKeys,
         loc: Callable[[int], Location],
+        state: _ObjectState | None = None,
     ) -> None:
         """Free-text passes over the column's distinct values (joined once), hits then counted for
         every row holding the value: same findings as scanning every cell, once per value."""
@@ -1482,6 +1513,8 @@ class DetectionEngine:
             for h in hs:
                 per_kind.setdefault(h.kind.type, []).append((v, h))
         for typ, occ in per_kind.items():
+            if state is not None and typ in reserved.CHECKS:
+                state.note(typ, (h.raw for _, h in occ))
             kind = occ[0][1].kind
             count = sum(len(rows_of[v]) for v, _ in occ)
             conf = max(h.conf for _, h in occ)

@@ -49,6 +49,20 @@ def role(header: Sequence[str]) -> str | None:
     return None
 
 
+_TEST_WORDS = frozenset({"test", "sample", "dummy", "fake", "mock", "fixture", "synthetic"})
+_IDENTIFIER_KINDS = frozenset(
+    {
+        "US_SSN",
+        "US_ITIN",
+        "US_MBI",
+        "MEDICAL_RECORD_NUMBER",
+        "DRIVER_LICENSE",
+        "PASSPORT",
+        "CREDIT_CARD",
+        "IBAN",
+    }
+    | {"UK_NHS", "FR_NIR", "FR_INS", "CA_SIN", "PHONE", "EMAIL"}
+)
 # Columns that hold device or record identifiers whose digits pass other checks (a UDI's GTIN passes Luhn).
 _NOT_PERSONAL = frozenset({"udi", "unique device identifier", "gtin", "lot number", "serial number"})
 
@@ -59,6 +73,8 @@ def column_kind(table_role: str | None, header: str) -> str | None:
     norm = C.normalise_label(header)
     if norm in _NOT_PERSONAL:
         return C.SKIP
+    if _TEST_WORDS.intersection(norm.split()) and C.classify_label(header) in _IDENTIFIER_KINDS:
+        return C.SKIP  # "test_ssn", "sample MRN": fixtures a QA team wrote, no one's identifiers
     if table_role is None:
         return None
     if norm in _NAME_HEADERS:

@@ -58,4 +58,4 @@ def is_test_ssn(raw: str) -> bool:
 
 
 # Detected and shown (low severity), not a person key: people are counted by their other identifiers.
-SSN_TEST = Kind("US_SSN_TEST", "identity", digits, lambda r: mask_keep_last(r, 4), False, ())
+SSN_TEST = Kind("US_SSN_TEST", "test", digits, lambda r: mask_keep_last(r, 4), False, ())
