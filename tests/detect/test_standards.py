@@ -257,3 +257,27 @@ def test_two_identifiers_of_one_patient_are_one_record() -> None:
     }
     f = fhir(doc)
     assert "US_MBI" in f.detections and len(f.people) == 1
+
+
+def test_dicom_declared_deidentified_is_reported_as_such_not_as_people() -> None:
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    meta.MediaStorageSOPInstanceUID = "1.2.3.4"
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.PatientName = "Doe^Archibald"
+    ds.PatientID = "77654033"
+    ds.PatientIdentityRemoved = "YES"
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    f = scan(buf.getvalue(), "IMG2")
+    assert personal(f) == set() and not f.people
+    assert {f.detections[t].category for t in ("PERSON_NAME", "MEDICAL_RECORD_NUMBER")} == {"deidentified"}
+    ds.PatientIdentityRemoved = "NO"
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    assert personal(scan(buf.getvalue(), "IMG3")) == {"PERSON_NAME", "MEDICAL_RECORD_NUMBER"}

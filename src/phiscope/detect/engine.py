@@ -501,6 +501,7 @@ class _ObjectState:
     # (role mailbox, toll-free, reserved/fictional) when every value so far was one of those
     strong: set[str] = field(default_factory=set)
     weak: dict[str, str] = field(default_factory=dict)
+    deidentified: bool = False  # DICOM PatientIdentityRemoved = YES
 
     def note(self, typ: str, raws: Iterable[str]) -> None:
         check = reserved.CHECKS.get(typ)
@@ -514,7 +515,14 @@ class _ObjectState:
             self.weak.setdefault(typ, c)
 
     def settle(self) -> None:
-        """Role mailboxes, toll-free and fictional numbers alone do not make the object personal."""
+        """Role mailboxes, toll-free and fictional numbers alone do not make the object personal; an
+        object that declares its identities removed holds replacement values, not people."""
+        if self.deidentified:
+            for d in self.out.detections.values():
+                if d.category in PERSON_CATEGORIES:
+                    d.category = "deidentified"
+            self.out.people.clear()
+            return
         if not self.weak:
             return
         dets = [d for d in self.out.detections.values() if d.category in PERSON_CATEGORIES]
@@ -737,6 +745,11 @@ class DetectionEngine:
         meanings = [standards.meaning(s.label) for s in segs]
         if any(meanings):
             hits = self._standard_hits(segs, meanings)
+            if standards.DEIDENTIFIED in meanings:
+                state.deidentified = state.deidentified or any(
+                    m == standards.DEIDENTIFIED and sg.text.strip().upper() == "YES"
+                    for sg, m in zip(segs, meanings, strict=True)
+                )
         else:
             buf = _Buffer.build([s.text for s in segs], [s.label for s in segs])
             hits = self.text_hits(buf, labelled=True)
@@ -789,7 +802,7 @@ class DetectionEngine:
             else:
                 texts.append(" " * len(sg.text))
                 labels.append(None)
-                if m != standards.NOTHING:
+                if m not in (standards.NOTHING, standards.DEIDENTIFIED):
                     typed.append((i, m))
         buf = _Buffer.build(texts, labels)
         hits = self.text_hits(buf, labelled=True)

@@ -23,6 +23,7 @@ NAME_SUBJECT = "NAME_SUBJECT"  # the record's person's name, whatever its wordin
 NAME_OTHER = "NAME_OTHER"  # another named person: clinician, relative, contact
 ORGANISATION = "ORGANISATION"
 DATE_OF_BIRTH = "DATE_OF_BIRTH"
+DEIDENTIFIED = "DEIDENTIFIED"  # the object says its identities were removed (value YES)
 
 PLACEHOLDER_NAMES = frozenset(
     {
@@ -268,7 +269,7 @@ _DICOM_KEYWORDS: dict[str, str] = {
     "ImageComments": TEXT,
     "TextValue": TEXT,
     "StudyComments": TEXT,
-    "PatientIdentityRemoved": NOTHING,
+    "PatientIdentityRemoved": "DEIDENTIFIED",
     "DeidentificationMethod": NOTHING,
     "AccessionNumber": NOTHING,
     "StudyID": NOTHING,
