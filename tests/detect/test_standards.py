@@ -281,3 +281,8 @@ def test_dicom_declared_deidentified_is_reported_as_such_not_as_people() -> None
     buf = io.BytesIO()
     ds.save_as(buf, enforce_file_format=True)
     assert personal(scan(buf.getvalue(), "IMG3")) == {"PERSON_NAME", "MEDICAL_RECORD_NUMBER"}
+
+
+def test_hl7_with_other_separators_is_still_hl7() -> None:
+    f = scan(b"MSH$%~\\&$GHH LAB\rPID$$$555-44-4444%%%100%MR$$EVERYWOMAN%EVE%E%%%L\r", "m.txt")
+    assert "MEDICAL_RECORD_NUMBER" in f.detections and "PERSON_NAME" in f.detections

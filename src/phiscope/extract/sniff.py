@@ -111,7 +111,8 @@ _DICOM_VRS = frozenset(
         "UV",
     ]
 )
-_HL7_START = re.compile(rb"^\s*(?:\x0b)?(?:MSH|FHS|BHS)\|")
+# MSH-1 may be any separator ("MSH$%~\\&$"): the encoding characters then the same separator again
+_HL7_START = re.compile(rb"^\s*(?:\x0b)?(?:MSH|FHS|BHS)(?:\||([^\w\s])[^\w\s]{1,5}\1)")
 _HTML_HINT = re.compile(rb"<(?:!doctype\s+html|html|head|body|div|table|p|span|br|title)\b", re.I)
 
 
