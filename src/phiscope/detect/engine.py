@@ -518,10 +518,15 @@ class _ObjectState:
         """Role mailboxes, toll-free and fictional numbers alone do not make the object personal; an
         object that declares its identities removed holds replacement values, not people."""
         if self.deidentified:
+            burned_in = False  # text read from the pixels (OCR, located by a box) was not de-identified
             for d in self.out.detections.values():
                 if d.category in PERSON_CATEGORIES:
-                    d.category = "deidentified"
-            self.out.people.clear()
+                    if any(loc.bbox is not None for loc in d.locations):
+                        burned_in = True
+                    else:
+                        d.category = "deidentified"
+            if not burned_in:
+                self.out.people.clear()
             return
         if not self.weak:
             return
