@@ -286,3 +286,15 @@ def test_dicom_declared_deidentified_is_reported_as_such_not_as_people() -> None
 def test_hl7_with_other_separators_is_still_hl7() -> None:
     f = scan(b"MSH$%~\\&$GHH LAB\rPID$$$555-44-4444%%%100%MR$$EVERYWOMAN%EVE%E%%%L\r", "m.txt")
     assert "MEDICAL_RECORD_NUMBER" in f.detections and "PERSON_NAME" in f.detections
+
+
+def test_fhir_elements_the_standard_leaves_open_are_read_for_identifier_shapes() -> None:
+    f = fhir(
+        {
+            "resourceType": "Observation",
+            "id": "1.1.1.1",
+            "note": [{"text": "Patient called from 617-555-0199, SSN 287-65-4310 on file"}],
+            "extension": [{"url": "http://example.org/x", "valueString": "reach at marisol.q@gmail.com"}],
+        }
+    )
+    assert {"US_SSN", "EMAIL"} <= personal(f) and "IP_ADDRESS" not in f.detections

@@ -180,6 +180,36 @@ _FHIR_FREE_TEXT = frozenset(
         "conclusion",
     }
 )
+# Elements that identify records, codes and versions, never a person (a linkId "1.1.1.1" is no IP).
+_FHIR_NOTHING = frozenset(
+    {
+        "id",
+        "linkId",
+        "system",
+        "code",
+        "url",
+        "use",
+        "reference",
+        "version",
+        "status",
+        "unit",
+        "profile",
+        "fullUrl",
+        "versionId",
+        "lastUpdated",
+        "gender",
+        "language",
+        "definition",
+        "type",
+        "mode",
+        "category",
+        "intent",
+        "priority",
+        "contentType",
+        "uri",
+        "versionNumber",
+    }
+)
 # Reference elements whose display names the record's subject when the reference gives no type.
 _FHIR_SUBJECT_REFS = frozenset({"subject", "patient", "beneficiary"})
 
@@ -245,7 +275,9 @@ def _fhir(rt: str, path: str, full: str | None, qual: str | None, target: str | 
         return _fhir_identifier(rt, qual, parts[0]) if leaf in ("value", "subscriberId") else NOTHING
     if leaf in _FHIR_FREE_TEXT or (parts and parts[-1] == "text" and len(parts) == 1):
         return TEXT
-    return NOTHING
+    if leaf in _FHIR_NOTHING or "coding" in parts or "meta" in parts:
+        return NOTHING
+    return SHAPES  # an element the standard leaves open (or a custom one): identifiers by shape only
 
 
 # ---- DICOM --------------------------------------------------------------------------------------
