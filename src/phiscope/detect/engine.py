@@ -502,10 +502,17 @@ class _ObjectState:
     strong: set[str] = field(default_factory=set)
     weak: dict[str, str] = field(default_factory=dict)
     deidentified: bool = False  # DICOM PatientIdentityRemoved = YES
+    other: bool = False  # person data other than EMAIL/PHONE found: no need to look at those
 
     def note(self, typ: str, raws: Iterable[str]) -> None:
         check = reserved.CHECKS.get(typ)
-        if check is None or typ in self.strong:
+        if check is None or typ in self.strong or self.other:
+            return
+        if any(
+            d.category in PERSON_CATEGORIES and d.type not in reserved.CHECKS
+            for d in self.out.detections.values()
+        ):
+            self.other = True  # a name, an SSN… already: the object is personal whatever these are
             return
         for r in raws:
             c = check(r)
