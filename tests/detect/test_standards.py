@@ -298,3 +298,23 @@ def test_fhir_elements_the_standard_leaves_open_are_read_for_identifier_shapes()
         }
     )
     assert {"US_SSN", "EMAIL"} <= personal(f) and "IP_ADDRESS" not in f.detections
+
+
+def hl7_segment(name: str, fields: dict[int, str]) -> str:
+    return "|".join([name] + [fields.get(i, "") for i in range(1, max(fields) + 1)]) + "\r"
+
+
+def test_next_of_kin_and_guarantor_identifiers_stay_out_of_the_patients_record() -> None:
+    msg = (
+        "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\r"
+        "PID|1||2148790^^^HOSP^MR||RUFUSS^MELLODIAL||19521129|F\r"
+        + hl7_segment("NK1", {1: "1", 2: "RUFUSS^PAUL", 3: "SPO", 16: "19500101", 37: "287-65-4310"})
+        + hl7_segment(
+            "GT1", {1: "1", 2: "G55^^^HOSP^GT", 3: "RUFUSS^PAUL", 12: "531-22-0987", 40: "413-20-1234"}
+        )
+    )
+    f = scan(msg.encode(), "m.hl7")
+    assert f.detections["US_SSN"].count == 3  # found, and reported
+    assert len(f.people) == 1
+    (keys,) = f.people
+    assert not any(k.startswith("US_SSN:") for k in keys)  # the spouse's SSNs are not the patient's

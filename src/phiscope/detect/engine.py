@@ -818,6 +818,10 @@ class DetectionEngine:
                     typed.append((i, m))
         buf = _Buffer.build(texts, labels)
         hits = self.text_hits(buf, labelled=True)
+        for h in hits:
+            lb = segs[h.seg].label
+            if lb and standards.about_other(lb):  # found in a next of kin's or guarantor's field
+                h.scope = f"!{lb}"
         if shapes:
             hits = [
                 h
@@ -830,9 +834,13 @@ class DetectionEngine:
         extra: list[Hit] = []
         for i, m in typed:
             n0 = len(extra)
-            self._standard_value(m, segs[i].text, buf.starts[i], i, extra, segs[i].label or "")
+            label = segs[i].label or ""
+            self._standard_value(m, segs[i].text, buf.starts[i], i, extra, label)
+            other = standards.about_other(label)
             for h in extra[n0:]:
                 h.seg, h.prio = i, 0
+                if other:  # someone else's identifier or birth date: not a key of the patient's record
+                    h.scope = h.scope if h.scope.startswith("!") else f"!{label}"
         hits.extend(extra)
         hits.sort(key=lambda h: h.start)
         return hits
@@ -851,10 +859,12 @@ class DetectionEngine:
                 if norm:
                     hits.append(Hit(s, e, PERSON_NAME, v, norm, MID, kind == standards.NAME_SUBJECT))
             return
-        if kind == standards.PATIENT_ID:
+        if kind in (standards.PATIENT_ID, standards.OTHER_ID):
             norm = alnum_upper(v)
             if 0 < len(norm) <= 64 and not standards.is_placeholder_id(v):
-                hits.append(Hit(s, e, records.MRN, v, norm, MID, scope=label))
+                # another person's id is found but kept out of the patient's record ("!" scope)
+                scope = label if kind == standards.PATIENT_ID else f"!{label}"
+                hits.append(Hit(s, e, records.MRN, v, norm, MID, scope=scope))
             return
         n0 = len(hits)
         self._cell_hits(kind, value, offset, seg, hits, subject=True)
@@ -1310,6 +1320,8 @@ class DetectionEngine:
                 rec = {}
             block = b
             if h.scope:
+                if h.scope[0] == "!":
+                    continue  # an identifier of someone else named in the record
                 t = f"{t}@{h.scope}"
             old = rec.get(t)
             if old is not None and old != h.norm:

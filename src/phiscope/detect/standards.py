@@ -19,6 +19,7 @@ NOTHING = "NOTHING"  # the standard says: not personal data (codes, ids of recor
 TEXT = "TEXT"  # free text: every pass runs
 SHAPES = "SHAPES"  # structured identifiers by shape only (no names, no health terms)
 PATIENT_ID = "PATIENT_ID"  # an identifier of the record's person, whatever its shape
+OTHER_ID = "OTHER_ID"  # an identifier of another person in the record (next of kin, guarantor, insured)
 NAME_SUBJECT = "NAME_SUBJECT"  # the record's person's name, whatever its wording
 NAME_OTHER = "NAME_OTHER"  # another named person: clinician, relative, contact
 ORGANISATION = "ORGANISATION"
@@ -351,7 +352,7 @@ _HL7_FIELDS: dict[str, str] = {
     "PID-3": PATIENT_ID,
     "PID-4": PATIENT_ID,
     "PID-18": SHAPES,  # the account number: personal, but not who the patient is
-    "PID-21": PATIENT_ID,
+    "PID-21": OTHER_ID,
     "PID-5": NAME_SUBJECT,
     "PID-9": NAME_SUBJECT,
     "PID-6": NAME_OTHER,
@@ -364,9 +365,9 @@ _HL7_FIELDS: dict[str, str] = {
     "NK1-5": "PHONE",
     "NK1-6": "PHONE",
     "NK1-16": DATE_OF_BIRTH,
-    "NK1-33": PATIENT_ID,
+    "NK1-33": OTHER_ID,
     "NK1-37": "US_SSN",
-    "GT1-2": PATIENT_ID,
+    "GT1-2": OTHER_ID,
     "GT1-3": NAME_OTHER,
     "GT1-6": "PHONE",
     "GT1-7": "PHONE",
@@ -377,8 +378,8 @@ _HL7_FIELDS: dict[str, str] = {
     "IN1-4": ORGANISATION,
     "IN1-16": NAME_OTHER,
     "IN1-18": DATE_OF_BIRTH,
-    "IN1-36": PATIENT_ID,
-    "IN1-49": PATIENT_ID,
+    "IN1-36": OTHER_ID,
+    "IN1-49": OTHER_ID,
     "PV1-7": NAME_OTHER,
     "PV1-8": NAME_OTHER,
     "PV1-9": NAME_OTHER,
@@ -418,7 +419,29 @@ def _hl7(seg: str, field: str, qual: str | None) -> str | None:
         return "US_NPI" if "NPI" in qual.upper() else SHAPES
     if kind == PATIENT_ID and qual:
         return _HL7_ID_TYPES.get(qual.strip().upper(), PATIENT_ID)
+    if kind == OTHER_ID:
+        return OTHER_ID  # typed or not, it must not join the patient's record
     return kind
+
+
+_HL7_OTHER_SEGMENTS = frozenset(
+    {"NK1", "GT1", "IN1", "IN2", "IN3", "PV1", "PD1", "ORC", "OBR", "STF", "PRD", "ROL"}
+)
+
+
+@lru_cache(maxsize=8192)
+def about_other(label: str | None) -> bool:
+    """True when the value belongs to someone other than the record's subject (next of kin,
+    guarantor, insured, clinician, a patient's contact): found, but kept out of the patient's record."""
+    if not label:
+        return False
+    m = _HL7_LABEL.fullmatch(label)
+    if m is not None:
+        return m["seg"] in _HL7_OTHER_SEGMENTS or f"{m['seg']}-{m['field']}" in ("PID-6", "PID-21")
+    m = _FHIR_LABEL.fullmatch(label)
+    if m is not None and m["path"]:
+        return m["rt"] in FHIR_OTHER_PEOPLE or ".contact." in f"{m['path']}."
+    return False
 
 
 @lru_cache(maxsize=8192)
