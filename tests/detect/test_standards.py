@@ -318,3 +318,18 @@ def test_next_of_kin_and_guarantor_identifiers_stay_out_of_the_patients_record()
     assert len(f.people) == 1
     (keys,) = f.people
     assert not any(k.startswith("US_SSN:") for k in keys)  # the spouse's SSNs are not the patient's
+
+
+def test_dicom_big_endian_without_preamble_or_meta_is_read() -> None:
+    from pydicom.dataset import Dataset
+
+    ds = Dataset()
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.StudyDate = "20150515"
+    ds.PatientName = "Lestrade^G"
+    ds.PatientID = "ID1"
+    buf = io.BytesIO()
+    ds.save_as(buf, implicit_vr=False, little_endian=False)  # a raw dataset: no preamble, no meta
+    assert buf.getvalue()[:4] == b"\x00\x08\x00\x05"
+    f = scan(buf.getvalue(), "RAW0001")
+    assert personal(f) == {"PERSON_NAME", "MEDICAL_RECORD_NUMBER"}

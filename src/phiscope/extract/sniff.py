@@ -126,7 +126,8 @@ def dicom_without_preamble(head: bytes) -> bool:
         return False
     group, elem = struct.unpack_from("<HH", head, 0)
     if group not in (0x0002, 0x0008) or elem > 0x0020:
-        return False
+        group, elem = struct.unpack_from(">HH", head, 0)  # explicit VR big endian (retired, still met)
+        return group in (0x0002, 0x0008) and elem <= 0x0020 and head[4:6] in _DICOM_VRS
     if head[4:6] in _DICOM_VRS:
         return True
     # Implicit VR little endian: a plausible 4-byte length follows.
