@@ -1,4 +1,4 @@
-"""DICOM: patient/study header tags via pydicom, labelled with their keyword.
+"""DICOM: patient/study header tags via pydicom, labelled with their keyword and VR ("PatientID [LO]").
 
 Pixel data is never decoded here (stop_before_pixels); burned-in text in images is media.py's job,
 handed over when the dataset has an image and OCR is enabled. Files without the 128-byte preamble

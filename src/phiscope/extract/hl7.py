@@ -2,7 +2,9 @@
 
 Segments end with `\\r` (the standard), `\\n` or `\\r\\n`; MLLP framing bytes are stripped. The
 separators come from each MSH, so messages using other delimiters still split right. Components are
-joined with spaces ("DOE^JOHN^A" -> "DOE JOHN A") so detection reads names and addresses as text.
+joined with spaces so detection reads addresses as text; fields whose data type says which component
+is what are split by it (FIELD_TYPES): a CX identifier is its ID with its type code in the label
+("PID-3 patient identifier list [MR]"), an XPN/XCN name is read given, middle, family.
 """
 
 from __future__ import annotations
