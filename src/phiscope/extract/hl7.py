@@ -170,27 +170,40 @@ FIELD_TYPES: dict[str, str] = {
 }
 
 
+_TYPED_BY_SEGMENT: dict[str, dict[int, str]] = {}
+for _key, _kind in FIELD_TYPES.items():
+    _seg, _num = _key.split("-")
+    _TYPED_BY_SEGMENT.setdefault(_seg, {})[int(_num)] = _kind
+
+
 def typed_values(kind: str, raw: str, sep: Separators) -> Iterator[tuple[str, str | None]]:
     """(value, qualifier) per repetition of a typed field: the identifier with its type code, or the
     name in reading order ("EVE E EVERYWOMAN")."""
-    for rep in raw.split(sep.repetition):
-        comps = [unescape(c.replace(sep.subcomponent, " "), sep).strip() for c in rep.split(sep.component)]
-        comps += [""] * (6 - len(comps))
+    esc = sep.escape in raw
+    sub = sep.subcomponent in raw
+
+    def part(comps: list[str], i: int) -> str:
+        if i >= len(comps):
+            return ""
+        v = comps[i]
+        if sub:
+            v = v.replace(sep.subcomponent, " ")
+        return (unescape(v, sep) if esc else v).strip()
+
+    for rep in raw.split(sep.repetition) if sep.repetition in raw else (raw,):
+        comps = rep.split(sep.component)
         if kind == "CX":
-            if comps[0]:
-                yield comps[0], comps[4] or None
+            if ident := part(comps, 0):
+                yield ident, part(comps, 4) or None
         elif kind == "DLN":
-            if comps[0]:
-                yield comps[0], None
+            if ident := part(comps, 0):
+                yield ident, None
         else:
-            if kind == "XCN" and comps[0]:
+            if kind == "XCN" and (ident := part(comps, 0)):
                 # the clinician's id, qualified by its type code or assigning authority (NPI…)
-                comps += [""] * (13 - len(comps))
-                yield comps[0], f"ID {comps[12] or comps[8]}".strip()
-            fam, given, mid = (
-                (comps[0], comps[1], comps[2]) if kind == "XPN" else (comps[1], comps[2], comps[3])
-            )
-            name = " ".join(w for w in (given, mid, fam) if w)
+                yield ident, f"ID {part(comps, 12) or part(comps, 8)}".strip()
+            o = 0 if kind == "XPN" else 1  # XPN: family^given^middle; XCN: id^family^given^middle
+            name = " ".join(w for w in (part(comps, o + 1), part(comps, o + 2), part(comps, o)) if w)
             if name:
                 yield name, None
 
@@ -201,10 +214,11 @@ def parse_segment(line: str, sep: Separators) -> Iterator[tuple[str, int, str, s
     seg = parts[0].strip()
     # MSH-1 is the separator itself and MSH-2 the encoding characters: numbering shifts by one.
     fields = enumerate(parts[2:], start=3) if seg == "MSH" else enumerate(parts[1:], start=1)
+    typed = _TYPED_BY_SEGMENT.get(seg)
     for i, raw in fields:
         if not raw:
             continue
-        kind = FIELD_TYPES.get(f"{seg}-{i}")
+        kind = typed.get(i) if typed is not None else None
         if kind is None:
             yield seg, i, field_text(raw, sep), None
             continue
