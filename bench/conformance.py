@@ -107,9 +107,7 @@ def presidio_analyzer() -> Any | None:
         return None
     predict, note = presidio_predict("trained")
     if predict is not None:
-        print(
-            f"Presidio: {note}; text: the extracted segments and rows, {PRESIDIO_CHARS:,} chars per file"
-        )
+        print(f"Presidio: {note}; text: the extracted segments and rows, {PRESIDIO_CHARS:,} chars per file")
     return predict
 
 

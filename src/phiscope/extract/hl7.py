@@ -215,10 +215,15 @@ def parse_segment(line: str, sep: Separators) -> Iterator[tuple[str, int, str, s
     # MSH-1 is the separator itself and MSH-2 the encoding characters: numbering shifts by one.
     fields = enumerate(parts[2:], start=3) if seg == "MSH" else enumerate(parts[1:], start=1)
     typed = _TYPED_BY_SEGMENT.get(seg)
+    if typed is None:  # MSH, OBX, …: no field whose components need telling apart
+        for i, raw in fields:
+            if raw:
+                yield seg, i, field_text(raw, sep), None
+        return
     for i, raw in fields:
         if not raw:
             continue
-        kind = typed.get(i) if typed is not None else None
+        kind = typed.get(i)
         if kind is None:
             yield seg, i, field_text(raw, sep), None
             continue
