@@ -333,3 +333,17 @@ def test_dicom_big_endian_without_preamble_or_meta_is_read() -> None:
     assert buf.getvalue()[:4] == b"\x00\x08\x00\x05"
     f = scan(buf.getvalue(), "RAW0001")
     assert personal(f) == {"PERSON_NAME", "MEDICAL_RECORD_NUMBER"}
+
+
+def test_organisation_contact_block_is_not_personal() -> None:
+    block = (
+        "MedCall Telehealth Inc.\n100 Main Street, Boston, MA 02115\n"
+        "Toll-free 1-800-632-4455 · info@medcall-health.com"
+    )
+    f = text(block)
+    assert personal(f) == set() and f.detections["POSTAL_ADDRESS"].category == "organisation"
+    assert "PERSON_NAME" in personal(
+        text("Patient: Maria Garcia\n100 Main Street, Boston, MA 02115\nCall 1-800-632-4455")
+    )
+    # an address alone is not known to be an organisation's
+    assert "POSTAL_ADDRESS" in personal(text("Deliver to 100 Main Street, Boston, MA 02115"))

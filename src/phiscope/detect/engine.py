@@ -509,7 +509,7 @@ class _ObjectState:
         if check is None or typ in self.strong or self.other:
             return
         if any(
-            d.category in PERSON_CATEGORIES and d.type not in reserved.CHECKS
+            d.category in PERSON_CATEGORIES and d.type not in reserved.CONTACT_BLOCK
             for d in self.out.detections.values()
         ):
             self.other = True  # a name, an SSN… already: the object is personal whatever these are
@@ -538,9 +538,15 @@ class _ObjectState:
         if not self.weak:
             return
         dets = [d for d in self.out.detections.values() if d.category in PERSON_CATEGORIES]
-        if dets and all(d.type in self.weak and d.type not in self.strong for d in dets):
+        if not dets or any(d.type in self.strong or d.type not in reserved.CONTACT_BLOCK for d in dets):
+            return
+        if all(d.type in self.weak for d in dets):
             for d in dets:
                 d.category = self.weak[d.type]
+        elif reserved.ORGANISATION in self.weak.values():
+            # an address beside a role mailbox or toll-free line, no name: an organisation's contact block
+            for d in dets:
+                d.category = reserved.ORGANISATION
 
 
 class DetectionEngine:

@@ -92,3 +92,6 @@ def phone_category(raw: str) -> str | None:
 
 
 CHECKS = {"EMAIL": email_category, "PHONE": phone_category}
+# What an organisation's contact block holds: with no name or identifier beside them, and every email
+# or phone an organisation's, these are the organisation's, not a person's.
+CONTACT_BLOCK = frozenset({"EMAIL", "PHONE", "POSTAL_ADDRESS", "ZIP_CODE"})
