@@ -109,7 +109,21 @@ class Status(enum.StrEnum):
 # Detection categories. A person's data = identity, contact or financial identifiers; "health" is
 # clinical context (diagnoses, codes, medications); "provider" identifies clinicians (NPI, DEA);
 # "network" technical identifiers (IP addresses); "organisation" employer/insurer names.
-CATEGORIES = ("identity", "contact", "financial", "health", "provider", "network", "organisation")
+# "test": test data and reserved/fictional values (9xx SSNs under an SSN header; example.com addresses
+# and 555-01xx numbers when nothing else personal is in the object): shown, at low severity.
+# "deidentified": person data in an object that declares it de-identified (DICOM PatientIdentityRemoved):
+# replacement values, shown at low severity and not counted as people.
+CATEGORIES = (
+    "identity",
+    "contact",
+    "financial",
+    "health",
+    "provider",
+    "network",
+    "organisation",
+    "test",
+    "deidentified",
+)
 PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
 
 

@@ -101,7 +101,7 @@ def test_hl7_fields_labelled(sep: str) -> None:
     segs = {s.location.hl7: s for s in segments(items)}
     assert segs["PID-19"].text == "287-65-4310"
     assert segs["PID-19"].label == "PID-19 SSN number - patient"
-    assert segs["PID-5"].text == "QUENTARA MARISOL J"
+    assert segs["PID-5"].text == "MARISOL J QUENTARA"  # XPN read given, middle, family
     assert segs["PID-7"].label == "PID-7 date of birth"
     assert segs["PID-11"].text == "12 Harbor Rd Salem MA 01970"
     assert segs["PID-13"].text == "(978)555-0142"
@@ -115,24 +115,24 @@ def test_hl7_fields_labelled(sep: str) -> None:
 def test_dicom_header_tags(preamble: bool) -> None:
     items, ctx = run(S.dicom(preamble=preamble), name="IMG0001")
     labels = by_label(items)
-    assert labels["PatientName"] == "Marisol Quentara"
-    assert labels["PatientBirthDate"] == "19720314"
-    assert labels["OtherPatientIDs"] == "287-65-4310"
-    assert labels["ReferringPhysicianName"] == "Alma Reyes"
-    name = next(s for s in segments(items) if s.label == "PatientName")
+    assert labels["PatientName [PN]"] == "Marisol Quentara"
+    assert labels["PatientBirthDate [DA]"] == "19720314"
+    assert labels["OtherPatientIDs [LO]"] == "287-65-4310"
+    assert labels["ReferringPhysicianName [PN]"] == "Alma Reyes"
+    name = next(s for s in segments(items) if s.label == "PatientName [PN]")
     assert name.location.dicom_tag == "(0010,0010) PatientName"
-    nested = next(s for s in segments(items) if s.label == "ReferringPhysicianName")
+    nested = next(s for s in segments(items) if s.label == "ReferringPhysicianName [PN]")
     assert (
         nested.location.dicom_tag
         == "(0040,0275) RequestAttributesSequence[0] > (0008,0090) ReferringPhysicianName"
     )
-    assert not any(s.label == "SOPInstanceUID" for s in segments(items))  # UIDs are not scanned
+    assert not any(s.label == "SOPInstanceUID [UI]" for s in segments(items))  # UIDs are not scanned
     assert ctx.content_type == sniff.DICOM and ctx.partial_reasons == []
 
 
 def test_dicom_with_pixels_says_burned_in_text_unread_when_ocr_off() -> None:
     items, ctx = run(S.dicom(pixels=True), limits=NO_MEDIA)
-    assert by_label(items)["PatientName"] == "Marisol Quentara"
+    assert by_label(items)["PatientName [PN]"] == "Marisol Quentara"
     assert ctx.partial_reasons == []  # OCR disabled by setting: nothing handed over, nothing claimed
 
 

@@ -38,12 +38,26 @@ def rec(bucket: str, *keys: str) -> tuple[str, frozenset[str]]:
         # known only by name + DOB: counted in the high end, not the low end
         ([rec("a", "US_SSN:1"), rec("a", "NAME_DOB:z")], 2, 1, {"a": 2}),
         ([rec("a")], 0, 0, {}),
+        # same name + birth date, different SSNs: two people (issue 15), in any order
+        ([rec("a", "US_SSN:1", "NAME_DOB:t"), rec("a", "US_SSN:2", "NAME_DOB:t")], 2, 2, {"a": 2}),
+        (
+            [rec("a", "NAME_DOB:t"), rec("a", "US_SSN:1", "NAME_DOB:t"), rec("b", "US_SSN:2", "NAME_DOB:t")],
+            2,
+            2,
+            {"a": 1, "b": 1},
+        ),
     ],
 )
 def test_count_people(records: list, total: int, strong: int, by_bucket: dict[str, int]) -> None:
     pc = count_people(records)
     assert (pc.total, pc.strong, pc.by_bucket) == (total, strong, by_bucket)
     assert pc.range == (strong, total)
+    # compressing each bucket's records first (as the scan worker does) counts the same
+    per_bucket: dict[str, list] = {}
+    for b, keys in records:
+        per_bucket.setdefault(b, []).append(keys)
+    squeezed = [(b, frozenset(g)) for b, rs in per_bucket.items() for g in compress_records(rs)]
+    assert count_people(squeezed).total == total
 
 
 def _exp(anon: dict[str, bool] | None = None, anyacct: dict[str, bool] | None = None, latent=()) -> dict:

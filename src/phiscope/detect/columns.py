@@ -51,7 +51,7 @@ _RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "DRIVER_LICENSE",
-        r"driver'?s? licen[cs]e(?: (?:number|no|#))?|driving licen[cs]e|dl(?: (?:number|no|#))?|"
+        r"driver'?s? licen[cs]e(?: (?:number|no|#))?|driving licen[cs]e|dl(?: (?:number|no|#))?|drivers|"
         r"licen[cs]e (?:number|no)|permis(?: de conduire)?",
     ),
     ("PASSPORT", r"passport(?: (?:number|no|#))?|passeport"),

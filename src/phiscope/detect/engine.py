@@ -23,7 +23,7 @@ from itertools import accumulate, compress, islice, repeat
 
 from phiscope.detect import columns as C
 from phiscope.detect import context as ctx
-from phiscope.detect import health, names, vector
+from phiscope.detect import health, names, reserved, standards, tables, vector
 from phiscope.detect.fingerprint import Fingerprinter
 from phiscope.detect.identifiers import (
     BY_TYPE,
@@ -45,7 +45,7 @@ from phiscope.detect.identifiers import (
 from phiscope.detect.identifiers.base import alnum_upper, digits
 from phiscope.detect.mask import mask_name, mask_term
 from phiscope.detect.patterns import AT_RE, DIGIT_RE, KV_RE, LETTER_RE
-from phiscope.model import ContentFindings, DetectionSummary, Location, Segment, TableChunk
+from phiscope.model import PERSON_CATEGORIES, ContentFindings, DetectionSummary, Location, Segment, TableChunk
 from phiscope.runtime import gc_paused
 
 _ORG_SUFFIX_WORDS = (
@@ -102,6 +102,18 @@ def _v_ssn(raw: str) -> Valid | None:
     if us_ssn.is_valid_itin(d):
         return us_ssn.ITIN, d, HIGH
     return None
+
+
+def _v_ssn_column(raw: str) -> Valid | None:
+    """Under an SSN label a 9xx number is test data (never issued), not an ITIN."""
+    r = _v_ssn(raw)
+    if r is not None and r[0] is us_ssn.ITIN:
+        return us_ssn.SSN_TEST, r[1], MID
+    if r is None:
+        m = _SSN_CELL.fullmatch(raw)
+        if m is not None and us_ssn.is_test_ssn("".join(m.groups())):
+            return us_ssn.SSN_TEST, "".join(m.groups()), MID
+    return r
 
 
 def _v_medicare(raw: str) -> Valid | None:
@@ -166,7 +178,7 @@ def _v_ip(raw: str) -> Valid | None:
 
 
 VALUE_CHECKS: dict[str, Callable[[str], Valid | None]] = {
-    "US_SSN": _v_ssn,
+    "US_SSN": _v_ssn_column,
     "US_ITIN": _v_ssn,
     "US_MBI": _v_medicare,
     "US_HICN": _v_medicare,
@@ -316,7 +328,7 @@ def _health_cell(v: str) -> str | None:
 FastResult = list[tuple[Kind, float, list[str]]]
 
 
-def _fast_ssn(col: Sequence[str]) -> FastResult:
+def _fast_ssn(col: Sequence[str], nine: Kind = us_ssn.ITIN) -> FastResult:
     norms = vector.ssn_column(col)
     if norms is None:
         return []
@@ -324,7 +336,7 @@ def _fast_ssn(col: Sequence[str]) -> FastResult:
         return [(us_ssn.SSN, HIGH, norms)]
     return [
         (us_ssn.SSN, HIGH, [v if v[:1] != "9" else "" for v in norms]),
-        (us_ssn.ITIN, HIGH, [v if v[:1] == "9" else "" for v in norms]),
+        (nine, HIGH if nine is us_ssn.ITIN else MID, [v if v[:1] == "9" else "" for v in norms]),
     ]
 
 
@@ -339,7 +351,7 @@ def _fast(
 
 
 FAST_CHECKS: dict[str, Callable[[Sequence[str]], FastResult]] = {
-    "US_SSN": _fast_ssn,
+    "US_SSN": partial(_fast_ssn, nine=us_ssn.SSN_TEST),
     "US_ITIN": _fast_ssn,
     "PHONE": _fast(contact.PHONE, HIGH, vector.phone_column),
     "EMAIL": _fast(contact.EMAIL, HIGH, vector.email_column),
@@ -447,6 +459,9 @@ class Hit:
     subject: bool = False  # a name/DOB that belongs to the record's person (from a label or context)
     prio: int = 1  # 0: the value of a label/field or right after its keyword; wins overlaps
     seg: int = -1  # index of the segment/cell the hit is in (set once overlaps are resolved)
+    # identifiers typed by a standard: the field they came from (a patient's MR number and EMPI id are
+    # two keys of one record, not two people)
+    scope: str = ""
 
 
 @dataclass(slots=True)
@@ -500,6 +515,56 @@ class _ObjectState:
     out: ContentFindings = field(default_factory=ContentFindings)
     plans: dict[tuple[object, ...], list[_Plan]] = field(default_factory=dict)
     compact_at: int = PEOPLE_COMPACT_AT
+    # EMAIL/PHONE: types with a value that may be a person's, and the category of the others
+    # (role mailbox, toll-free, reserved/fictional) when every value so far was one of those
+    strong: set[str] = field(default_factory=set)
+    weak: dict[str, str] = field(default_factory=dict)
+    deidentified: bool = False  # DICOM PatientIdentityRemoved = YES
+    other: bool = False  # person data other than EMAIL/PHONE found: no need to look at those
+
+    def note(self, typ: str, raws: Iterable[str]) -> None:
+        check = reserved.CHECKS.get(typ)
+        if check is None or typ in self.strong or self.other:
+            return
+        if any(
+            d.category in PERSON_CATEGORIES and d.type not in reserved.CONTACT_BLOCK
+            for d in self.out.detections.values()
+        ):
+            self.other = True  # a name, an SSN… already: the object is personal whatever these are
+            return
+        for r in raws:
+            c = check(r)
+            if c is None:
+                self.strong.add(typ)
+                return
+            self.weak.setdefault(typ, c)
+
+    def settle(self) -> None:
+        """Role mailboxes, toll-free and fictional numbers alone do not make the object personal; an
+        object that declares its identities removed holds replacement values, not people."""
+        if self.deidentified:
+            burned_in = False  # text read from the pixels (OCR, located by a box) was not de-identified
+            for d in self.out.detections.values():
+                if d.category in PERSON_CATEGORIES:
+                    if any(loc.bbox is not None for loc in d.locations):
+                        burned_in = True
+                    else:
+                        d.category = "deidentified"
+            if not burned_in:
+                self.out.people.clear()
+            return
+        if not self.weak:
+            return
+        dets = [d for d in self.out.detections.values() if d.category in PERSON_CATEGORIES]
+        if not dets or any(d.type in self.strong or d.type not in reserved.CONTACT_BLOCK for d in dets):
+            return
+        if all(d.type in self.weak for d in dets):
+            for d in dets:
+                d.category = self.weak[d.type]
+        elif reserved.ORGANISATION in self.weak.values():
+            # an address beside a role mailbox or toll-free line, no name: an organisation's contact block
+            for d in dets:
+                d.category = reserved.ORGANISATION
 
 
 class DetectionEngine:
@@ -702,6 +767,7 @@ class DetectionEngine:
         finally:
             if was:
                 gc.enable()
+        state.settle()
         return state.out
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
@@ -714,8 +780,17 @@ class DetectionEngine:
 
     def _scan_segments(self, segs: list[Segment], state: _ObjectState) -> None:
         self._new_batch()
-        buf = _Buffer.build([s.text for s in segs], [s.label for s in segs])
-        hits = self.text_hits(buf, labelled=True)
+        meanings = [standards.meaning(s.label) for s in segs]
+        if any(meanings):
+            hits = self._standard_hits(segs, meanings)
+            if standards.DEIDENTIFIED in meanings:
+                state.deidentified = state.deidentified or any(
+                    m == standards.DEIDENTIFIED and sg.text.strip().upper() == "YES"
+                    for sg, m in zip(segs, meanings, strict=True)
+                )
+        else:
+            buf = _Buffer.build([s.text for s in segs], [s.label for s in segs])
+            hits = self.text_hits(buf, labelled=True)
         out = state.out
         # per type at once (same result as recording hit by hit, in order)
         by_type: dict[str, list[Hit]] = {}
@@ -740,7 +815,88 @@ class DetectionEngine:
                 {h.norm for h in hs},
                 loc,
             )
+        for h in hits:
+            if h.kind.type in reserved.CHECKS:
+                state.note(h.kind.type, (h.raw,))
         self._text_records(hits, segs, out)
+
+    def _standard_hits(self, segs: list[Segment], meanings: list[str | None]) -> list[Hit]:
+        """Segments whose label is a FHIR path, DICOM tag or HL7 field get the one check the standard
+        gives them (see standards.py); their text is blanked for the free-text passes, which run on
+        the rest as usual (offsets are kept, so locations map back)."""
+        texts: list[str] = []
+        labels: list[str | None] = []
+        typed: list[tuple[int, str]] = []
+        shapes: set[int] = set()
+        for i, (sg, m) in enumerate(zip(segs, meanings, strict=True)):
+            if m is None:
+                texts.append(sg.text)
+                labels.append(sg.label)
+            elif m in (standards.TEXT, standards.SHAPES):
+                texts.append(sg.text)
+                labels.append(None)
+                if m == standards.SHAPES:
+                    shapes.add(i)
+            else:
+                texts.append(" " * len(sg.text))
+                labels.append(None)
+                if m not in (standards.NOTHING, standards.DEIDENTIFIED):
+                    typed.append((i, m))
+        buf = _Buffer.build(texts, labels)
+        hits = self.text_hits(buf, labelled=True)
+        for h in hits:
+            lb = segs[h.seg].label
+            if lb and standards.about_other(lb):  # found in a next of kin's or guarantor's field
+                h.scope = f"!{lb}"
+        if shapes:
+            hits = [
+                h
+                for h in hits
+                if h.seg not in shapes
+                or not (h.kind is PERSON_NAME or h.kind.category in ("organisation", "health"))
+            ]
+        if not typed:
+            return hits
+        extra: list[Hit] = []
+        for i, m in typed:
+            n0 = len(extra)
+            label = segs[i].label or ""
+            self._standard_value(m, segs[i].text, buf.starts[i], i, extra, label)
+            other = standards.about_other(label)
+            for h in extra[n0:]:
+                h.seg, h.prio = i, 0
+                if other:  # someone else's identifier or birth date: not a key of the patient's record
+                    h.scope = h.scope if h.scope.startswith("!") else f"!{label}"
+        hits.extend(extra)
+        hits.sort(key=lambda h: h.start)
+        return hits
+
+    def _standard_value(
+        self, kind: str, value: str, offset: int, seg: int, hits: list[Hit], label: str
+    ) -> None:
+        v = value.strip()
+        if not v:
+            return
+        s = offset + value.find(v[0])
+        e = s + len(v)
+        if kind in (standards.NAME_SUBJECT, standards.NAME_OTHER):
+            if len(v) <= 120 and not standards.is_placeholder_name(v):
+                norm = names.normalise_name(v)
+                if norm:
+                    hits.append(Hit(s, e, PERSON_NAME, v, norm, MID, kind == standards.NAME_SUBJECT))
+            return
+        if kind in (standards.PATIENT_ID, standards.OTHER_ID):
+            norm = alnum_upper(v)
+            if 0 < len(norm) <= 64 and not standards.is_placeholder_id(v):
+                # another person's id is found but kept out of the patient's record ("!" scope)
+                scope = label if kind == standards.PATIENT_ID else f"!{label}"
+                hits.append(Hit(s, e, records.MRN, v, norm, MID, scope=scope))
+            return
+        n0 = len(hits)
+        self._cell_hits(kind, value, offset, seg, hits, subject=True)
+        if len(hits) == n0 and kind in _ID_KINDS and 0 < len(alnum_upper(v)) <= 64:
+            # the standard says it identifies a person even when its format is not the usual one
+            hits.append(Hit(s, e, records.MRN, v, alnum_upper(v), LOW, scope=label))
 
     def text_hits(self, buf: _Buffer, labelled: bool, shapes_only: bool = False) -> list[Hit]:
         """All hits in a buffer, overlaps resolved (label/field values first, then longer spans)."""
@@ -1189,6 +1345,10 @@ class DetectionEngine:
                 self._close(rec, out)
                 rec = {}
             block = b
+            if h.scope:
+                if h.scope[0] == "!":
+                    continue  # an identifier of someone else named in the record
+                t = f"{t}@{h.scope}"
             old = rec.get(t)
             if old is not None and old != h.norm:
                 if t == "PERSON_NAME" and _same_person_name(old, h.norm):
@@ -1202,7 +1362,11 @@ class DetectionEngine:
             self._close(rec, out)
 
     def _close(self, rec: dict[str, str], out: ContentFindings) -> None:
-        keys = {f"{t}:{self.fingerprint(t, v)}" for t, v in rec.items() if t in PERSON_KEY_TYPES}
+        keys = set()
+        for t, v in rec.items():
+            b = t.split("@", 1)[0]  # an identifier scoped by its field counts as its type
+            if b in PERSON_KEY_TYPES:
+                keys.add(f"{b}:{self.fingerprint(b, v)}")
         if "FR_INS" in rec and rec["FR_INS"][:1] in "12":
             keys.add(f"FR_NIR:{self.fingerprint('FR_NIR', rec['FR_INS'])}")
         if "PERSON_NAME" in rec and "DATE_OF_BIRTH" in rec:
@@ -1238,7 +1402,12 @@ class DetectionEngine:
         pkey = (base.member, base.sheet, tuple(header))
         plans = state.plans.get(pkey)
         if plans is None or len(plans) < width:
-            plans = state.plans[pkey] = [self._plan_column(header[j], cols[j]) for j in range(width)]
+            plans = [self._plan_column(header[j], cols[j]) for j in range(width)]
+            role = tables.role(header)  # organisations/providers: no patient in the table
+            plans = [
+                _Plan(ck) if (ck := tables.column_kind(role, header[j])) else p for j, p in enumerate(plans)
+            ]
+            state.plans[pkey] = plans
         elif len(plans) > width:
             plans = plans[:width]  # a narrower chunk (e.g. a run of empty rows) reuses a wider plan
         out = state.out
@@ -1254,12 +1423,15 @@ class DetectionEngine:
             def loc(i: int, j: int = j, hname: str | None = hname) -> Location:
                 return base.with_(row=first + i, column=hname, column_index=j)
 
+            if kind in C.NAME_KINDS:
+                col = tables.strip_name_digits(col)
             if kind == C.FIRST_NAME:
                 first_names = col
             elif kind == C.LAST_NAME:
                 last_names = col
             elif kind in (C.FULL_NAME, C.OTHER_NAME):
-                strict = C.is_generic_name(hname)
+                # a generic "name" header is checked strictly, unless the table's role typed it
+                strict = C.is_generic_name(hname) and C.classify_label(hname or "") == kind
                 found, norms = _name_column(col, strict)
                 self._emit(out, PERSON_NAME, MID, col, found, norms, loc)
                 if kind == C.FULL_NAME:
@@ -1282,11 +1454,13 @@ class DetectionEngine:
             elif kind is not None and kind in VALUE_CHECKS:
                 for k, conf, found, norms in _typed_column(kind, col):
                     self._emit(out, k, conf, col, found, norms, loc)
+                    if k.type in reserved.CHECKS:
+                        state.note(k.type, map(col.__getitem__, found))
                     if k.type in PERSON_KEY_TYPES:
                         t.set_first(k.type, norms, found)
             else:
                 # TEXT, or a column no header or vote typed: shapes (and for TEXT, names and health).
-                self._text_column(col, kind == C.TEXT, out, t, loc)
+                self._text_column(col, kind == C.TEXT, out, t, loc, state)
         if first_names is not None or last_names is not None:
             empty = repeat("", n)
             fcol = first_names if first_names is not None else empty
@@ -1374,6 +1548,7 @@ class DetectionEngine:
         out: ContentFindings,
         t: _TableKeys,
         loc: Callable[[int], Location],
+        state: _ObjectState | None = None,
     ) -> None:
         """Free-text passes over the column's distinct values (joined once), hits then counted for
         every row holding the value: same findings as scanning every cell, once per value."""
@@ -1403,6 +1578,8 @@ class DetectionEngine:
             for h in hs:
                 per_kind.setdefault(h.kind.type, []).append((v, h))
         for typ, occ in per_kind.items():
+            if state is not None and typ in reserved.CHECKS:
+                state.note(typ, (h.raw for _, h in occ))
             kind = occ[0][1].kind
             count = sum(len(rows_of[v]) for v, _ in occ)
             conf = max(h.conf for _, h in occ)
@@ -1463,6 +1640,9 @@ class DetectionEngine:
         if any_hit or words >= 3:
             return C.TEXT
         return None
+
+
+_ID_KINDS = frozenset({"US_SSN", "DRIVER_LICENSE", "PASSPORT", "UK_NHS", "FR_INS", "US_MBI"})
 
 
 def _same_person_name(a: str, b: str) -> bool:

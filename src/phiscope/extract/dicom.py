@@ -1,4 +1,4 @@
-"""DICOM: patient/study header tags via pydicom, labelled with their keyword.
+"""DICOM: patient/study header tags via pydicom, labelled with their keyword and VR ("PatientID [LO]").
 
 Pixel data is never decoded here (stop_before_pixels); burned-in text in images is media.py's job,
 handed over when the dataset has an image and OCR is enabled. Files without the 128-byte preamble
@@ -78,7 +78,8 @@ def walk(ds: Any, ctx: ExtractContext, base: Location) -> Iterator[Segment]:
                 ctx.mark_partial("some DICOM elements unreadable")
                 continue
             if text:
-                yield Segment(text, at(base, dicom_tag=f"{prefix}{tag} {keyword}"), keyword)
+                # the VR goes in the label: a Person Name tag is a name whatever its keyword
+                yield Segment(text, at(base, dicom_tag=f"{prefix}{tag} {keyword}"), f"{keyword} [{elem.VR}]")
         stack.extend(reversed(nested))
 
 

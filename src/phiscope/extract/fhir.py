@@ -38,9 +38,12 @@ def human_name(node: dict[str, Any]) -> str | None:
         return str(node["text"])
     given = node.get("given")
     words = [str(g) for g in given if isinstance(g, str)] if isinstance(given, list) else []
-    if isinstance(node.get("family"), str):
-        words.append(node["family"])
-    return " ".join(words) if len(words) >= 2 else None
+    family = node.get("family")
+    if isinstance(family, str):
+        words.append(family)
+    elif isinstance(family, list):  # DSTU2: family is a list of strings
+        words.extend(str(f) for f in family if isinstance(f, str))
+    return " ".join(words) if words else None
 
 
 def address_text(node: dict[str, Any]) -> str | None:
@@ -52,6 +55,18 @@ def address_text(node: dict[str, Any]) -> str | None:
         if isinstance(node.get(k), str):
             words.append(node[k])
     return ", ".join(words) if len(words) >= 2 else None
+
+
+def reference_type(node: dict[str, Any]) -> str | None:
+    """The resource type a Reference points to ("Patient/123", ".../fhir/Practitioner/7"), if it says."""
+    ref = node.get("reference")
+    if isinstance(ref, str) and "/" in ref:
+        parts = ref.split("/")
+        for i in range(len(parts) - 2, -1, -1):
+            if parts[i][:1].isupper() and parts[i].isalpha():
+                return parts[i]
+    t = node.get("type")
+    return t if isinstance(t, str) and t.isalpha() else None
 
 
 def walk_resource(doc: dict[str, Any], ctx: ExtractContext, base: Location, root: str) -> Iterator[Segment]:
@@ -82,12 +97,16 @@ def walk_resource(doc: dict[str, Any], ctx: ExtractContext, base: Location, root
             child_qual = (
                 _identifier_kind(node) if "value" in node and ("system" in node or "type" in node) else None
             )
+            target = reference_type(node) if "display" in node else None
             for k, v in reversed(list(node.items())):
                 key = str(k)
                 if key == "resourceType":
                     continue
                 q = child_qual if key == "value" else None
-                stack.append((v, path_key(path, key), f"{elem}.{key}", q))
+                child = f"{elem}.{key}"
+                if target is not None and key == "display":
+                    child = f"{child} -> {target}"  # the display names what the reference points to
+                stack.append((v, path_key(path, key), child, q))
         elif isinstance(node, list):
             for i in range(len(node) - 1, -1, -1):
                 stack.append((node[i], f"{path}[{i}]", elem, qual))

@@ -2,7 +2,9 @@
 
 Segments end with `\\r` (the standard), `\\n` or `\\r\\n`; MLLP framing bytes are stripped. The
 separators come from each MSH, so messages using other delimiters still split right. Components are
-joined with spaces ("DOE^JOHN^A" -> "DOE JOHN A") so detection reads names and addresses as text.
+joined with spaces so detection reads addresses as text; fields whose data type says which component
+is what are split by it (FIELD_TYPES): a CX identifier is its ID with its type code in the label
+("PID-3 patient identifier list [MR]"), an XPN/XCN name is read given, middle, family.
 """
 
 from __future__ import annotations
@@ -120,10 +122,11 @@ def separators_from_msh(line: str) -> Separators:
     )
 
 
-def field_label(seg: str, idx: int) -> str:
+def field_label(seg: str, idx: int, qual: str | None = None) -> str:
     key = f"{seg}-{idx}"
     name = FIELD_NAMES.get(key)
-    return f"{key} {name}" if name else key
+    label = f"{key} {name}" if name else key
+    return f"{label} [{qual}]" if qual else label
 
 
 def unescape(text: str, sep: Separators) -> str:
@@ -157,19 +160,75 @@ def field_text(raw: str, sep: Separators) -> str:
     return unescape(out, sep)
 
 
-def parse_segment(line: str, sep: Separators) -> Iterator[tuple[str, int, str]]:
-    """(segment id, field number, field text) for each non-empty field of one segment."""
+# Fields whose data type says which component is what: CX (identifier ^^^ authority ^ type code),
+# XPN (family ^ given ^ middle), XCN (id ^ family ^ given ^ middle), DLN (number ^ state ^ expiry).
+FIELD_TYPES: dict[str, str] = {
+    **dict.fromkeys(("PID-2", "PID-3", "PID-4", "PID-18", "PID-21", "NK1-33", "GT1-2", "IN1-49"), "CX"),
+    **dict.fromkeys(("PID-5", "PID-6", "PID-9", "NK1-2", "GT1-3", "IN1-16"), "XPN"),
+    **dict.fromkeys(("PV1-7", "PV1-8", "PV1-9", "PV1-17", "PD1-4", "ORC-12", "OBR-16", "OBR-28"), "XCN"),
+    "PID-20": "DLN",
+}
+
+
+_TYPED_BY_SEGMENT: dict[str, dict[int, str]] = {}
+for _key, _kind in FIELD_TYPES.items():
+    _seg, _num = _key.split("-")
+    _TYPED_BY_SEGMENT.setdefault(_seg, {})[int(_num)] = _kind
+
+
+def typed_values(kind: str, raw: str, sep: Separators) -> Iterator[tuple[str, str | None]]:
+    """(value, qualifier) per repetition of a typed field: the identifier with its type code, or the
+    name in reading order ("EVE E EVERYWOMAN")."""
+    esc = sep.escape in raw
+    sub = sep.subcomponent in raw
+
+    def part(comps: list[str], i: int) -> str:
+        if i >= len(comps):
+            return ""
+        v = comps[i]
+        if sub:
+            v = v.replace(sep.subcomponent, " ")
+        return (unescape(v, sep) if esc else v).strip()
+
+    for rep in raw.split(sep.repetition) if sep.repetition in raw else (raw,):
+        comps = rep.split(sep.component)
+        if kind == "CX":
+            if ident := part(comps, 0):
+                yield ident, part(comps, 4) or None
+        elif kind == "DLN":
+            if ident := part(comps, 0):
+                yield ident, None
+        else:
+            if kind == "XCN" and (ident := part(comps, 0)):
+                # the clinician's id, qualified by its type code or assigning authority (NPI…)
+                yield ident, f"ID {part(comps, 12) or part(comps, 8)}".strip()
+            o = 0 if kind == "XPN" else 1  # XPN: family^given^middle; XCN: id^family^given^middle
+            name = " ".join(w for w in (part(comps, o + 1), part(comps, o + 2), part(comps, o)) if w)
+            if name:
+                yield name, None
+
+
+def parse_segment(line: str, sep: Separators) -> Iterator[tuple[str, int, str, str | None]]:
+    """(segment id, field number, field text, qualifier) for each non-empty field of one segment."""
     parts = line.split(sep.field)
     seg = parts[0].strip()
-    if seg == "MSH":
-        # MSH-1 is the separator itself and MSH-2 the encoding characters: numbering shifts by one.
-        for i, raw in enumerate(parts[2:], start=3):
+    # MSH-1 is the separator itself and MSH-2 the encoding characters: numbering shifts by one.
+    fields = enumerate(parts[2:], start=3) if seg == "MSH" else enumerate(parts[1:], start=1)
+    typed = _TYPED_BY_SEGMENT.get(seg)
+    if typed is None:  # MSH, OBX, …: no field whose components need telling apart
+        for i, raw in fields:
             if raw:
-                yield seg, i, field_text(raw, sep)
+                yield seg, i, field_text(raw, sep), None
         return
-    for i, raw in enumerate(parts[1:], start=1):
-        if raw:
-            yield seg, i, field_text(raw, sep)
+    for i, raw in fields:
+        if not raw:
+            continue
+        kind = typed.get(i)
+        if kind is None:
+            yield seg, i, field_text(raw, sep), None
+            continue
+        for value, qual in typed_values(kind, raw, sep):
+            yield seg, i, value, qual
 
 
 def extract_hl7(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
@@ -190,6 +249,6 @@ def extract_hl7(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
         if len(line) < 4 or not line[:3].isalnum():
             yield Segment(line, at(base, line=n))
             continue
-        for seg, idx, text in parse_segment(line, sep):
+        for seg, idx, text, qual in parse_segment(line, sep):
             if text.strip():
-                yield Segment(text, at(base, line=n, hl7=f"{seg}-{idx}"), field_label(seg, idx))
+                yield Segment(text, at(base, line=n, hl7=f"{seg}-{idx}"), field_label(seg, idx, qual))

@@ -111,7 +111,8 @@ _DICOM_VRS = frozenset(
         "UV",
     ]
 )
-_HL7_START = re.compile(rb"^\s*(?:\x0b)?(?:MSH|FHS|BHS)\|")
+# MSH-1 may be any separator ("MSH$%~\\&$"): the encoding characters then the same separator again
+_HL7_START = re.compile(rb"^\s*(?:\x0b)?(?:MSH|FHS|BHS)(?:\||([^\w\s])[^\w\s]{1,5}\1)")
 _HTML_HINT = re.compile(rb"<(?:!doctype\s+html|html|head|body|div|table|p|span|br|title)\b", re.I)
 
 
@@ -125,7 +126,8 @@ def dicom_without_preamble(head: bytes) -> bool:
         return False
     group, elem = struct.unpack_from("<HH", head, 0)
     if group not in (0x0002, 0x0008) or elem > 0x0020:
-        return False
+        group, elem = struct.unpack_from(">HH", head, 0)  # explicit VR big endian (retired, still met)
+        return group in (0x0002, 0x0008) and elem <= 0x0020 and head[4:6] in _DICOM_VRS
     if head[4:6] in _DICOM_VRS:
         return True
     # Implicit VR little endian: a plausible 4-byte length follows.

@@ -16,10 +16,12 @@ WEAK_KINDS = frozenset({"NAME_DOB"})
 
 
 class _UnionFind:
-    __slots__ = ("parent",)
+    __slots__ = ("parent", "strong")
 
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
+        # root -> {strong key type: one key of that type}: what a weak key must not contradict
+        self.strong: dict[str, dict[str, str]] = {}
 
     def find(self, x: str) -> str:
         parent = self.parent
@@ -34,6 +36,40 @@ class _UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[rb] = ra
+            sb = self.strong.pop(rb, None)
+            if sb:
+                sa = self.strong.setdefault(ra, {})
+                for t, k in sb.items():
+                    sa.setdefault(t, k)
+
+    def add(self, keys: Iterable[str]) -> None:
+        """One record: its strong keys link it to every record sharing one; a weak key (name + birth
+        date) links it only to a person whose strong keys do not contradict its own, so two rows
+        with different SSNs stay two people even when name and birth date match."""
+        strong: list[str] = []
+        weak: list[str] = []
+        for k in keys:
+            (weak if k.split(":", 1)[0] in WEAK_KINDS else strong).append(k)
+        if not strong and not weak:
+            return
+        first = strong[0] if strong else weak[0]
+        self.find(first)
+        for k in strong:
+            r = self.find(k)
+            self.strong.setdefault(r, {}).setdefault(k.split(":", 1)[0], k)
+            self.union(first, k)
+        for k in weak:
+            if k not in self.parent or self._compatible(first, k):
+                self.union(first, k)
+
+    def _compatible(self, a: str, b: str) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        sa, sb = self.strong.get(ra), self.strong.get(rb)
+        if not sa or not sb:
+            return True
+        return all(sb.get(t, k) == k for t, k in sa.items())
 
 
 def compress_records(records: Iterable[Collection[str]]) -> list[Collection[str]]:
@@ -44,13 +80,7 @@ def compress_records(records: Iterable[Collection[str]]) -> list[Collection[str]
     """
     uf = _UnionFind()
     for keys in records:
-        it = iter(keys)
-        first = next(it, None)
-        if first is None:
-            continue
-        uf.find(first)
-        for k in it:
-            uf.union(first, k)
+        uf.add(keys)
     groups: dict[str, set[str]] = {}
     for key in list(uf.parent):
         groups.setdefault(uf.find(key), set()).add(key)
@@ -79,11 +109,8 @@ def count_people(records: Iterable[tuple[str, frozenset[str]]]) -> PeopleCount:
     for bucket, keys in records:
         if not keys:
             continue
-        it = iter(keys)
-        first = next(it)
-        uf.find(first)
-        for k in it:
-            uf.union(first, k)
+        uf.add(keys)
+        first = next((k for k in keys if k.split(":", 1)[0] not in WEAK_KINDS), None) or next(iter(keys))
         buckets_of_key.setdefault(first, set()).add(bucket)
     roots_strong: dict[str, bool] = {}
     per_bucket: dict[str, set[str]] = {}
@@ -104,7 +131,8 @@ def count_people(records: Iterable[tuple[str, frozenset[str]]]) -> PeopleCount:
 
 METHOD = (
     "Records (a table row, a form, a document, a call) are linked when they share a keyed fingerprint "
-    "of a strong identifier (SSN/ITIN, MBI/HICN, NIR/INS, NHS, SIN, MRN) or of name + date of birth; "
+    "of a strong identifier (SSN/ITIN, MBI/HICN, NIR/INS, NHS, SIN, MRN) or of name + date of birth "
+    "(unless their strong identifiers of one type differ: two SSNs are two people); "
     "each connected group is one person. The range's low end counts only groups holding a strong "
     "identifier; the high end also counts people known only by name + date of birth."
 )

@@ -24,6 +24,7 @@ from phiscope.detect.identifiers.base import Kind
 ALL_KINDS: tuple[Kind, ...] = (
     us_ssn.SSN,
     us_ssn.ITIN,
+    us_ssn.SSN_TEST,
     medicare.MBI,
     medicare.HICN,
     provider.NPI,

@@ -48,3 +48,14 @@ def is_valid_itin(raw: str) -> bool:
 
 SSN = Kind("US_SSN", "identity", digits, lambda r: mask_keep_last(r, 4), True, SSN_CONTEXT)
 ITIN = Kind("US_ITIN", "identity", digits, lambda r: mask_keep_last(r, 4), True, ITIN_CONTEXT)
+
+
+def is_test_ssn(raw: str) -> bool:
+    """A 9xx number under a column or field that says SSN: never issued as an SSN (test data such as
+    Synthea's 999-xx-xxxx), not an ITIN unless the label says ITIN."""
+    d = digits(raw)
+    return len(d) == 9 and d[0] == "9" and d[3:5] != "00" and d[5:] != "0000"
+
+
+# Detected and shown (low severity), not a person key: people are counted by their other identifiers.
+SSN_TEST = Kind("US_SSN_TEST", "test", digits, lambda r: mask_keep_last(r, 4), False, ())
