@@ -25,26 +25,19 @@ from phiscope.detect import columns as C
 from phiscope.detect import context as ctx
 from phiscope.detect import health, names, reserved, standards, tables, vector
 from phiscope.detect.fingerprint import Fingerprinter
-from phiscope.detect.identifiers import (
-    BY_TYPE,
-    PERSON_KEY_TYPES,
-    Kind,
-    canada,
-    codes,
-    contact,
-    dob,
-    france,
-    medicare,
-    network,
-    payment,
-    provider,
-    records,
-    uk,
-    us_ssn,
-)
-from phiscope.detect.identifiers.base import alnum_upper, digits
+from phiscope.detect.identifiers import contact, dob, records
+from phiscope.detect.identifiers.base import Kind, alnum_upper, digits
+from phiscope.detect.identifiers.unit import HIGH, LOW, MID, VETO
 from phiscope.detect.mask import mask_name, mask_term
 from phiscope.detect.patterns import AT_RE, DIGIT_RE, KV_RE, LETTER_RE
+from phiscope.detect.registry import (
+    BY_TYPE,
+    DISPATCH,
+    FAST_CHECKS,
+    NUMBER_GROUPS,
+    PERSON_KEY_TYPES,
+    VALUE_CHECKS,
+)
 from phiscope.model import PERSON_CATEGORIES, ContentFindings, DetectionSummary, Location, Segment, TableChunk
 from phiscope.runtime import gc_paused
 
@@ -76,132 +69,8 @@ ORGANISATION = Kind("ORGANISATION", "organisation", normalise_org, mask_name)
 HEALTH = {t: Kind(t, "health", str.lower, mask_term) for t in ("HEALTH_CONDITION", "MEDICATION", "PROCEDURE")}
 _HEALTH_CATEGORY = "health"
 
-# Confidence levels: validated + context, validated alone, shape + context only.
-HIGH, MID, LOW = 0.95, 0.8, 0.6
-
-Valid = tuple[Kind, str, float]  # kind, normalised value, confidence
-
 _SHORT_NUMBER = re.compile(r"[ \t]*[-+$€£]?[\d,]{1,7}(?:\.\d+)?[ \t]*%?")
 _RECORD_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,18}[A-Za-z0-9]")
-_DIGITS_ONLY = re.compile(r"[\d \-./()+]+")
-
-
-# ---- value checks: a value already known (by header/label/context) to be of one type ----------
-
-
-_SSN_CELL = re.compile(r"[ \t]*(\d{3})[- ]?(\d{2})[- ]?(\d{4})[ \t]*")
-
-
-def _v_ssn(raw: str) -> Valid | None:
-    m = _SSN_CELL.fullmatch(raw)
-    if m is None:
-        return None
-    d = "".join(m.groups())
-    if us_ssn.is_valid_ssn(d):
-        return us_ssn.SSN, d, HIGH
-    if us_ssn.is_valid_itin(d):
-        return us_ssn.ITIN, d, HIGH
-    return None
-
-
-def _v_ssn_column(raw: str) -> Valid | None:
-    """Under an SSN label a 9xx number is test data (never issued), not an ITIN."""
-    r = _v_ssn(raw)
-    if r is not None and r[0] is us_ssn.ITIN:
-        return us_ssn.SSN_TEST, r[1], MID
-    if r is None:
-        m = _SSN_CELL.fullmatch(raw)
-        if m is not None and us_ssn.is_test_ssn("".join(m.groups())):
-            return us_ssn.SSN_TEST, "".join(m.groups()), MID
-    return r
-
-
-def _v_medicare(raw: str) -> Valid | None:
-    if medicare.is_valid_mbi(raw):
-        return medicare.MBI, alnum_upper(raw), HIGH
-    if medicare.is_valid_hicn(raw):
-        return medicare.HICN, alnum_upper(raw), HIGH
-    return None
-
-
-def _v_simple(kind: Kind, check: Callable[[str], bool], conf: float = HIGH) -> Callable[[str], Valid | None]:
-    def f(raw: str) -> Valid | None:
-        return (kind, kind.normalise(raw), conf) if check(raw) else None
-
-    return f
-
-
-def _v_nir(raw: str) -> Valid | None:
-    return (france.NIR, alnum_upper(raw), HIGH) if france.is_valid_nir(raw) else None
-
-
-def _v_ins(raw: str) -> Valid | None:
-    return (france.INS, alnum_upper(raw), HIGH) if france.is_valid_nir(raw) else None
-
-
-def _v_phone(raw: str) -> Valid | None:
-    s = raw.strip()
-    if not _DIGITS_ONLY.fullmatch(s) or not 7 <= len(digits(s)) <= 15:
-        return None
-    return contact.PHONE, digits(s), HIGH
-
-
-def _v_record(kind: Kind) -> Callable[[str], Valid | None]:
-    def f(raw: str) -> Valid | None:
-        s = raw.strip()
-        if _RECORD_ID_RE.fullmatch(s) is None or not records.is_valid_record_id(s):
-            return None
-        return kind, alnum_upper(s), MID
-
-    return f
-
-
-def _v_address(raw: str) -> Valid | None:
-    s = " ".join(raw.split())
-    if len(s) < 6 or not any(c.isdigit() for c in s) or not any(c.isalpha() for c in s):
-        return None
-    return contact.ADDRESS, contact.ADDRESS.normalise(s), MID
-
-
-def _v_zip(raw: str) -> Valid | None:
-    s = raw.strip()
-    if len(s) not in (5, 10) or not contact.is_valid_zip(s) or not _DIGITS_ONLY.fullmatch(s):
-        return None
-    return contact.ZIP, digits(s), MID
-
-
-def _v_ip(raw: str) -> Valid | None:
-    s = raw.strip()
-    if network.is_valid_ipv4(s) or (":" in s and network.is_valid_ipv6(s)):
-        return network.IP, s.lower(), HIGH
-    return None
-
-
-VALUE_CHECKS: dict[str, Callable[[str], Valid | None]] = {
-    "US_SSN": _v_ssn_column,
-    "US_ITIN": _v_ssn,
-    "US_MBI": _v_medicare,
-    "US_HICN": _v_medicare,
-    "US_NPI": _v_simple(provider.NPI, provider.is_valid_npi),
-    "US_DEA": _v_simple(provider.DEA, provider.is_valid_dea),
-    "NDC": _v_simple(codes.NDC, codes.is_valid_ndc, MID),
-    "ICD10_CM": _v_simple(codes.ICD10, codes.is_valid_icd10, MID),
-    "CPT_HCPCS": _v_simple(codes.CPT, codes.is_valid_cpt, MID),
-    "MEDICAL_RECORD_NUMBER": _v_record(records.MRN),
-    "DRIVER_LICENSE": _v_record(records.DRIVER_LICENSE),
-    "PASSPORT": _v_record(records.PASSPORT),
-    "PHONE": _v_phone,
-    "EMAIL": _v_simple(contact.EMAIL, lambda r: contact.EMAIL_RE.fullmatch(r.strip()) is not None),
-    "POSTAL_ADDRESS": _v_address,
-    "ZIP_CODE": _v_zip,
-    "IP_ADDRESS": _v_ip,
-    "FR_NIR": _v_nir,
-    "FR_INS": _v_ins,
-    "UK_NHS": _v_simple(uk.NHS, uk.is_valid_nhs),
-    "CA_SIN": _v_simple(canada.SIN, canada.is_valid_sin),
-    "CREDIT_CARD": _v_simple(payment.CARD, payment.is_valid_card),
-    "IBAN": _v_simple(payment.IBAN, payment.is_valid_iban),
-}
 
 
 # ---- whole-column checks (tables) -------------------------------------------------------------
@@ -323,45 +192,6 @@ def _org_column(col: Sequence[str]) -> Found:
 def _health_cell(v: str) -> str | None:
     low = v.strip().lower()
     return low if low not in _EMPTY and any(c.isalpha() for c in low) else None
-
-
-FastResult = list[tuple[Kind, float, list[str]]]
-
-
-def _fast_ssn(col: Sequence[str], nine: Kind = us_ssn.ITIN) -> FastResult:
-    norms = vector.ssn_column(col)
-    if norms is None:
-        return []
-    if not norms or max(norms) < "9":  # no ITIN (digits only: valid SSNs never start with 9)
-        return [(us_ssn.SSN, HIGH, norms)]
-    return [
-        (us_ssn.SSN, HIGH, [v if v[:1] != "9" else "" for v in norms]),
-        (nine, HIGH if nine is us_ssn.ITIN else MID, [v if v[:1] == "9" else "" for v in norms]),
-    ]
-
-
-def _fast(
-    kind: Kind, conf: float, fn: Callable[[Sequence[str]], list[str] | None]
-) -> Callable[[Sequence[str]], FastResult]:
-    def f(col: Sequence[str]) -> FastResult:
-        norms = fn(col)
-        return [] if norms is None else [(kind, conf, norms)]
-
-    return f
-
-
-FAST_CHECKS: dict[str, Callable[[Sequence[str]], FastResult]] = {
-    "US_SSN": partial(_fast_ssn, nine=us_ssn.SSN_TEST),
-    "US_ITIN": _fast_ssn,
-    "PHONE": _fast(contact.PHONE, HIGH, vector.phone_column),
-    "EMAIL": _fast(contact.EMAIL, HIGH, vector.email_column),
-    "ZIP_CODE": _fast(contact.ZIP, MID, vector.zip_column),
-    "POSTAL_ADDRESS": _fast(contact.ADDRESS, MID, vector.address_column),
-    **{
-        k.type: _fast(k, MID, vector.record_column)
-        for k in (records.MRN, records.DRIVER_LICENSE, records.PASSPORT)
-    },
-}
 
 
 def _typed_column(kind: str, col: Sequence[str]) -> list[tuple[Kind, float, Sequence[int], list[str]]]:
@@ -534,6 +364,54 @@ class _ObjectState:
         if dets and all(d.type in self.weak and d.type not in self.strong for d in dets):
             for d in dets:
                 d.category = self.weak[d.type]
+
+
+class _Candidate:
+    """The match being offered to claims (identifiers.unit.Candidate), reused across a pass: what
+    a claim asks for is computed once, when first asked."""
+
+    __slots__ = ("_ctx", "_digits", "_upper", "buf", "e", "engine", "raw", "s")
+
+    def __init__(self, engine: DetectionEngine, buf: _Buffer) -> None:
+        self.engine, self.buf = engine, buf
+        self.reset("", 0, 0)
+
+    def reset(self, raw: str, s: int, e: int) -> None:
+        self.raw, self.s, self.e = raw, s, e
+        self._ctx: frozenset[str] | None = None
+        self._digits: str | None = None
+        self._upper: str | None = None
+
+    @property
+    def digits(self) -> str:
+        if self._digits is None:
+            self._digits = digits(self.raw)
+        return self._digits
+
+    @property
+    def upper(self) -> str:
+        if self._upper is None:
+            self._upper = alnum_upper(self.raw)
+        return self._upper
+
+    def context(self) -> frozenset[str]:
+        if self._ctx is None:
+            buf = self.buf
+            self._ctx = self.engine._ctx(buf, self.s, self.e, buf.seg_of(self.s))
+        return self._ctx
+
+    def after_state(self) -> bool:
+        return DetectionEngine._after_state(self.buf, self.s)
+
+    def dob_context(self) -> bool:
+        return ctx.dob_context(self.buf.lower, self.s)
+
+    def dob_label(self) -> bool:
+        kinds = self.buf.label_kinds
+        return bool(kinds) and kinds[self.buf.seg_of(self.s)] == "DATE_OF_BIRTH"
+
+    def dayfirst(self) -> bool:
+        return self.engine.dayfirst or DetectionEngine._french(self.buf, self.s)
 
 
 class DetectionEngine:
@@ -965,164 +843,29 @@ class DetectionEngine:
                     hits.append(Hit(s, e, r[0], v, r[1], r[2]))
 
     def _digit_pass(self, buf: _Buffer, hits: list[Hit]) -> None:
-        for m in DIGIT_RE.finditer(buf.text):
-            group = m.lastgroup
+        self._claimed(DIGIT_RE, buf, hits)
+
+    def _claimed(self, rx: re.Pattern[str], buf: _Buffer, hits: list[Hit]) -> None:
+        """Each match offered to the identifiers that claim its group (registry.DISPATCH), in
+        priority order: the first that takes it wins; a veto ends the offer."""
+        cand = _Candidate(self, buf)
+        table = DISPATCH
+        numbers = NUMBER_GROUPS
+        for m in rx.finditer(buf.text):
+            group = m.lastgroup or ""
             raw = m.group()
             s, e = m.span()
-            r = self._classify_digit(group or "", raw, buf, s, e)
-            if r is not None:
-                subject = r[0] is dob.DOB
-                hits.append(Hit(s, e, r[0], raw, r[1], r[2], subject))
-
-    def _classify_digit(self, group: str, raw: str, buf: _Buffer, s: int, e: int) -> Valid | None:
-        def near() -> frozenset[str]:
-            return self._ctx(buf, s, e, buf.seg_of(s))
-
-        if group == "ssn":
-            d = digits(raw)
-            c = near()
-            if us_ssn.is_valid_ssn(d):
-                if "US_SSN" in c or "US_ITIN" in c:
-                    return us_ssn.SSN, d, HIGH
-                if " " in raw or "NEGATIVE" in c:
-                    return None
-                return us_ssn.SSN, d, MID
-            if us_ssn.is_valid_itin(d) and ("-" in raw or "US_ITIN" in c) and "NEGATIVE" not in c:
-                return us_ssn.ITIN, d, HIGH if "US_ITIN" in c else MID
-            if "CA_SIN" in c and canada.is_valid_sin(d):
-                return canada.SIN, d, HIGH
-            return None
-        if group in ("phone", "phone1"):
-            c = near()
-            d = digits(raw)
-            if len(d) == 10 and "UK_NHS" in c and uk.is_valid_nhs(d):
-                return uk.NHS, d, HIGH
-            if "US_NPI" in c and len(d) == 10 and provider.is_valid_npi(d):
-                return provider.NPI, d, HIGH
-            if contact.is_valid_nanp(raw) and ("NEGATIVE" not in c or "PHONE" in c):
-                return contact.PHONE, d, HIGH if "PHONE" in c else MID
-            if "PHONE" in c and 10 <= len(d) <= 11:
-                return contact.PHONE, d, LOW
-            return None
-        if group == "sin":
-            d = digits(raw)
-            c = near()
-            if "CA_SIN" in c and canada.is_valid_sin(d):
-                return canada.SIN, d, HIGH
-            return None
-        if group == "frphone":
-            d = digits(raw)
-            if d[0] == "0" and d[1] != "0":
-                return contact.PHONE, d, HIGH if "PHONE" in near() else MID
-            return None
-        if group == "ukphone":
-            d = digits(raw)
-            c = near()
-            if len(d) == 10 and "UK_NHS" in c and uk.is_valid_nhs(d):
-                return uk.NHS, d, HIGH
-            if "PHONE" in c and 10 <= len(d) <= 11 and d[0] == "0":
-                return contact.PHONE, d, MID
-            return None
-        if group in ("nir_sp", "card", "run"):
-            return self._classify_number(raw, buf, s, e, near)
-        if group == "date":
-            if (buf.label_kinds and buf.label_kinds[buf.seg_of(s)] == "DATE_OF_BIRTH") or ctx.dob_context(
-                buf.lower, s
-            ):
-                iso = dob.parse_date(raw, self.dayfirst or self._french(buf, s))
-                if iso is not None:
-                    return dob.DOB, iso, HIGH
-            return None
-        if group == "ip":
-            if network.is_valid_ipv4(raw):
-                c = near()
-                if "NEGATIVE" in c and "IP_ADDRESS" not in c:
-                    return None
-                return network.IP, raw, HIGH if "IP_ADDRESS" in c else MID
-            return None
-        if group == "ndc":
-            c = near()
-            if "NDC" in c and codes.is_valid_ndc(raw):
-                return codes.NDC, digits(raw), MID
-            return None
-        if group == "zip4":
-            c = near()
-            if "ZIP_CODE" in c or self._after_state(buf, s):
-                return contact.ZIP, digits(raw), MID
-            return None
-        if group == "mbi":
-            if medicare.is_valid_mbi(raw):
-                c = near()
-                if "NEGATIVE" in c and "US_MBI" not in c:
-                    return None
-                return medicare.MBI, alnum_upper(raw), HIGH if "US_MBI" in c else MID
-            return None
-        if group in ("hicn", "hicn_d"):
-            if medicare.is_valid_hicn(raw) and "US_HICN" in near():
-                return medicare.HICN, alnum_upper(raw), HIGH
-            return None
-        if group in ("addr", "fraddr"):
-            return contact.ADDRESS, contact.ADDRESS.normalise(raw), MID
-        return None
-
-    def _classify_number(
-        self, raw: str, buf: _Buffer, s: int, e: int, near: Callable[[], frozenset[str]]
-    ) -> Valid | None:
-        d = digits(raw)
-        n = len(d)
-        up = alnum_upper(raw)
-        if len(up) == 15 and france.is_valid_nir(up):
-            c = near()
-            if "FR_INS" in c:
-                return france.INS, up, HIGH
-            return france.NIR, up, HIGH if "FR_NIR" in c else MID
-        if 13 <= n <= 19 and n == len(up) and payment.is_valid_card(d):
-            return payment.CARD, d, HIGH
-        if n == 5:
-            c = near()
-            if "ZIP_CODE" in c or self._after_state(buf, s):
-                return contact.ZIP, d, MID
-            if "CPT_HCPCS" in c and codes.is_valid_cpt(d):
-                return codes.CPT, d, MID
-            return None
-        if n == 9:
-            c = near()
-            if not c:
-                return None
-            if ("US_SSN" in c or "US_ITIN" in c) and us_ssn.is_valid_ssn(d):
-                return us_ssn.SSN, d, HIGH
-            if "US_ITIN" in c and us_ssn.is_valid_itin(d):
-                return us_ssn.ITIN, d, HIGH
-            if "CA_SIN" in c and canada.is_valid_sin(d):
-                return canada.SIN, d, HIGH
-            if "ZIP_CODE" in c and contact.is_valid_zip(d):
-                return contact.ZIP, d, MID
-            return None
-        if n == 10:
-            c = near()
-            if not c:
-                return None
-            if "US_NPI" in c and provider.is_valid_npi(d):
-                return provider.NPI, d, HIGH
-            if "UK_NHS" in c and uk.is_valid_nhs(d):
-                return uk.NHS, d, HIGH
-            if "PHONE" in c and (contact.is_valid_nanp(d) or d[0] == "0"):
-                return contact.PHONE, d, MID
-            return None
-        if n == 11:
-            c = near()
-            if "NDC" in c:
-                return codes.NDC, d, MID
-            if "PHONE" in c and d[0] == "1" and contact.is_valid_nanp(d):
-                return contact.PHONE, d, MID
-            return None
-        if n == 8:
-            c = near()
-            if "DATE_OF_BIRTH" in c and ctx.dob_context(buf.lower, s):
-                iso = dob.parse_date(d)
-                if iso is not None:
-                    return dob.DOB, iso, MID
-        return None
+            cand.reset(raw, s, e)
+            claims = table.get(f"#{len(cand.digits)}" if group in numbers else group)
+            if claims is None:
+                continue
+            for kind, claim, subject in claims:
+                r = claim(cand)
+                if r is None:
+                    continue
+                if r is not VETO:
+                    hits.append(Hit(s, e, kind, raw, r[0], r[1], subject))  # type: ignore[index]
+                break
 
     @staticmethod
     def _after_state(buf: _Buffer, s: int) -> bool:
@@ -1146,25 +889,7 @@ class DetectionEngine:
                 hits.append(Hit(s, e, contact.PHONE, raw, digits(raw), HIGH))
 
     def _letter_pass(self, buf: _Buffer, hits: list[Hit]) -> None:
-        for m in LETTER_RE.finditer(buf.text):
-            group = m.lastgroup
-            raw = m.group()
-            s, e = m.span()
-            if group == "iban":
-                if payment.is_valid_iban(raw):
-                    hits.append(Hit(s, e, payment.IBAN, raw, alnum_upper(raw), HIGH, False))
-                continue
-            c = self._ctx(buf, s, e, buf.seg_of(s))
-            if not c:
-                continue
-            if group == "dea":
-                if "US_DEA" in c and provider.is_valid_dea(raw):
-                    hits.append(Hit(s, e, provider.DEA, raw, raw, HIGH, False))
-            elif group == "icd":
-                if "ICD10_CM" in c and codes.is_valid_icd10(raw):
-                    hits.append(Hit(s, e, codes.ICD10, raw, alnum_upper(raw), MID, False))
-            elif group == "hcpcs" and "CPT_HCPCS" in c and codes.is_valid_cpt(raw):
-                hits.append(Hit(s, e, codes.CPT, raw, raw, MID, False))
+        self._claimed(LETTER_RE, buf, hits)
 
     def _email_pass(self, buf: _Buffer, hits: list[Hit]) -> None:
         text = buf.text
