@@ -152,8 +152,8 @@ def make_plan(
 
 
 def _report_exposed(db_url: str | None, scan_id: str) -> tuple[list[str], str | None]:
-    from phiscope.db.store import load_report
     from phiscope.remediate.incident import exposed_buckets
+    from phiscope.scan.report import load_report
 
     report = load_report(db_url, scan_id)
     return [b["name"] for b in exposed_buckets(report)], (report.get("scan") or {}).get("endpoint")
@@ -367,7 +367,7 @@ def incident_command(
             raise _err(f"{report} is scan {found!r}, not {scan_id!r}")
     else:
         try:
-            from phiscope.db.store import load_report
+            from phiscope.scan.report import load_report
         except ImportError:
             raise _err("this build cannot read scans from the database; use --report PATH") from None
         try:
