@@ -60,10 +60,6 @@ def normalise_org(raw: str) -> str:
     return " ".join(s.split())
 
 
-def _norm_id(raw: str) -> str:
-    return raw
-
-
 PERSON_NAME = Kind("PERSON_NAME", "identity", names.normalise_name, mask_name)
 ORGANISATION = Kind("ORGANISATION", "organisation", normalise_org, mask_name)
 HEALTH = {t: Kind(t, "health", str.lower, mask_term) for t in ("HEALTH_CONDITION", "MEDICATION", "PROCEDURE")}
@@ -418,8 +414,8 @@ class DetectionEngine:
     """Holds the compiled passes and the fingerprint key; `scan` one object's items at a time.
 
     Options: `names` (find person names in free text, default True), `dayfirst` (read ambiguous
-    numeric dates day-first, default False), `uk` (accept NHS numbers without "NHS" context,
-    default False), `sample_rows` (values sampled to type an unnamed column, default 64).
+    numeric dates day-first, default False), `sample_rows` (values sampled to type an unnamed
+    column, default 64). For library callers and benchmarks: a scan builds the engine with defaults.
     """
 
     def __init__(
@@ -428,7 +424,6 @@ class DetectionEngine:
         *,
         names: bool = True,
         dayfirst: bool = False,
-        uk: bool = False,
         sample_rows: int = 64,
     ) -> None:
         self._fp = Fingerprinter(secret)
@@ -437,7 +432,6 @@ class DetectionEngine:
         self._key_cache: dict[str, dict[str, str]] = {}  # type → normalised value → person key
         self.find_names = names
         self.dayfirst = dayfirst
-        self.uk = uk
         self.sample_rows = sample_rows
         health.vocabulary()
         from phiscope.detect import names as _n
@@ -468,15 +462,6 @@ class DetectionEngine:
         self._fp_cache.clear()
         self._key_cache.clear()
 
-    def _fps(self, kind: str, values: Iterable[str]) -> dict[str, str]:
-        """kind's fingerprint cache, holding at least every value in `values`: each distinct value
-        costs one HMAC, once while it stays cached."""
-        cache = self._fp_cache.get(kind)
-        if cache is None:
-            cache = self._fp_cache[kind] = {}
-        self._fp.fill(cache, values, kind)
-        return cache
-
     def _person_keys(self, kind: str, values: Iterable[str]) -> dict[str, str]:
         """kind's person-key cache (normalised value → "TYPE:fingerprint"), holding every value."""
         kc = self._key_cache.get(kind)
@@ -487,29 +472,6 @@ class DetectionEngine:
             cache = self._fp_cache[kind] = {}
         self._fp.person_keys(cache, kc, values, kind)
         return kc
-
-    def _record(self, out: ContentFindings, kind: Kind, raw: str, norm: str, conf: float, loc: object) -> str:
-        """DetectionSummary.add without building what the caps would drop (locations, masks)."""
-        fp = self.fingerprint(kind.type, norm)
-        s = out.detections.get(kind.type)
-        if s is None:
-            s = out.detections[kind.type] = DetectionSummary(kind.type, kind.category)
-        s.count += 1
-        if conf > s.confidence:
-            s.confidence = conf
-        if len(s.locations) < s.MAX_LOCATIONS:
-            s.locations.append(loc() if callable(loc) else loc)  # type: ignore[arg-type]
-        if len(s.masked_examples) < s.MAX_EXAMPLES:
-            m = kind.mask(raw)
-            if m not in s.masked_examples:
-                s.masked_examples.append(m)
-        if s.cutoff is None and len(s.fingerprints) < s.EXACT_MAX:
-            s.fingerprints.add(fp)
-        else:
-            s.add_fingerprints((fp,))
-        if kind.category == _HEALTH_CATEGORY:
-            out.health = True
-        return fp
 
     def _summarise(
         self,
@@ -522,7 +484,7 @@ class DetectionEngine:
         norms: Iterable[str],
         loc: Callable[[int], Location],
     ) -> dict[str, str]:
-        """Many detections of one kind at once (same result as `_record` per item, in row order):
+        """Many detections of one kind at once (as if added one by one, in row order):
         `count` occurrences, `first_rows` their rows in order (only the first 15 are read), `raws`
         the raw values in order (read until 5 distinct masks), `norms` their normalised values
         (repeats cost a cache look-up each).
