@@ -71,3 +71,12 @@ def test_value_checks_and_kinds_cover_the_declared_types() -> None:
     for i in registry.IDENTIFIERS:
         if i.headers:
             re.compile(i.headers)
+
+
+def test_person_key_rules_come_from_declarations() -> None:
+    # the engine's former hand-kept set of identifiers a standard's id field stands for
+    before = {"US_SSN", "DRIVER_LICENSE", "PASSPORT", "UK_NHS", "FR_INS", "US_MBI"}
+    assert before == registry.STANDARD_ID_TYPES
+    other, when = registry.LINKS["FR_INS"]
+    assert other == "FR_NIR" and when("185057800608491") and not when("785057800608491")
+    assert set(registry.LINKS) == {"FR_INS"}

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from functools import partial
 
 from phiscope.detect.registry import (
+    LINKS,
     PERSON_KEY_TYPES,
 )
 from phiscope.detect.summary import Hit, Summaries
@@ -84,8 +85,10 @@ class PersonKeys(Summaries):
             b = t.split("@", 1)[0]  # an identifier scoped by its field counts as its type
             if b in PERSON_KEY_TYPES:
                 keys.add(f"{b}:{self.fingerprint(b, v)}")
-        if "FR_INS" in rec and rec["FR_INS"][:1] in "12":
-            keys.add(f"FR_NIR:{self.fingerprint('FR_NIR', rec['FR_INS'])}")
+        for t, (other, when) in LINKS.items():
+            lv = rec.get(t)
+            if lv is not None and when(lv):
+                keys.add(f"{other}:{self.fingerprint(other, lv)}")
         if "PERSON_NAME" in rec and "DATE_OF_BIRTH" in rec:
             keys.add(self.name_dob_key(rec["PERSON_NAME"], rec["DATE_OF_BIRTH"]))
         if keys:
@@ -109,11 +112,13 @@ class PersonKeys(Summaries):
                 )
                 keys = list(map(kc.get, norms))
             keycols.append(keys)
-            if typ == "FR_INS":  # an INS that is a NIR also links to the person's NIR
-                nirs = {v for v in map(norms.__getitem__, found) if v[:1] in "12"}
-                if nirs:
-                    nk = self._person_keys("FR_NIR", nirs)
-                    keycols.append([nk.get(v) if v in nirs else None for v in norms])
+            link = LINKS.get(typ)
+            if link is not None:  # e.g. an INS that is a NIR also keys the person's NIR
+                other, when = link
+                linked = {v for v in map(norms.__getitem__, found) if when(v)}
+                if linked:
+                    nk = self._person_keys(other, linked)
+                    keycols.append([nk.get(v) if v in linked else None for v in norms])
         names_ = t.first.get("PERSON_NAME")
         dobs = t.first.get("DATE_OF_BIRTH")
         if names_ and dobs and names_[1] and dobs[1]:

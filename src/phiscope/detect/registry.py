@@ -111,6 +111,10 @@ FAST_CHECKS: dict[str, Callable[[Sequence[str]], FastResult]] = {
     i.type: i.fast_column for i in IDENTIFIERS if i.fast_column is not None
 }
 HEADER_RULES = header_rules(IDENTIFIERS)
+STANDARD_ID_TYPES = frozenset(i.type for i in IDENTIFIERS if i.standard_id)
+LINKS: dict[str, tuple[str, Callable[[str], bool]]] = {
+    i.type: (i.links_to, i.link_when or (lambda _v: True)) for i in IDENTIFIERS if i.links_to
+}
 
 
 def in_jurisdiction(*codes: str, exclude_categories: Iterable[str] = ()) -> frozenset[str]:
@@ -129,8 +133,10 @@ __all__ = [
     "HEADER_RULES",
     "IDENTIFIERS",
     "LETTER_RE",
+    "LINKS",
     "NUMBER_GROUPS",
     "PERSON_KEY_TYPES",
+    "STANDARD_ID_TYPES",
     "VALUE_CHECKS",
     "in_jurisdiction",
 ]

@@ -22,6 +22,7 @@ from phiscope.detect.person_keys import PersonKeys
 from phiscope.detect.registry import (
     DISPATCH,
     NUMBER_GROUPS,
+    STANDARD_ID_TYPES,
     VALUE_CHECKS,
 )
 from phiscope.detect.summary import Hit, _ObjectState
@@ -242,7 +243,7 @@ class TextPasses(PersonKeys):
             return
         n0 = len(hits)
         self._cell_hits(kind, value, offset, seg, hits, subject=True)
-        if len(hits) == n0 and kind in _ID_KINDS and 0 < len(alnum_upper(v)) <= 64:
+        if len(hits) == n0 and kind in STANDARD_ID_TYPES and 0 < len(alnum_upper(v)) <= 64:
             # the standard says it identifies a person even when its format is not the usual one
             hits.append(Hit(s, e, records.MRN, v, alnum_upper(v), LOW, scope=label))
 
@@ -521,6 +522,3 @@ class TextPasses(PersonKeys):
     def _health_pass(self, buf: _Buffer, hits: list[Hit]) -> None:
         for s, e, term, typ in health.find_terms(buf.lower):
             hits.append(Hit(s, e, HEALTH[typ], term, term, MID, False))
-
-
-_ID_KINDS = frozenset({"US_SSN", "DRIVER_LICENSE", "PASSPORT", "UK_NHS", "FR_INS", "US_MBI"})

@@ -107,6 +107,13 @@ class Identifier:
     header_priority: int = 500  # order among header rules (the first that matches wins)
     fast_column: Callable[[Sequence[str]], FastResult] | None = None  # compiled column check
     subject: bool = False  # a text hit belongs to the record's person (dates of birth)
+    # a field a standard (FHIR/HL7/DICOM) types as this identifier names a person even when the
+    # value's format is not the usual one (kept as a record number)
+    standard_id: bool = False
+    # another type the same value also keys the person as, when `link_when` holds (an INS that is
+    # a NIR links to the person's NIR)
+    links_to: str = ""
+    link_when: Callable[[str], bool] | None = None
 
     @property
     def type(self) -> str:

@@ -24,12 +24,13 @@ def v_record(kind: Kind) -> Callable[[str], Valid | None]:
     return f
 
 
-def _record(kind: Kind, headers: str, priority: int) -> Identifier:
+def _record(kind: Kind, headers: str, priority: int, standard_id: bool = False) -> Identifier:
     return Identifier(
         kind,
         value_check=v_record(kind),
         headers=headers,
         header_priority=priority,
+        standard_id=standard_id,
         fast_column=fast(kind, MID, vector.record_column),
     )
 
@@ -46,6 +47,7 @@ IDENTIFIERS = (
         r"driver'?s? licen[cs]e(?: (?:number|no|#))?|driving licen[cs]e|dl(?: (?:number|no|#))?|drivers|"
         r"licen[cs]e (?:number|no)|permis(?: de conduire)?",
         160,
+        True,
     ),
-    _record(records.PASSPORT, r"passport(?: (?:number|no|#))?|passeport", 170),
+    _record(records.PASSPORT, r"passport(?: (?:number|no|#))?|passeport", 170, True),
 )

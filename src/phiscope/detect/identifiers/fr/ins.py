@@ -24,5 +24,8 @@ IDENTIFIER = Identifier(
     shapes=(Shape(NUMBER, _ins, 10, (14, 15)),),
     value_check=v_ins,
     headers=r"ins|matricule ins|ins nir|identite nationale de sante",
+    standard_id=True,
+    links_to="FR_NIR",
+    link_when=lambda v: v[:1] in "12",  # a NIR (1/2), not a provisional NIA (7/8)
     header_priority=110,
 )

@@ -24,5 +24,6 @@ IDENTIFIER = Identifier(
     ),
     value_check=simple_check(uk.NHS, uk.is_valid_nhs),
     headers=r"nhs|nhs (?:number|no|#)",
+    standard_id=True,
     header_priority=130,
 )

@@ -41,5 +41,6 @@ IDENTIFIER = Identifier(
     shapes=(Shape("mbi", _mbi),),
     value_check=v_medicare,
     headers=r"mbi|medicare beneficiary identifier|medicare (?:id|number|no|#)|medicare",
+    standard_id=True,
     header_priority=40,
 )

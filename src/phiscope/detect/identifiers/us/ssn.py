@@ -92,6 +92,7 @@ IDENTIFIER = Identifier(
     shapes=(Shape("ssn", _dashed, 10), Shape(NUMBER, _number, 30, (9,))),
     value_check=v_ssn_column,
     headers=r"ssn|social security(?: (?:number|no|num|#))?|soc sec|ss ?no|ss ?num|ss ?#|taxpayer id|tin",
+    standard_id=True,
     header_priority=30,
     fast_column=partial(fast_ssn, nine=us_ssn.SSN_TEST),
 )
