@@ -80,3 +80,11 @@ def test_person_key_rules_come_from_declarations() -> None:
     other, when = registry.LINKS["FR_INS"]
     assert other == "FR_NIR" and when("185057800608491") and not when("785057800608491")
     assert set(registry.LINKS) == {"FR_INS"}
+
+
+def test_docs_type_table_is_generated_from_the_registry() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "identifiers.md"
+    assert doc.read_text("utf-8") == registry.type_table(), (
+        "run: python -m phiscope.detect.registry > docs/identifiers.md"
+    )
+    assert all(f"| {i.type} |" in registry.type_table() for i in registry.IDENTIFIERS)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
+from types import ModuleType
 
 from phiscope.detect import identifiers as _pkg
 from phiscope.detect.identifiers.base import Kind
@@ -123,6 +125,48 @@ def in_jurisdiction(*codes: str, exclude_categories: Iterable[str] = ()) -> froz
     return frozenset(i.type for i in IDENTIFIERS if i.jurisdiction in codes and i.kind.category not in skip)
 
 
+def _declared_in(i: Identifier) -> ModuleType | None:
+    prefix = _pkg.__name__ + "."
+    for name, m in list(sys.modules.items()):
+        if name.startswith(prefix) and (
+            getattr(m, "IDENTIFIER", None) is i or i in getattr(m, "IDENTIFIERS", ())
+        ):
+            return m
+    return None
+
+
+def type_table(ids: Iterable[Identifier] = ()) -> str:
+    """The docs' identifier table (docs/identifiers.md) as Markdown, from the declarations."""
+    rows = [
+        "# Identifier types",
+        "",
+        "Generated from the declarations by `python -m phiscope.detect.registry > docs/identifiers.md`",
+        "(a test keeps it current): one row per identifier declared under",
+        '`src/phiscope/detect/identifiers/<country or family>/`. "#N digits": a digit run of N digits,',
+        "typed by its check and the context rule in the declaring file; other names are groups of the",
+        "composed passes. E-mails (an '@' pass), '+'/'(' phone numbers and keyword-anchored record",
+        "numbers have passes of their own in detect/text.py.",
+        "",
+        "| type | category | jurisdiction | person key | found in text by | header rule | declared in "
+        "| what it is |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i in sorted(ids or IDENTIFIERS, key=lambda i: i.type):
+        mod = _declared_in(i)
+        where = mod.__name__.removeprefix(_pkg.__name__ + ".").replace(".", "/") + ".py" if mod else ""
+        what = re.split(r" \(|: |\. ", " ".join((mod.__doc__ or "").split()) if mod else "", maxsplit=1)[0]
+        groups = {
+            f"#{'/'.join(map(str, s.lengths))} digits" if s.group == NUMBER else s.group for s in i.shapes
+        }
+        found = ", ".join(sorted(groups)) or "label, column or keyword only"
+        key = "yes" if i.kind.person_key else "no"
+        rows.append(
+            f"| {i.type} | {i.kind.category} | {i.jurisdiction or '-'} | {key} | {found} "
+            f"| {'yes' if i.headers else 'no'} | `{where}` | {what} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
 __all__ = [
     "ALL_KINDS",
     "BY_ID",
@@ -139,4 +183,8 @@ __all__ = [
     "STANDARD_ID_TYPES",
     "VALUE_CHECKS",
     "in_jurisdiction",
+    "type_table",
 ]
+
+if __name__ == "__main__":
+    print(type_table(), end="")
