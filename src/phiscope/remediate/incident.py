@@ -14,8 +14,9 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-AUDIENCES = ("anonymous", "any_aws_account")
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl")
+from phiscope.exposure.conditions import AUDIENCES
+from phiscope.exposure.evaluate import CAPABILITIES
+
 MASK_CHARS = ("*", "•", "█", "X" * 3)
 MAX_EXAMPLES_PER_TYPE = 3
 

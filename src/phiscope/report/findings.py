@@ -19,12 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from phiscope.exposure.conditions import AUDIENCES
+from phiscope.exposure.evaluate import CAPABILITIES
 from phiscope.impact.severity import bucket_severity, exposure_level
 
 LEVELS = ("info", "low", "medium", "high", "critical")
 SEV_RANK = {s: i for i, s in enumerate(LEVELS)}
-AUDIENCES = ("anonymous", "any_aws_account")
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl")
 PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
 
 AUDIENCE_TEXT = {"anonymous": "anyone on the internet", "any_aws_account": "any AWS account holder"}
