@@ -1,5 +1,5 @@
-"""Medical record numbers, driver's licences, passports: no checksum, no fixed shape; found after
-their keyword (engine's keyword pass over records.ANCHORED_RE) or under a header that names them."""
+"""What medical record numbers, driver's licences and passports share: no checksum, no fixed shape;
+found after their keyword (the keyword pass over records.ANCHORED_RE) or under a header naming them."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def v_record(kind: Kind) -> Callable[[str], Valid | None]:
     return f
 
 
-def _record(kind: Kind, headers: str, priority: int, standard_id: bool = False) -> Identifier:
+def record_identifier(kind: Kind, headers: str, priority: int, standard_id: bool = False) -> Identifier:
+    """A record-style identifier: found after its keyword (engine) or under a header naming it."""
     return Identifier(
         kind,
         value_check=v_record(kind),
@@ -33,21 +34,3 @@ def _record(kind: Kind, headers: str, priority: int, standard_id: bool = False) 
         standard_id=standard_id,
         fast_column=fast(kind, MID, vector.record_column),
     )
-
-
-IDENTIFIERS = (
-    _record(
-        records.MRN,
-        r"mrn|medical record(?: (?:number|no|#))?|patient ?id|patient (?:number|no)|"
-        r"chart(?: (?:number|no|#))?|record (?:number|no)|member ?id|subscriber ?id|pid 3|ipp",
-        150,
-    ),
-    _record(
-        records.DRIVER_LICENSE,
-        r"driver'?s? licen[cs]e(?: (?:number|no|#))?|driving licen[cs]e|dl(?: (?:number|no|#))?|drivers|"
-        r"licen[cs]e (?:number|no)|permis(?: de conduire)?",
-        160,
-        True,
-    ),
-    _record(records.PASSPORT, r"passport(?: (?:number|no|#))?|passeport", 170, True),
-)
