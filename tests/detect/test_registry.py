@@ -88,3 +88,24 @@ def test_docs_type_table_is_generated_from_the_registry() -> None:
         "run: python -m phiscope.detect.registry > docs/identifiers.md"
     )
     assert all(f"| {i.type} |" in registry.type_table() for i in registry.IDENTIFIERS)
+
+
+def test_engine_modules_name_no_type() -> None:
+    """Types live in their declarations (and detect/kinds.py): the engine's modules route by what the
+    registry composed, never by a type id of their own."""
+    import ast
+
+    import phiscope.detect as d
+
+    ids = set(registry.BY_TYPE) | {
+        "PERSON_NAME",
+        "NAME_DOB",
+        "ORGANISATION",
+        "HEALTH_CONDITION",
+        "MEDICATION",
+    }
+    root = Path(d.__file__).parent
+    for name in ("engine", "text", "table", "summary", "person_keys"):
+        tree = ast.parse((root / f"{name}.py").read_text("utf-8"))
+        named = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in ids}
+        assert not named, f"{name}.py names {sorted(named)}"

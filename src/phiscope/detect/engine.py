@@ -16,13 +16,13 @@ from collections.abc import Iterable
 
 from phiscope.detect import health
 from phiscope.detect.fingerprint import Fingerprinter
+from phiscope.detect.kinds import normalise_org
 from phiscope.detect.registry import (
     BY_TYPE,
     VALUE_CHECKS,
 )
 from phiscope.detect.summary import _ObjectState
 from phiscope.detect.table import TablePasses
-from phiscope.detect.text import normalise_org
 from phiscope.model import ContentFindings, Segment, TableChunk
 from phiscope.runtime import gc_paused
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import partial
 
+from phiscope.detect.kinds import DOB, NAME, NAME_DOB
 from phiscope.detect.registry import (
     LINKS,
     PERSON_KEY_TYPES,
@@ -56,7 +57,7 @@ class PersonKeys(Summaries):
         block: tuple[object, ...] | None = None
         for h in hits:
             t = h.kind.type
-            if t not in PERSON_KEY_TYPES and not (h.subject and t in ("PERSON_NAME", "DATE_OF_BIRTH")):
+            if t not in PERSON_KEY_TYPES and not (h.subject and t in (NAME, DOB)):
                 continue
             loc = segs[h.seg].location if h.seg < len(segs) else Location()
             # a page, a sheet, an archive member, one NDJSON line: never two records in one
@@ -69,7 +70,7 @@ class PersonKeys(Summaries):
                 t = f"{t}@{h.scope}"
             old = rec.get(t)
             if old is not None and old != h.norm:
-                if t == "PERSON_NAME" and _same_person_name(old, h.norm):
+                if t == NAME and _same_person_name(old, h.norm):
                     if len(h.norm) > len(old):
                         rec[t] = h.norm  # "hall" then "sonya hall": keep the fuller form
                     continue
@@ -89,13 +90,13 @@ class PersonKeys(Summaries):
             lv = rec.get(t)
             if lv is not None and when(lv):
                 keys.add(f"{other}:{self.fingerprint(other, lv)}")
-        if "PERSON_NAME" in rec and "DATE_OF_BIRTH" in rec:
-            keys.add(self.name_dob_key(rec["PERSON_NAME"], rec["DATE_OF_BIRTH"]))
+        if NAME in rec and DOB in rec:
+            keys.add(self.name_dob_key(rec[NAME], rec[DOB]))
         if keys:
             out.people.append(frozenset(keys))
 
     def name_dob_key(self, normalised_name: str, iso_dob: str) -> str:
-        return f"NAME_DOB:{self.fingerprint('NAME_DOB', normalised_name + '|' + iso_dob)}"
+        return f"{NAME_DOB}:{self.fingerprint(NAME_DOB, normalised_name + '|' + iso_dob)}"
 
     def _table_people(self, t: _TableKeys) -> Iterable[tuple[str, ...]]:
         """One record per row holding any person key: built column-wise, rows zipped in C."""
@@ -119,13 +120,13 @@ class PersonKeys(Summaries):
                 if linked:
                     nk = self._person_keys(other, linked)
                     keycols.append([nk.get(v) if v in linked else None for v in norms])
-        names_ = t.first.get("PERSON_NAME")
-        dobs = t.first.get("DATE_OF_BIRTH")
+        names_ = t.first.get(NAME)
+        dobs = t.first.get(DOB)
         if names_ and dobs and names_[1] and dobs[1]:
             # name|dob per row ("|" alone or at an end where one is missing: no key)
             combo = list(map("|".join, zip(names_[0], dobs[0], strict=True)))
-            cache = self._fp_cache.setdefault("NAME_DOB", {})
-            keys, _ = self._fp.key_list(cache, None, combo, "NAME_DOB", combo=True)
+            cache = self._fp_cache.setdefault(NAME_DOB, {})
+            keys, _ = self._fp.key_list(cache, None, combo, NAME_DOB, combo=True)
             if keys.count(None) < len(keys):
                 keycols.append(keys)
         if not keycols:

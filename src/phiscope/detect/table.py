@@ -16,6 +16,15 @@ from phiscope.detect import names, reserved, tables, vector
 from phiscope.detect.identifiers import dob
 from phiscope.detect.identifiers.base import Kind
 from phiscope.detect.identifiers.unit import HIGH, MID
+from phiscope.detect.kinds import (
+    _ORG_SUFFIX_ASCII,
+    DOB,
+    HEALTH,
+    NAME,
+    ORGANISATION,
+    PERSON_NAME,
+    normalise_org,
+)
 from phiscope.detect.person_keys import _TableKeys
 from phiscope.detect.registry import (
     FAST_CHECKS,
@@ -23,15 +32,7 @@ from phiscope.detect.registry import (
     VALUE_CHECKS,
 )
 from phiscope.detect.summary import Hit, _ObjectState, _Plan
-from phiscope.detect.text import (
-    _ORG_SUFFIX_ASCII,
-    HEALTH,
-    ORGANISATION,
-    PERSON_NAME,
-    TextPasses,
-    _Buffer,
-    normalise_org,
-)
+from phiscope.detect.text import TextPasses, _Buffer
 from phiscope.model import ContentFindings, Location, TableChunk
 
 _SHORT_NUMBER = re.compile(r"[ \t]*[-+$€£]?[\d,]{1,7}(?:\.\d+)?[ \t]*%?")
@@ -267,11 +268,11 @@ class TablePasses(TextPasses):
                 found, norms = _name_column(col, strict)
                 self._emit(out, PERSON_NAME, MID, col, found, norms, loc)
                 if kind == C.FULL_NAME:
-                    t.set_first("PERSON_NAME", norms, found)
-            elif kind == "DATE_OF_BIRTH":
+                    t.set_first(NAME, norms, found)
+            elif kind == DOB:
                 found, norms = _date_column(col, plan.dayfirst)
                 self._emit(out, dob.DOB, HIGH, norms, found, norms, loc)
-                t.set_last("DATE_OF_BIRTH", norms, found)
+                t.set_last(DOB, norms, found)
             elif kind == C.ORGANISATION:
                 found, norms = _org_column(col)
                 cache = self._emit(out, ORGANISATION, MID, col, found, norms, loc)
@@ -309,7 +310,7 @@ class TablePasses(TextPasses):
 
             found, norms = _name_column(full, False)
             self._emit(out, PERSON_NAME, MID, full, found, norms, loc_name)
-            t.set_first("PERSON_NAME", norms, found)
+            t.set_first(NAME, norms, found)
         out.people.extend(self._table_people(t))
 
     def _text_column(
@@ -370,7 +371,7 @@ class TablePasses(TextPasses):
     def _plan_column(self, header: str, col: Sequence[str]) -> _Plan:
         kind = C.classify_label(header) if header else None
         sample = [v for v in col[: self.sample_rows * 4] if v and v.strip()][: self.sample_rows]
-        if kind == "DATE_OF_BIRTH":
+        if kind == DOB:
             return _Plan(kind, self.dayfirst or dob.day_first_hint(sample))
         if kind is not None:
             if kind in VALUE_CHECKS and sample:

@@ -14,9 +14,9 @@ from phiscope.detect import columns as C
 from phiscope.detect import context as ctx
 from phiscope.detect import health, names, reserved, standards
 from phiscope.detect.identifiers import contact, dob, records
-from phiscope.detect.identifiers.base import Kind, alnum_upper, digits
+from phiscope.detect.identifiers.base import alnum_upper, digits
 from phiscope.detect.identifiers.unit import HIGH, LOW, MID, VETO
-from phiscope.detect.mask import mask_name, mask_term
+from phiscope.detect.kinds import DOB, HEALTH, ORGANISATION, PERSON_NAME, normalise_org
 from phiscope.detect.patterns import AT_RE, DIGIT_RE, KV_RE, LETTER_RE
 from phiscope.detect.person_keys import PersonKeys
 from phiscope.detect.registry import (
@@ -27,29 +27,6 @@ from phiscope.detect.registry import (
 )
 from phiscope.detect.summary import Hit, _ObjectState
 from phiscope.model import Location, Segment
-
-_ORG_SUFFIX_WORDS = (
-    "inc|incorporated|llc|ltd|limited|corp|corporation|co|company|plc|sa|sas|sarl|gmbh|ag|lp|llp"
-)
-_ORG_SUFFIX = re.compile(rf"\b(?:{_ORG_SUFFIX_WORDS})\b\.?")
-# the same on ASCII text (the table path's): an ASCII \b is a table look-up, and a look-ahead on the
-# suffixes' first letters skips most word starts at once (~35 % faster)
-_ORG_SUFFIX_ASCII = re.compile(
-    rf"\b(?=[{''.join(sorted({w[0] for w in _ORG_SUFFIX_WORDS.split('|')}))}])(?:{_ORG_SUFFIX_WORDS})\b\.?",
-    re.ASCII,
-)
-
-
-def normalise_org(raw: str) -> str:
-    s = (raw if raw.isascii() else names.strip_accents(raw)).casefold().replace("&", " and ")
-    s = re.sub(r"[^\w\s]", " ", s)
-    s = _ORG_SUFFIX.sub(" ", s)
-    return " ".join(s.split())
-
-
-PERSON_NAME = Kind("PERSON_NAME", "identity", names.normalise_name, mask_name)
-ORGANISATION = Kind("ORGANISATION", "organisation", normalise_org, mask_name)
-HEALTH = {t: Kind(t, "health", str.lower, mask_term) for t in ("HEALTH_CONDITION", "MEDICATION", "PROCEDURE")}
 
 
 @dataclass(slots=True)
@@ -117,7 +94,7 @@ class _Candidate:
 
     def dob_label(self) -> bool:
         kinds = self.buf.label_kinds
-        return bool(kinds) and kinds[self.buf.seg_of(self.s)] == "DATE_OF_BIRTH"
+        return bool(kinds) and kinds[self.buf.seg_of(self.s)] == DOB
 
     def dayfirst(self) -> bool:
         return self.engine.dayfirst or TextPasses._french(self.buf, self.s)
@@ -336,7 +313,7 @@ class TextPasses(PersonKeys):
                 hits.append(
                     Hit(s, e, PERSON_NAME, v, names.normalise_name(v), MID, subject and kind != C.OTHER_NAME)
                 )
-        elif kind == "DATE_OF_BIRTH":
+        elif kind == DOB:
             iso = dob.parse_date(v, self.dayfirst)
             if iso is not None:
                 hits.append(Hit(s, e, dob.DOB, iso, iso, HIGH, True))
@@ -494,16 +471,16 @@ class TextPasses(PersonKeys):
                     break
                 if m.end() < end or end == n:  # its closing \b saw real text
                     found.setdefault(m.start(), m)
-        if buf.label_kinds and "DATE_OF_BIRTH" in buf.label_kinds:
+        if buf.label_kinds and DOB in buf.label_kinds:
             for i, lk in enumerate(buf.label_kinds):
-                if lk == "DATE_OF_BIRTH":
+                if lk == DOB:
                     stop = n if i + 1 >= len(buf.starts) else buf.starts[i + 1] - 1
                     for m in rx.finditer(text, buf.starts[i], stop):
                         found.setdefault(m.start(), m)
         for s in sorted(found):
             m = found[s]
             seg = buf.seg_of(s)
-            if ctx.dob_context(lower, s) or (buf.label_kinds and buf.label_kinds[seg] == "DATE_OF_BIRTH"):
+            if ctx.dob_context(lower, s) or (buf.label_kinds and buf.label_kinds[seg] == DOB):
                 iso = dob.parse_date(m.group())
                 if iso is not None:
                     hits.append(Hit(s, m.end(), dob.DOB, iso, iso, HIGH, True))
