@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
+from phiscope.report.render import FORMATS
 from phiscope.scan.run import run_and_report, write_outputs
-
-FORMATS = ("json", "ocsf", "sarif", "csv", "html", "summary")
 
 
 def _formats(value: str) -> list[str]:
