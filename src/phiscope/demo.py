@@ -101,8 +101,8 @@ def run_demo(
     providers: list[str] | None = None,
 ) -> int:
     from phiscope.db.store import Store
-    from phiscope.scan.cli import run_and_report
     from phiscope.scan.pipeline import ScanConfig
+    from phiscope.scan.run import run_and_report
     from phiscope.storage.embedded import EmbeddedS3
     from phiscope.storage.s3 import make_client
     from phiscope.synth import telehealth

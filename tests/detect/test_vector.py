@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from phiscope.detect import context, engine, health, vector
+from phiscope.detect import context, engine, health, table, vector
 from phiscope.detect.engine import VALUE_CHECKS, DetectionEngine
 from phiscope.detect.identifiers import dob
 from phiscope.detect.names import looks_like_name, normalise_name
@@ -217,9 +217,9 @@ def test_compiled_org_names_equal_normalise_org() -> None:
         if norm:
             assert norm == engine.normalise_org(cell), cell
         elif cell.isascii() and len(cell) <= 400:  # ASCII: only "no letter" or "legal forms only" is ""
-            assert engine._org_cell(cell) is None, cell
+            assert table._org_cell(cell) is None, cell
     assert sum(map(bool, got)) > 1000
-    found, norms = engine._org_column(["Stone Ltd", "Inc.", "12345", "Zoë Labs", ""])
+    found, norms = table._org_column(["Stone Ltd", "Inc.", "12345", "Zoë Labs", ""])
     assert found == [0, 3] and norms[0] == "stone" and norms[3] == "zoe labs"
 
 
@@ -271,7 +271,7 @@ def test_names_fast_path() -> None:
         "X",
         "",
     ]
-    found, norms = engine._name_column(cells, False)
+    found, norms = table._name_column(cells, False)
     want = [normalise_name(c) if c and looks_like_name(c) else "" for c in cells]
     assert norms == want
     assert found == [i for i, w in enumerate(want) if w]

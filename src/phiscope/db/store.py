@@ -327,10 +327,3 @@ def _group_records(rows: Iterable[Any]) -> Iterator[tuple[str, frozenset[str]]]:
         keys.add(key)
     if current is not None:
         yield bucket, frozenset(keys)
-
-
-def load_report(db_url: str | None, scan_id: str) -> dict[str, Any]:
-    """The report v1 object of a scan, rebuilt from the database (same code as the scan uses)."""
-    from phiscope.scan.report import build_report
-
-    return build_report(Store.open(db_url), scan_id)

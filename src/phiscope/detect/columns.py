@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from phiscope.detect.names import strip_accents
+from phiscope.detect.registry import HEADER_RULES
 
 # Kinds beyond identifier types: parts of names, organisations, health columns, free text.
 FIRST_NAME = "FIRST_NAME"
@@ -26,50 +27,7 @@ HEALTH_KINDS = frozenset({"HEALTH_CONDITION", "MEDICATION", "PROCEDURE"})
 
 # Order matters: the first rule whose pattern matches the normalised label wins.
 _RULES: tuple[tuple[str, str], ...] = (
-    (
-        "DATE_OF_BIRTH",
-        r"dob|d o b|date of birth|birth ?date|birthdate|birthday|born|date de naissance|"
-        r"naissance|ddn|date naissance|pid 7|patient ?birth ?date|geburtsdatum",
-    ),
-    ("US_ITIN", r"itin"),
-    ("US_SSN", r"ssn|social security(?: (?:number|no|num|#))?|soc sec|ss ?no|ss ?num|ss ?#|taxpayer id|tin"),
-    ("US_MBI", r"mbi|medicare beneficiary identifier|medicare (?:id|number|no|#)|medicare"),
-    ("US_HICN", r"hicn|hic (?:number|no)|health insurance claim number"),
-    ("US_NPI", r"npi|national provider identifier|npi number"),
-    ("US_DEA", r"dea|dea (?:number|no|#)|dea registration"),
-    ("NDC", r"ndc|national drug code|ndc code"),
-    ("ICD10_CM", r"icd|icd ?10|icd ?10 ?cm|diagnosis code|dx code|dx|diag code|cim ?10|code cim"),
-    ("CPT_HCPCS", r"cpt|hcpcs|procedure code|cpt code|billing code|proc code"),
-    ("FR_INS", r"ins|matricule ins|ins nir|identite nationale de sante"),
-    ("FR_NIR", r"nir|numero de securite sociale|securite sociale|n ?ss|num secu|no secu|secu|carte vitale"),
-    ("UK_NHS", r"nhs|nhs (?:number|no|#)"),
-    ("CA_SIN", r"sin|social insurance(?: number)?|nas|numero d assurance sociale"),
-    (
-        "MEDICAL_RECORD_NUMBER",
-        r"mrn|medical record(?: (?:number|no|#))?|patient ?id|patient (?:number|no)|"
-        r"chart(?: (?:number|no|#))?|record (?:number|no)|member ?id|subscriber ?id|pid 3|ipp",
-    ),
-    (
-        "DRIVER_LICENSE",
-        r"driver'?s? licen[cs]e(?: (?:number|no|#))?|driving licen[cs]e|dl(?: (?:number|no|#))?|drivers|"
-        r"licen[cs]e (?:number|no)|permis(?: de conduire)?",
-    ),
-    ("PASSPORT", r"passport(?: (?:number|no|#))?|passeport"),
-    ("CREDIT_CARD", r"(?:credit |debit )?card(?: (?:number|no|#))?|cc(?: (?:number|no))?|pan|carte bancaire"),
-    ("IBAN", r"iban|rib|bank account"),
-    ("EMAIL", r"e ?mail(?: address)?|courriel|mail"),
-    (
-        "PHONE",
-        r"(?:home |work |cell |mobile )?(?:phone|telephone|tel)(?: (?:number|no|#))?|mobile|cell|fax|"
-        r"portable|callback|phone number",
-    ),
-    ("ZIP_CODE", r"zip(?: ?code)?|postal ?code|post ?code|code postal|cp|zip5"),
-    (
-        "POSTAL_ADDRESS",
-        r"(?:home |street |mailing |postal )?address(?: (?:line )?1)?|street|addr|adresse|"
-        r"address line|residence",
-    ),
-    ("IP_ADDRESS", r"ip|ip ?address|client ?ip|remote ?addr|source ?ip|src ?ip|ipv4|ipv6|adresse ip"),
+    *HEADER_RULES,  # the identifiers' own (registry), in their declared priority
     (
         ORGANISATION,
         r"employer|employer name|company|company name|organi[sz]ation|insurer|insurance(?: company)?|"

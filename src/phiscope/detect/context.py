@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
-from phiscope.detect.identifiers import ALL_KINDS
+from phiscope.detect.registry import ALL_KINDS
 
 BEFORE = 48  # characters before a candidate searched for keywords (about 6-8 words)
 AFTER = 16

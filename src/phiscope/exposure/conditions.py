@@ -23,6 +23,8 @@ from phiscope.exposure.patterns import has_wildcard, matches
 
 Audience = Literal["anonymous", "any_aws_account"]
 AUDIENCES: tuple[Audience, Audience] = ("anonymous", "any_aws_account")
+# every audience a verdict may name: Azure/GCS verdicts (exposure/azure.py, gcs.py) say any_account
+ALL_AUDIENCES: tuple[str, ...] = (*AUDIENCES, "any_account")
 
 # Keys AWS lists as able to make a grant-to-everyone non-public when fixed (lower-cased).
 TRUSTED_KEYS = frozenset(

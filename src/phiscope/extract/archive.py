@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO, cast
 
 from phiscope.extract import sniff
-from phiscope.extract.base import ExtractContext, Item, SkipObject
+from phiscope.extract.base import RECURSE, ExtractContext, Item, SkipObject, stream_size
 from phiscope.extract.locs import member_path
 from phiscope.model import Location
 
@@ -92,8 +92,7 @@ def _dispatch(
     member: BinaryIO, name: str, base: Location, ctx: ExtractContext, budget: Budget
 ) -> Iterator[Item]:
     """Hand one member back to the dispatcher; a member's failure is counted, never raised."""
-    from phiscope.extract.dispatch import extract_object
-
+    extract_object = ctx.shared[RECURSE]  # dispatch.extract_object, set by the dispatcher
     child = ctx.child(name, base)
     produced = 0
     try:
@@ -359,8 +358,6 @@ def extract_archive(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
     budget: Budget = ctx.shared.setdefault("archive_budget", Budget())
     kind = ctx.content_type
     try:
-        from phiscope.extract.dispatch import stream_size
-
         if kind == sniff.ZIP:
             yield from _zip(stream, ctx, budget)
         elif kind == sniff.TAR:

@@ -7,6 +7,7 @@ raising `SkipObject` (nothing usable), never with a stack trace to the user.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -93,3 +94,15 @@ class Extractor(Protocol):
     """bytes (a seekable binary stream) + context -> segments and table chunks, streamed."""
 
     def __call__(self, stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]: ...
+
+
+# ctx.shared key of the dispatcher's entry point: archives hand members back through it
+RECURSE = "extract_object"
+
+
+def stream_size(stream: BinaryIO) -> int:
+    pos = stream.tell()
+    try:
+        return stream.seek(0, os.SEEK_END)
+    finally:
+        stream.seek(pos)

@@ -7,12 +7,11 @@ import their format library lazily so `phiscope --help` stays fast.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from phiscope.extract import sniff
-from phiscope.extract.base import ExtractContext, Item, SkipObject
+from phiscope.extract.base import RECURSE, ExtractContext, Item, SkipObject, stream_size
 
 # Formats a reader must hold whole (or nearly) in memory: bounded by max_read_bytes.
 _WHOLE = frozenset(
@@ -21,20 +20,13 @@ _WHOLE = frozenset(
 _IMAGES = ("image/png", "image/jpeg", "image/tiff", "image/bmp", "image/webp", "image/gif")
 
 
-def stream_size(stream: BinaryIO) -> int:
-    pos = stream.tell()
-    try:
-        return stream.seek(0, os.SEEK_END)
-    finally:
-        stream.seek(pos)
-
-
 def extract_object(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
     """Stream the object's segments. Raises SkipObject when nothing is readable.
 
     After the iterator is exhausted, `ctx.content_type` and `ctx.partial_reasons` describe the result.
     """
     ctx.start_clock()
+    ctx.shared.setdefault(RECURSE, extract_object)  # archives recurse through it (no import cycle)
     try:
         size = stream_size(stream)
         kind = sniff.sniff(stream, ctx.name)

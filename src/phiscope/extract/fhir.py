@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from phiscope.extract.base import ExtractContext
-from phiscope.extract.jsondoc import path_key, scalar_text
+from phiscope.extract.jsonpath import path_key, scalar_text
 from phiscope.extract.locs import at
 from phiscope.model import Location, Segment
 

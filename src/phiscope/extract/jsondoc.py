@@ -7,23 +7,18 @@ detection sees "Patient.birthDate" next to the value, like a column header.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from phiscope.extract import encoding
 from phiscope.extract.base import ExtractContext, Item
+from phiscope.extract.jsonpath import _IDENT, path_key, scalar_text
 from phiscope.extract.locs import at
 from phiscope.model import Location, Segment
 from phiscope.textsafe import mask_label
 
 # Above this a parsed JSON tree costs too much memory: read the document as text lines instead.
 MAX_PARSE_BYTES = 64 * 1024**2
-_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
-
-
-def path_key(parent: str, key: str) -> str:
-    return f"{parent}.{key}" if _IDENT.fullmatch(key) else f"{parent}[{json.dumps(key)}]"
 
 
 def key_is_label(key: str) -> bool:
@@ -36,17 +31,6 @@ def key_is_label(key: str) -> bool:
     from phiscope.detect.columns import classify_label
 
     return classify_label(key) is not None or key.islower()
-
-
-def scalar_text(v: Any) -> str | None:
-    """Text of a JSON scalar worth scanning (booleans and nulls hold no identifiers)."""
-    if isinstance(v, str):
-        return v if v.strip() else None
-    if isinstance(v, bool) or v is None:
-        return None
-    if isinstance(v, int | float):
-        return repr(v) if isinstance(v, float) else str(v)
-    return None
 
 
 def walk(doc: Any, ctx: ExtractContext, base: Location, root: str = "$") -> Iterator[Segment]:

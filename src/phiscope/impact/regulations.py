@@ -11,14 +11,53 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from phiscope.detect import registry
+
 # Regions of the European Economic Area across the providers we read (AWS, OVH, Scaleway).
 EEA_REGION_PREFIXES = ("eu-", "gra", "sbg", "rbx", "waw", "fr-par", "nl-ams", "pl-waw", "de", "eu-west")
-EU_TYPES = frozenset({"FR_NIR", "FR_INS", "IBAN"})
-UK_TYPES = frozenset({"UK_NHS"})
-US_TYPES = frozenset(
-    {"US_SSN", "US_ITIN", "US_MBI", "US_HICN", "US_NPI", "US_DEA", "NDC", "ICD10_CM", "CPT_HCPCS"}
+# EU/EEA members' codes as identifiers declare them (detect/identifiers/<country>/)
+EEA_COUNTRIES = frozenset(
+    {
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IS",
+        "IT",
+        "LI",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "NO",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+        "EU",
+    }
 )
-FR_HEALTH_TYPES = frozenset({"FR_NIR", "FR_INS"})
+# contact details and test values name no regulation on their own (phones, ZIP codes, 9xx SSNs)
+_NOT_RULED = ("contact", "test")
+EU_TYPES = registry.in_jurisdiction(*EEA_COUNTRIES, exclude_categories=_NOT_RULED)
+UK_TYPES = registry.in_jurisdiction("GB", exclude_categories=_NOT_RULED)
+US_TYPES = registry.in_jurisdiction("US", exclude_categories=_NOT_RULED)
+# French patient identities (hosting them needs an HDS-certified host): FR types that key a person
+FR_HEALTH_TYPES = frozenset(t for t in registry.in_jurisdiction("FR") if t in registry.PERSON_KEY_TYPES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from phiscope.exposure.evaluate import CAPABILITIES
+
 LEVELS = ("info", "low", "medium", "high", "critical")
 
 
@@ -14,9 +16,9 @@ def exposure_level(exposure: dict[str, Any] | None) -> str:
     access = exposure.get("access", {})
     anon = access.get("anonymous", {})
     anyacct = access.get("any_aws_account") or access.get("any_account") or {}
-    if any(anon.get(k) for k in ("list", "read", "write", "read_acl", "write_acl", "admin")):
+    if any(anon.get(k) for k in CAPABILITIES):
         return "public"
-    if any(anyacct.get(k) for k in ("list", "read", "write", "read_acl", "write_acl", "admin")):
+    if any(anyacct.get(k) for k in CAPABILITIES):
         return "authenticated"
     if exposure.get("latent"):
         return "latent"

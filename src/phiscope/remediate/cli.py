@@ -184,8 +184,8 @@ def settings_unreadable(snap: dict[str, Any]) -> str | None:
 
 
 def _report_exposed(db_url: str | None, scan_id: str) -> tuple[list[str], str | None]:
-    from phiscope.db.store import load_report
     from phiscope.remediate.incident import exposed_buckets
+    from phiscope.scan.report import load_report
 
     report = load_report(db_url, scan_id)
     return [b["name"] for b in exposed_buckets(report)], (report.get("scan") or {}).get("endpoint")
@@ -443,7 +443,7 @@ def incident_command(
             raise _err(f"{report} is scan {found!r}, not {scan_id!r}")
     else:
         try:
-            from phiscope.db.store import load_report
+            from phiscope.scan.report import load_report
         except ImportError:
             raise _err("this build cannot read scans from the database; use --report PATH") from None
         try:

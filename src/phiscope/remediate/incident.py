@@ -15,10 +15,10 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from phiscope.exposure.conditions import ALL_AUDIENCES as AUDIENCES
+from phiscope.exposure.evaluate import CAPABILITIES
 from phiscope.report.provider import bucket_url
 
-AUDIENCES = ("anonymous", "any_aws_account", "any_account")
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 MASK_CHARS = ("*", "•", "█", "X" * 3)
 MAX_EXAMPLES_PER_TYPE = 3
 

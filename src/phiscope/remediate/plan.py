@@ -186,10 +186,19 @@ def public_principals(stmt: dict[str, Any]) -> list[str]:
 
 
 def statement_is_public(stmt: Any) -> bool:
-    """An Allow statement granting to everyone with no restricting condition."""
+    """An Allow the exposure engine's policy status counts as public (exposure/policy.py decides;
+    this module does not judge "public" again)."""
     if not isinstance(stmt, dict) or str(stmt.get("Effect", "")).lower() != "allow":
         return False
-    return bool(public_principals(stmt)) and restricting_condition(stmt.get("Condition")) is None
+    return bool(exposure_public_statements({"Statement": [stmt]}))
+
+
+def exposure_public_statements(policy: dict[str, Any]) -> set[int]:
+    """Indexes of the statements exposure/policy.py's policy status counts as public."""
+    from phiscope.exposure.policy import parse_policy, policy_status
+
+    statements, _ = parse_policy(policy)
+    return {st.index for st, _ in policy_status(statements).public_statements}
 
 
 def narrow_statement(stmt: dict[str, Any]) -> dict[str, Any] | None:
@@ -227,6 +236,8 @@ def plan_policy(
     given it decides (the engine also knows, e.g., an Allow pinned by a Deny guardrail is not
     public), and this module's own test is the fallback when no engine verdict is available.
     """
+    if engine_public is None:  # no scan verdict at hand: ask the exposure engine's policy status
+        engine_public = exposure_public_statements(policy)
     statements = policy.get("Statement")
     was_list = isinstance(statements, list)
     items = _as_list(statements)

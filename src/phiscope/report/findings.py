@@ -19,13 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from phiscope.exposure.conditions import ALL_AUDIENCES as AUDIENCES
+from phiscope.exposure.evaluate import CAPABILITIES
 from phiscope.impact.severity import bucket_severity, exposure_level
 from phiscope.report.provider import object_uri
 
 LEVELS = ("info", "low", "medium", "high", "critical")
 SEV_RANK = {s: i for i, s in enumerate(LEVELS)}
-AUDIENCES = ("anonymous", "any_aws_account", "any_account")  # any_account: Azure/GCS verdicts
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
 
 AUDIENCE_TEXT = {

@@ -12,11 +12,10 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("json", "ocsf", "sarif", "csv", "html", "summary")
-EXTENSIONS = {"json": ".json", "ocsf": ".ocsf.json", "sarif": ".sarif", "csv": ".csv", "html": ".html"}
 STABLE_NAME = "phiscope-report.json"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -57,6 +56,64 @@ def _dump_json(obj: Any, *, compact: bool = False) -> Callable[[Any], None]:
     return w
 
 
+@dataclass(frozen=True, slots=True)
+class _Opts:
+    compact: bool  # the report v1 JSON without indentation (very large reports)
+    csv_delimiter: str
+    findings: list[Any] | None  # the findings list, built once for the formats that need it
+
+
+def _json(report: dict[str, Any], path: Path, o: _Opts) -> None:
+    _atomic_write(path, _dump_json(report, compact=o.compact))
+
+
+def _ocsf(report: dict[str, Any], path: Path, o: _Opts) -> None:
+    from phiscope.report.ocsf import to_ocsf
+
+    _atomic_write(path, _dump_json(to_ocsf(report, o.findings), compact=True))
+
+
+def _sarif(report: dict[str, Any], path: Path, o: _Opts) -> None:
+    from phiscope.report.sarif import to_sarif
+
+    _atomic_write(path, _dump_json(to_sarif(report, o.findings), compact=True))
+
+
+def _csv(report: dict[str, Any], path: Path, o: _Opts) -> None:
+    from phiscope.report.csvout import write_csv
+
+    _atomic_write(
+        path, lambda fh: write_csv(report, fh, delimiter=o.csv_delimiter, findings=o.findings), newline=""
+    )
+
+
+def _html(report: dict[str, Any], path: Path, o: _Opts) -> None:
+    from phiscope.report.html import render_html
+
+    _atomic_write(path, functools.partial(_write_text, render_html(report)))
+
+
+@dataclass(frozen=True, slots=True)
+class Renderer:
+    """One report format: its file extension and its writer (None: printed to the terminal)."""
+
+    ext: str
+    write: Callable[[dict[str, Any], Path, _Opts], None] | None
+
+
+# The one table of report formats: the CLI's choices, file names and writers all come from here.
+RENDERERS: dict[str, Renderer] = {
+    "json": Renderer(".json", _json),
+    "ocsf": Renderer(".ocsf.json", _ocsf),
+    "sarif": Renderer(".sarif", _sarif),
+    "csv": Renderer(".csv", _csv),
+    "html": Renderer(".html", _html),
+    "summary": Renderer("", None),
+}
+FORMATS = tuple(RENDERERS)
+EXTENSIONS = {name: r.ext for name, r in RENDERERS.items() if r.write is not None}
+
+
 def write_reports(
     report: dict[str, Any],
     out_dir: Path,
@@ -87,30 +144,13 @@ def write_reports(
     findings = None
     if any(f in fmts for f in ("ocsf", "sarif", "csv")):
         findings = list(iter_findings(report))
+    opts = _Opts(compact, csv_delimiter, findings)
     for fmt in dict.fromkeys(fmts):
-        if fmt == "summary":
+        renderer = RENDERERS[fmt]
+        if renderer.write is None:  # printed, not written (summary)
             continue
-        path = out_dir / f"{base}{EXTENSIONS[fmt]}"
-        if fmt == "json":
-            _atomic_write(path, _dump_json(report, compact=compact))
-        elif fmt == "ocsf":
-            from phiscope.report.ocsf import to_ocsf
-
-            _atomic_write(path, _dump_json(to_ocsf(report, findings), compact=True))
-        elif fmt == "sarif":
-            from phiscope.report.sarif import to_sarif
-
-            _atomic_write(path, _dump_json(to_sarif(report, findings), compact=True))
-        elif fmt == "csv":
-            from phiscope.report.csvout import write_csv
-
-            _atomic_write(
-                path, lambda fh: write_csv(report, fh, delimiter=csv_delimiter, findings=findings), newline=""
-            )
-        elif fmt == "html":
-            from phiscope.report.html import render_html
-
-            _atomic_write(path, functools.partial(_write_text, render_html(report)))
+        path = out_dir / f"{base}{renderer.ext}"
+        renderer.write(report, path, opts)
         paths[fmt] = path
     stable = out_dir / STABLE_NAME
     _atomic_write(stable, _dump_json(report, compact=compact))

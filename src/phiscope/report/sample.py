@@ -9,9 +9,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from phiscope.exposure.conditions import AUDIENCES
+from phiscope.exposure.evaluate import CAPABILITIES
 from phiscope.impact.severity import bucket_severity, exposure_level, max_severity
 
-CAPS = ("list", "read", "write", "read_acl", "write_acl", "admin")
+CAPS = CAPABILITIES
 
 # type -> (category, masked example templates, location style)
 TYPES: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -39,7 +41,7 @@ _CONTENT = {
 
 
 def _access(**true_caps: list[str]) -> dict[str, dict[str, bool]]:
-    out = {aud: dict.fromkeys(CAPS, False) for aud in ("anonymous", "any_aws_account")}
+    out: dict[str, dict[str, bool]] = {aud: dict.fromkeys(CAPS, False) for aud in AUDIENCES}
     for aud, caps in true_caps.items():
         for c in caps:
             out[aud][c] = True

@@ -231,3 +231,8 @@ _SEV = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 def _sev_rank(s: str) -> int:
     return _SEV.get(s, 0)
+
+
+def load_report(db_url: str | None, scan_id: str) -> dict[str, Any]:
+    """The report v1 object of a scan, rebuilt from the database (same code as the scan uses)."""
+    return build_report(Store.open(db_url), scan_id)

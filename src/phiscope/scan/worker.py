@@ -38,7 +38,7 @@ class Job:
     delete_after: bool
 
 
-def init_worker(secret: bytes, limits: Limits, engine_options: dict[str, Any] | None = None) -> None:
+def init_worker(secret: bytes, limits: Limits) -> None:
     """Process-pool initializer: build the engine once per process."""
     global _ENGINE, _LIMITS
     import signal
@@ -48,7 +48,7 @@ def init_worker(secret: bytes, limits: Limits, engine_options: dict[str, Any] | 
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per process
     from phiscope.detect.engine import DetectionEngine
 
-    _ENGINE = DetectionEngine(secret, **(engine_options or {}))
+    _ENGINE = DetectionEngine(secret)
     _LIMITS = limits
     settle_heap()
 

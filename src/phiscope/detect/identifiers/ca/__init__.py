@@ -1,0 +1,1 @@
+"""Canada: Social Insurance Number."""

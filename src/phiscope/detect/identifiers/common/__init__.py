@@ -1,0 +1,1 @@
+"""Identifiers of no single country: contact details, dates of birth, cards, record numbers, IPs."""
