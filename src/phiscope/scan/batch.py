@@ -98,7 +98,7 @@ def run_batch(scanner: Any, target: Any, refs: list[ObjectRef]) -> list[ObjectRe
     """In a fetch thread: each object prepared as it would be alone (special files, deadlines,
     fetch), then one pool task for the batch under one object's deadline. A batch that overruns or
     kills its worker runs again object by object, so only the object at fault gets that status."""
-    from phiscope.scan.pipeline import _unlink
+    from phiscope.scan.units import _unlink
 
     results: list[ObjectResult] = []
     jobs: list[worker.Job] = []

@@ -111,7 +111,7 @@ def process_remote(spec: StoreSpec, refs: list[ObjectRef], secret: bytes, limits
     import tempfile
 
     from phiscope.scan import worker
-    from phiscope.scan.pipeline import _fetch_reason
+    from phiscope.scan.units import _fetch_reason
     from phiscope.storage.base import ARCHIVE_CLASSES
 
     _engine(secret, limits)

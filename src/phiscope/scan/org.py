@@ -98,7 +98,7 @@ def _code(e: Exception) -> str:
 
 def org_targets(cfg: Any, accounts_out: list[Account]) -> list[Any]:
     """Targets for every bucket of every chosen account; one Account per Organization account."""
-    from phiscope.scan.pipeline import Target
+    from phiscope.scan.units import Target
     from phiscope.storage.s3 import S3Store, make_client
 
     kw = {"endpoint_url": cfg.endpoint_url, "profile": cfg.profile, "region": cfg.region}

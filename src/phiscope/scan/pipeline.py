@@ -37,6 +37,7 @@ from phiscope.scan.assess import (
 from phiscope.scan.assess_cloud import assess_cloud
 from phiscope.scan.executors import make_executor
 from phiscope.scan.sampling import Budget, parse_budget, select
+from phiscope.scan.units import Target, _fetch_reason, _unlink
 from phiscope.scan.workerpool import WorkerCrashed, WorkerPool, WorkerTimeout
 from phiscope.scan.writer import BatchWriter
 from phiscope.storage.base import ARCHIVE_CLASSES
@@ -115,17 +116,6 @@ class ScanConfig:
             d.pop(k, None)
         d["endpoint_url"] = strip_url_credentials(self.endpoint_url)
         return d
-
-
-@dataclass(slots=True)
-class Target:
-    store: Any
-    bucket: str
-    prefix: str = ""
-    only_key: str | None = None  # a single file given as the target
-    account: str | None = None  # Organization scan: the bucket's account, its name, its s3control client
-    account_name: str | None = None
-    s3control: Any = None
 
 
 @dataclass(slots=True)
@@ -640,15 +630,6 @@ def _key_fingerprint(secret: bytes, key: str) -> str:
     ).hexdigest()
 
 
-def _fetch_reason(e: Exception) -> str:
-    """A short, content-free reason for a failed read (error code, never a message body)."""
-    code = None
-    resp = getattr(e, "response", None)
-    if isinstance(resp, dict):
-        code = resp.get("Error", {}).get("Code")
-    return f"read failed: {code or type(e).__name__}"
-
-
 def _crash_reason(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
         import signal
@@ -656,11 +637,6 @@ def _crash_reason(exitcode: int | None) -> str:
         with contextlib.suppress(ValueError):
             return f"worker crashed on this object ({signal.Signals(-exitcode).name})"
     return "worker crashed on this object"
-
-
-def _unlink(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
 
 
 def run_scan(cfg: ScanConfig, db: Store, on_progress: Callable[[Progress, str], None] | None = None) -> str:
