@@ -69,13 +69,23 @@ def check_profile(value: str | None) -> str | None:
 
 
 def check_targets(targets: list[str] | None) -> list[str]:
-    """s3://BUCKET[/PREFIX], s3:// (every bucket), a folder, a file or file://PATH."""
+    """s3://BUCKET[/PREFIX], s3:// (every bucket), az://ACCOUNT/CONTAINER, gs://BUCKET, a folder, a
+    file or file://PATH."""
+    from phiscope.storage.targets import is_url_target, parse_url_target
+
     for t in targets or []:
         if t.startswith("s3://"):
             continue
+        if is_url_target(t):
+            try:
+                parse_url_target(t)
+            except ValueError as e:
+                raise typer.BadParameter(str(e), param_hint="'TARGETS'") from None
+            continue
         if "://" in t and not t.startswith("file://"):
             raise typer.BadParameter(
-                f"{t!r}: unsupported scheme (use s3://BUCKET, a folder or a file)", param_hint="'TARGETS'"
+                f"{t!r}: unsupported scheme (use s3://, az://ACCOUNT/CONTAINER, gs://, a folder or a file)",
+                param_hint="'TARGETS'",
             )
         if not Path(t[7:] if t.startswith("file://") else t).exists():
             raise typer.BadParameter(f"{t!r}: no such file or folder", param_hint="'TARGETS'")
@@ -96,7 +106,8 @@ def check_mutelist(value: Path | None) -> Path | None:
 
 def scan_command(
     targets: list[str] = typer.Argument(
-        None, help="s3://bucket, s3://bucket/prefix, s3:// (all buckets), or a folder"
+        None,
+        help="s3://bucket[/prefix], s3:// (every bucket), az://ACCOUNT/CONTAINER, gs://bucket, a path",
     ),
     endpoint_url: str | None = typer.Option(
         None, "--endpoint-url", help="S3-compatible endpoint URL", callback=check_endpoint
