@@ -64,10 +64,14 @@ def test_scans_lists_id_targets_mode_status_counts(tmp_path: Path) -> None:
     assert proc.returncode == 2 and proc.stderr.startswith("error:")
 
 
+N_OBJECTS = 1500
+
+
 def test_ctrl_c_prints_the_resume_command_and_exits_130(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    for i in range(400):
+    # enough objects that the scan is still running when the first batch of results is committed
+    for i in range(N_OBJECTS):
         (data / f"p{i:04d}.csv").write_text(ROWS * 50)
     db = f"sqlite:///{tmp_path / 'f.db'}"
     log = tmp_path / "events.jsonl"
@@ -102,10 +106,10 @@ def test_ctrl_c_prints_the_resume_command_and_exits_130(tmp_path: Path) -> None:
     sid = resume.split("--resume ", 1)[1].split()[0]
     assert resume.startswith("phiscope scan --resume ") and f"--db {db}" in resume
     done_before = log.read_text().count('"object_done"')
-    assert 0 < done_before < 400
+    assert 0 < done_before < N_OBJECTS
     # the exact command printed finishes the scan
     args = [*resume.split()[1:], "-o", str(tmp_path / "o2"), "-M", "json", "-q"]
     fin = subprocess.run([PHISCOPE, *args], capture_output=True, text=True, timeout=600, env=_env(tmp_path))
     assert fin.returncode in (0, 3), fin.stderr
     report = json.loads((tmp_path / "o2" / "phiscope-report.json").read_text())
-    assert report["scan"]["id"] == sid and len(report["objects"]) == 400
+    assert report["scan"]["id"] == sid and len(report["objects"]) == N_OBJECTS
