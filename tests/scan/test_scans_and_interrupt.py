@@ -83,6 +83,9 @@ def test_ctrl_c_prints_the_resume_command_and_exits_130(tmp_path: Path) -> None:
         text=True,
         env=_env(tmp_path),
         start_new_session=True,  # Ctrl-C goes to the whole process group, as in a terminal
+        # as in a terminal, Ctrl-C is not ignored: a test that ran a worker's start-up in this process
+        # may have set SIGINT to ignored, which children would inherit
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     # wait for the scan to be under way: the event log says objects are being done
     deadline = 120.0

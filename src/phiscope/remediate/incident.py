@@ -160,12 +160,12 @@ def verified_closed(history: dict[str, Any], bucket: str) -> bool:
 
 
 def _closure_text(buckets: list[dict[str, Any]], history: dict[str, Any]) -> str:
-    open_ = [b["name"] for b in buckets if not verified_closed(history, b["name"])]
+    open_ = [b for b in buckets if not verified_closed(history, b["name"])]
     if buckets and not open_:
         return (
             "Public access was closed and the closure verified, as recorded in the timeline of this report."
         )
-    names = ", ".join(f"s3://{n}" for n in open_) or "[bucket]"
+    names = ", ".join(bucket_url(b) for b in open_) or "[bucket]"
     return (
         f"No verified fix is recorded yet for {names}: access must be assumed to be still open. "
         "Close it first (`phiscope fix plan`, then `phiscope fix apply --yes`, which verifies from outside)."

@@ -107,7 +107,7 @@ def check_mutelist(value: Path | None) -> Path | None:
 def scan_command(
     targets: list[str] = typer.Argument(
         None,
-        help="s3://bucket[/prefix], s3:// (every bucket), az://ACCOUNT/CONTAINER, gs://bucket, a path",
+        help="s3://bucket, s3://bucket/prefix, s3:// (all), az://ACCOUNT/CONTAINER, gs://bucket, a path",
     ),
     endpoint_url: str | None = typer.Option(
         None, "--endpoint-url", help="S3-compatible endpoint URL", callback=check_endpoint

@@ -85,7 +85,7 @@ def bucket_verdict(bucket: dict[str, Any], mode: str | None) -> tuple[str, str |
     exposure = bucket.get("exposure")
     if isinstance(exposure, dict) and exposure.get("public"):
         return EXPOSED, None, None
-    if mode == "local":
+    if mode == "local" or bucket.get("provider") == LOCAL:  # a folder, also beside cloud targets
         return LOCAL, None, None
     texts = _texts(bucket)
     found = _cause(texts)
