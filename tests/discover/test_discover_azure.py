@@ -1,9 +1,10 @@
 """The Azure Blob protocol path of `phiscope discover` (account = the name, access per container).
 
-No Azure emulator is installed here (Azurite is not part of scripts/dev.sh), so a small loopback
-server answers as the Blob service does for anonymous callers: EnumerationResults for a container
-with public "container" access, 404 ResourceNotFound (x-ms-error-code) for a private or absent
-container, and an error for the account-level list. It stands in for the wire protocol only.
+A small loopback server answers as Azure's Blob service does for anonymous callers: EnumerationResults
+for a container with public "container" access, 404 ResourceNotFound (x-ms-error-code) for a private or
+absent container, and an error for the account-level list. It stands in for the wire protocol only;
+test_discover_azurite.py runs the same path against Azurite (which answers 403 where Azure answers 404,
+and has a single account).
 """
 
 from __future__ import annotations

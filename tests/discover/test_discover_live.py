@@ -306,7 +306,12 @@ def test_classification_counts_with_masked_examples_only(world: World, full_run:
 def test_disclosure_packs_and_database(world: World, full_run: dict[str, Any]) -> None:
     packs = full_run["tmp"] / "packs"
     names = sorted(p.name for p in packs.iterdir())
-    assert len(names) == 2 * 4  # json + md for each listable/readable bucket
+    assert len(names) == 4 * 4  # json, md, html and ocsf for each listable/readable bucket
+    assert f"aws-{world.stem}.exports.ocsf.json" in names  # a dotted bucket name keeps its own dot
+    page = (packs / f"aws-{world.stem}-backup.html").read_text("utf-8")
+    assert "exists-readable" in page and "mailto:security@example.test" in page
+    (ev,) = json.loads((packs / f"aws-{world.stem}-backup.ocsf.json").read_text("utf-8"))
+    assert ev["class_uid"] == 2004 and ev["resources"][0]["name"] == f"{world.stem}-backup"
     md = (packs / f"aws-{world.stem}-backup.md").read_text("utf-8")
     assert "exists-readable" in md and "mailto:security@example.test" in md
     assert "Range: bytes=0-0" in md and "| 206 |" in md

@@ -92,7 +92,12 @@ def discover_command(
         None, "--security-txt-url", help="fetch security.txt from here instead of https://DOMAIN/.well-known/"
     ),
     pack_dir: Path | None = typer.Option(
-        None, "--pack-dir", help="write a disclosure pack (JSON + Markdown) per exposed bucket here"
+        None, "--pack-dir", help="write a disclosure pack per exposed bucket here (formats: --pack-format)"
+    ),
+    pack_format: str = typer.Option(
+        "json,md,html,ocsf",
+        "--pack-format",
+        help="disclosure pack formats, comma-separated: json, md, html, ocsf (OCSF 1.5.0 Detection Finding)",
     ),
     db: str | None = typer.Option(
         None, "--db", help="findings database URL (default: PHISCOPE_DB or the user data dir)"
@@ -101,11 +106,16 @@ def discover_command(
     fmt: str = typer.Option("text", "--format", help="text | json (a JSON array of the buckets that exist)"),
 ) -> None:
     from phiscope.discover.classify import ClassifyLimits
+    from phiscope.discover.pack import parse_formats
     from phiscope.discover.probe import EXPOSED, Settings
     from phiscope.discover.run import Plan, discover
 
     if fmt not in ("text", "json"):
         raise typer.BadParameter("--format must be text or json")
+    try:
+        pack_formats = parse_formats(pack_format)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--pack-format") from e
     plan = Plan(
         names=names,
         domain=domain,
@@ -167,8 +177,12 @@ def discover_command(
     if pack_dir is not None and run["packs"]:
         from phiscope.discover.pack import write_packs
 
-        written = write_packs(pack_dir, run["packs"])
-        typer.echo(f"disclosure packs: {len(written) // 2} in {pack_dir}", err=True)
+        written = write_packs(pack_dir, run["packs"], pack_formats)
+        typer.echo(
+            f"disclosure packs: {len(run['packs'])} ({', '.join(pack_formats)}; {len(written)} files) "
+            f"in {pack_dir}",
+            err=True,
+        )
     if not no_db:
         try:
             from phiscope.db.discovery import engine_for, save_run
