@@ -15,10 +15,11 @@ finding is about, not of when it was found) so scan-to-scan diffs and SIEM de-du
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from phiscope.contracts import ReportV1
 from phiscope.exposure.conditions import ALL_AUDIENCES as AUDIENCES
 from phiscope.exposure.evaluate import CAPABILITIES
 from phiscope.impact.severity import bucket_severity, exposure_level
@@ -119,8 +120,8 @@ class Finding:
     muted: dict[str, Any] | None = None
     exposure: str = "private"  # data findings: how the data can be read (data_exposure_kind)
     tags: list[str] = field(default_factory=list)  # compliance finding kinds (see compliance.py)
-    obj: dict[str, Any] | None = None
-    bucket_row: dict[str, Any] | None = None
+    obj: Mapping[str, Any] | None = None
+    bucket_row: Mapping[str, Any] | None = None
 
     @property
     def uri(self) -> str:
@@ -132,7 +133,7 @@ class _BucketCtx:
 
     __slots__ = ("data_kind", "endpoint", "exposure", "level", "provider", "row", "sev_cache")
 
-    def __init__(self, row: dict[str, Any] | None) -> None:
+    def __init__(self, row: Mapping[str, Any] | None) -> None:
         from phiscope.storage.providers import provider_of
 
         self.row = row
@@ -155,7 +156,7 @@ class _BucketCtx:
         return self.sev_cache[k]
 
 
-def exposure_findings(bucket: dict[str, Any]) -> list[Finding]:
+def exposure_findings(bucket: Mapping[str, Any]) -> list[Finding]:
     name = bucket["name"]
     exp = bucket.get("exposure") or {}
     sev = bucket.get("severity") or "info"
@@ -234,7 +235,7 @@ def data_tags(category: str, dtype: str, health: bool, phi: bool, data_kind: str
     return tags
 
 
-def iter_findings(report: dict[str, Any], *, data: bool = True, exposure: bool = True) -> Iterator[Finding]:
+def iter_findings(report: ReportV1, *, data: bool = True, exposure: bool = True) -> Iterator[Finding]:
     """Every finding of a report: exposure findings first (per bucket), then data findings."""
     buckets = report.get("buckets") or []
     if exposure:

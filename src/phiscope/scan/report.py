@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from phiscope.contracts import BucketV1, DetectionV1, ObjectV1, ReportV1
 from phiscope.db.store import Store
 from phiscope.impact.people import METHOD, count_people
 from phiscope.impact.regulations import ExposedSet, obligations
@@ -40,13 +41,13 @@ def _media_category(content_type: str | None) -> str | None:
     return None
 
 
-def build_report(store: Store, scan_id: str) -> dict[str, Any]:
+def build_report(store: Store, scan_id: str) -> ReportV1:
     scan = store.get_scan(scan_id)
     if scan is None:
         raise KeyError(f"no scan {scan_id!r} in the database")
     bucket_rows = store.bucket_rows(scan_id)
 
-    dets_by_obj: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    dets_by_obj: dict[int, list[DetectionV1]] = defaultdict(list)
     for d in store.detection_rows(scan_id):
         dets_by_obj[d["object_id"]].append(
             {
@@ -60,7 +61,7 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
             }
         )
 
-    objects: list[dict[str, Any]] = []
+    objects: list[ObjectV1] = []
     status_counts: Counter[str] = Counter()
     per_bucket: dict[str, dict[str, Any]] = defaultdict(
         lambda: {
@@ -80,8 +81,8 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
         agg = per_bucket[o["bucket"]]
         agg["scanned"] += 1
         agg["bytes"] += o["bytes_read"]
-        for d in dets:
-            agg["types"][d["type"]] += d["count"]
+        for det in dets:
+            agg["types"][det["type"]] += det["count"]
         agg["categories"].update(o["categories"])
         agg["phi"] = agg["phi"] or o["contains_phi"]
         agg["health"] = agg["health"] or o["health"]
@@ -107,7 +108,7 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
 
     people = count_people(store.person_records(scan_id))  # streamed: records are never all in memory
     all_orgs: set[str] = set()
-    buckets: list[dict[str, Any]] = []
+    buckets: list[BucketV1] = []
     exposed_sets: list[ExposedSet] = []
     all_sets: list[ExposedSet] = []
     for b in bucket_rows:
@@ -174,7 +175,7 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
         exposed_people = people.total
     else:
         exposed_people = count_people(r for r in store.person_records(scan_id) if r[0] in exposed_names).total
-    report: dict[str, Any] = {
+    report: ReportV1 = {
         "schema": SCHEMA,
         "scan": {
             "id": scan["id"],
@@ -233,6 +234,6 @@ def _sev_rank(s: str) -> int:
     return _SEV.get(s, 0)
 
 
-def load_report(db_url: str | None, scan_id: str) -> dict[str, Any]:
+def load_report(db_url: str | None, scan_id: str) -> ReportV1:
     """The report v1 object of a scan, rebuilt from the database (same code as the scan uses)."""
     return build_report(Store.open(db_url), scan_id)

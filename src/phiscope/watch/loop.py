@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import delete
 
 from phiscope import __version__
+from phiscope.contracts import ReportV1
 from phiscope.db.schema import objects as objects_table
 from phiscope.db.store import BucketRow, Store
 from phiscope.db.watch import FindingState, WatchStore
@@ -202,7 +203,7 @@ class Watcher:
         self._dirty = True
         self._held = False
         self._pass_errors: list[str] = []
-        self._last_report: dict[str, Any] | None = None
+        self._last_report: ReportV1 | None = None
         self.metrics_server: MetricsServer | None = None
 
     # -- setup ------------------------------------------------------------------------------------
