@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from phiscope.exposure.conditions import TRUSTED_KEYS
+from phiscope.exposure.conditions import AUDIENCES, TRUSTED_KEYS
+from phiscope.exposure.evaluate import CAPABILITIES
 
 PLAN_SCHEMA = "phiscope/remediation-plan/v1"
 
@@ -40,8 +41,6 @@ PUBLIC_GROUPS = {
 }
 BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 FULL_BPA: dict[str, bool] = dict.fromkeys(BPA_FLAGS, True)
-AUDIENCES = ("anonymous", "any_aws_account")
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 
 # Actions in execution order (see module docstring).
 ACTION_ORDER = (

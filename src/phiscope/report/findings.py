@@ -22,11 +22,10 @@ from typing import Any
 from phiscope.contracts import ReportV1
 from phiscope.exposure.conditions import ALL_AUDIENCES as AUDIENCES
 from phiscope.exposure.evaluate import CAPABILITIES
-from phiscope.impact.severity import bucket_severity, exposure_level
+from phiscope.impact.severity import LEVELS as LEVELS
+from phiscope.impact.severity import bucket_severity, exposure_level, sev_rank
 from phiscope.report.provider import object_uri
 
-LEVELS = ("info", "low", "medium", "high", "critical")
-SEV_RANK = {s: i for i, s in enumerate(LEVELS)}
 PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
 
 AUDIENCE_TEXT = {
@@ -43,10 +42,6 @@ CAPABILITY_TEXT = {
     "write_acl": "rewrite the access control list (take control of the bucket)",
     "admin": "rewrite the bucket's configuration (policy, Block Public Access, ownership) or delete it",
 }
-
-
-def sev_rank(s: str | None) -> int:
-    return SEV_RANK.get(s or "info", 0)
 
 
 def max_sev(*levels: str) -> str:

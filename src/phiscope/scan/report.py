@@ -14,7 +14,7 @@ from phiscope.contracts import BucketV1, DetectionV1, ObjectV1, ReportV1
 from phiscope.db.store import Store
 from phiscope.impact.people import METHOD, count_people
 from phiscope.impact.regulations import ExposedSet, obligations
-from phiscope.impact.severity import bucket_severity, exposure_level, max_severity
+from phiscope.impact.severity import bucket_severity, exposure_level, max_severity, sev_rank
 from phiscope.model import PERSON_CATEGORIES
 from phiscope.report.provider import bucket_url
 from phiscope.scan.verdict import bucket_verdict
@@ -164,7 +164,7 @@ def build_report(store: Store, scan_id: str) -> ReportV1:
     for row in buckets:
         row["verdict"], row["verdict_cause"], row["verdict_hint"] = bucket_verdict(row, scan["mode"])
     # Exposed and most severe first: the order a responder works in.
-    buckets.sort(key=lambda b: (-_sev_rank(b["severity"]), b["name"]))
+    buckets.sort(key=lambda b: (-sev_rank(b["severity"]), b["name"]))
     started = scan["started_at"]
     if started.tzinfo is None:
         started = started.replace(tzinfo=UTC)
@@ -225,13 +225,6 @@ def build_report(store: Store, scan_id: str) -> ReportV1:
     attach_accounts(store, scan_id, report)
     attach_estimates(store, scan_id, report)
     return report
-
-
-_SEV = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
-
-
-def _sev_rank(s: str) -> int:
-    return _SEV.get(s, 0)
 
 
 def load_report(db_url: str | None, scan_id: str) -> ReportV1:
