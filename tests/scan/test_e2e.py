@@ -188,7 +188,7 @@ def _keys_fit(obj: dict[str, Any], td: Any, where: str) -> None:
 
 
 def test_report_matches_its_typed_contract(scanned: dict[str, Any]) -> None:
-    from phiscope import contracts as c
+    from phiscope import json_types as c
 
     report = scanned["report"]
     _keys_fit(report, c.ReportV1, "report")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from phiscope.contracts import ExposureVerdict
 from phiscope.exposure import acl as aclmod
 from phiscope.exposure import block_public_access as bpamod
 from phiscope.exposure import policy as pol
 from phiscope.exposure.conditions import AUDIENCES, Audience
 from phiscope.exposure.patterns import is_match_all
+from phiscope.json_types import ExposureVerdict
 
 CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from phiscope.contracts import ReportV1
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import Finding, iter_findings, max_sev
 
 

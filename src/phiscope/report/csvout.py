@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterable
 from typing import IO, Any
 
-from phiscope.contracts import ReportV1
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import Finding, iter_findings, location_text, text_of
 
 COLUMNS = (

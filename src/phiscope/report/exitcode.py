@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from phiscope.contracts import ReportV1
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import LEVELS, iter_findings, sev_rank
 
 EXIT_OK = 0

@@ -19,11 +19,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from phiscope.contracts import ReportV1
 from phiscope.exposure.conditions import ALL_AUDIENCES as AUDIENCES
 from phiscope.exposure.evaluate import CAPABILITIES
 from phiscope.impact.severity import LEVELS as LEVELS
 from phiscope.impact.severity import bucket_severity, exposure_level, sev_rank
+from phiscope.json_types import ReportV1
 from phiscope.report.provider import object_uri
 
 PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
-from phiscope.contracts import ReportV1
 from phiscope.impact.severity import bucket_severity
+from phiscope.json_types import ReportV1
 from phiscope.report.compliance import compliance_status
 from phiscope.report.findings import (
     AUDIENCE_TEXT,

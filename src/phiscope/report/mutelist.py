@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from phiscope.contracts import ReportV1
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import data_exposure_kind, exposure_findings
 
 _ALLOWED = {"bucket", "prefix", "types", "exposure", "reason", "owner", "expires"}

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from phiscope.contracts import ReportV1
+from phiscope.json_types import ReportV1
 from phiscope.report.compliance import requirements_for
 from phiscope.report.findings import AUDIENCE_TEXT, CAPABILITY_TEXT, Finding, cap1, iter_findings, text_of
 from phiscope.report.provider import (

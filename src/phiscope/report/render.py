@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from phiscope.contracts import ReportV1
+from phiscope.json_types import ReportV1
 
 STABLE_NAME = "phiscope-report.json"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")

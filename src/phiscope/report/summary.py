@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from phiscope.contracts import ReportV1
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import exposure_kinds, sev_rank
 from phiscope.report.provider import object_uri
 from phiscope.textsafe import printable

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from phiscope.contracts import ReportV1
+from phiscope.json_types import ReportV1
 
 Z95 = 1.959963984540054
 MIN_POSITIVES = 5  # below this many objects with people, a stratum borrows the pooled log-size spread

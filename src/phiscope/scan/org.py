@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from phiscope.contracts import ReportV1
+from phiscope.json_types import ReportV1
 
 ROLE_SESSION = "phiscope-org-scan"
 

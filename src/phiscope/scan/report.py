@@ -10,11 +10,11 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from phiscope.contracts import BucketV1, DetectionV1, ObjectV1, ReportV1
 from phiscope.db.store import Store
 from phiscope.impact.people import METHOD, count_people
 from phiscope.impact.regulations import ExposedSet, obligations
 from phiscope.impact.severity import bucket_severity, exposure_level, max_severity, sev_rank
+from phiscope.json_types import BucketV1, DetectionV1, ObjectV1, ReportV1
 from phiscope.model import PERSON_CATEGORIES
 from phiscope.report.provider import bucket_url
 from phiscope.scan.verdict import bucket_verdict

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from phiscope.contracts import ReportV1
+from phiscope.json_types import ReportV1
 
 
 def run_and_report(

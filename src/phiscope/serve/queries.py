@@ -35,11 +35,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from phiscope.contracts import ReportV1
 from phiscope.db.schema import detections, objects, scans
 from phiscope.db.serve import serve_findings, serve_scan_summaries
 from phiscope.db.store import Store
 from phiscope.impact.severity import bucket_severity
+from phiscope.json_types import ReportV1
 from phiscope.model import PERSON_CATEGORIES
 from phiscope.report.findings import (
     LEVELS,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from phiscope.contracts import ReportV1
 from phiscope.db.watch import FindingState
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import Finding, iter_findings, sev_rank
 from phiscope.scan.diff import by_uid, diff_findings
 

@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import delete
 
 from phiscope import __version__
-from phiscope.contracts import ReportV1
 from phiscope.db.schema import objects as objects_table
 from phiscope.db.store import BucketRow, Store
 from phiscope.db.watch import FindingState, WatchStore
+from phiscope.json_types import ReportV1
 from phiscope.model import ObjectRef, Status
 from phiscope.report.findings import LEVELS, exposure_kinds
 from phiscope.scan.assess import Assessment, account_id, assess_anonymous, assess_owner
