@@ -178,3 +178,28 @@ def test_demo_csv_has_exposure_rows_and_ocsf_the_account(scanned: dict[str, Any]
     events = json.loads((scanned["out"] / f"phiscope-{sid}.ocsf.json").read_text(encoding="utf-8"))
     accounts = {(e.get("cloud") or {}).get("account", {}).get("uid") for e in events}
     assert "123456789012" in accounts  # moto's account, from STS GetCallerIdentity
+
+
+def _keys_fit(obj: dict[str, Any], td: Any, where: str) -> None:
+    """A JSON object carries only the keys its TypedDict declares, and every required one."""
+    extra = set(obj) - set(td.__annotations__)
+    missing = set(td.__required_keys__) - set(obj)
+    assert not extra and not missing, (where, sorted(extra), sorted(missing))
+
+
+def test_report_matches_its_typed_contract(scanned: dict[str, Any]) -> None:
+    from phiscope import json_types as c
+
+    report = scanned["report"]
+    _keys_fit(report, c.ReportV1, "report")
+    _keys_fit(report["scan"], c.ScanV1, "scan")
+    _keys_fit(report["impact"], c.ImpactV1, "impact")
+    assert report["buckets"] and report["objects"]
+    for b in report["buckets"]:
+        _keys_fit(b, c.BucketV1, f"bucket {b['name']}")
+        if b["exposure"] is not None:
+            _keys_fit(b["exposure"], c.ExposureVerdict, f"exposure of {b['name']}")
+    for o in report["objects"]:
+        _keys_fit(o, c.ObjectV1, f"object {o['key']}")
+        for d in o["detections"]:
+            _keys_fit(d, c.DetectionV1, f"detection in {o['key']}")

@@ -45,6 +45,7 @@ class DetectionEngine(TablePasses):
         dayfirst: bool = False,
         sample_rows: int = 64,
     ) -> None:
+        """Fingerprint key and options -> an engine with its vocabularies loaded (once per worker)."""
         self._fp = Fingerprinter(secret)
         # fingerprints of the batch being analysed (see _new_batch)
         self._fp_cache: dict[str, dict[str, str]] = {}  # type → normalised value → fingerprint
@@ -61,7 +62,7 @@ class DetectionEngine(TablePasses):
     # -- entry point --------------------------------------------------------------------------
 
     def scan(self, items: Iterable[Segment | TableChunk]) -> ContentFindings:
-        """Everything found in one object's items (the extractor's generator is advanced here).
+        """One object's items (segments, table chunks) -> its ContentFindings (advances the extractor).
 
         The cyclic collector is off while a batch is analysed, and also from one table chunk to the
         next: the extractor then builds the next chunk's rows (thousands of acyclic lists, freed

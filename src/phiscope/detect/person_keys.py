@@ -98,6 +98,7 @@ class PersonKeys(Summaries):
             out.people.append(frozenset(keys))
 
     def name_dob_key(self, normalised_name: str, iso_dob: str) -> str:
+        """A normalised name and an ISO birth date -> the NAME_DOB person key (keyed fingerprint)."""
         return f"{NAME_DOB}:{self.fingerprint(NAME_DOB, normalised_name + '|' + iso_dob)}"
 
     def _table_people(self, t: _TableKeys) -> Iterable[tuple[str, ...]]:

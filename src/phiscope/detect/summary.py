@@ -121,6 +121,7 @@ class Summaries:
     _key_cache: dict[str, dict[str, str]]
 
     def fingerprint(self, kind: str, normalised: str) -> str:
+        """A type and a normalised value -> its keyed fingerprint (cached for the batch)."""
         cache = self._fp_cache.get(kind)
         if cache is None:
             cache = self._fp_cache[kind] = {}

@@ -107,7 +107,7 @@ class TextPasses(PersonKeys):
     find_names: bool
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, type) of every detection in one text: offsets only, for benchmarks and tests
+        """One text -> (start, end, type) of every detection: offsets only, for benchmarks and tests
         on synthetic data (the scan pipeline uses `scan`)."""
         buf = _Buffer.build([text], [None])
         return [(h.start, h.end, h.kind.type) for h in self.text_hits(buf, labelled=True)]
@@ -235,7 +235,7 @@ class TextPasses(PersonKeys):
             hits.append(Hit(s, e, records.MRN, v, alnum_upper(v), LOW, scope=label))
 
     def text_hits(self, buf: _Buffer, labelled: bool, shapes_only: bool = False) -> list[Hit]:
-        """All hits in a buffer, overlaps resolved (label/field values first, then longer spans)."""
+        """A text buffer -> all its hits, overlaps resolved (label/field values first, then longer spans)."""
         hits: list[Hit] = []
         if labelled:
             self._labelled_values(buf, hits)

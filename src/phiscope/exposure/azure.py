@@ -24,7 +24,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
+from phiscope.exposure.evaluate import CAPABILITIES
+
 AUDIENCES = ("anonymous", "any_account")
 LEVEL_CAPS = {"container": ("list", "read"), "blob": ("read",)}
 LEVEL_TEXT = {

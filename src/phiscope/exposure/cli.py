@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,7 @@ def snapshot_command(
         raise typer.Exit(1)
 
 
-def _render_text(r: dict[str, Any]) -> str:
+def _render_text(r: Mapping[str, Any]) -> str:
     lines = [f"bucket {r['bucket']}: {'PUBLIC' if r['public'] else 'not public'}"]
     for m in r.get("malformed") or []:
         lines.append(f"  MALFORMED: {m}")

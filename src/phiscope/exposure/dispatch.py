@@ -7,6 +7,7 @@ them alike. Exit code: 3 exposed, 1 could not verify (never a silent all-clear),
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -69,7 +70,7 @@ def probe_exit_code(results: list[dict[str, Any]]) -> int:
     return 0
 
 
-def evaluate_any(snapshot: Any) -> dict[str, Any]:
+def evaluate_any(snapshot: Any) -> Mapping[str, Any]:
     """A snapshot of any provider -> its evaluator's verdict (S3 when no provider is named)."""
     provider = snapshot.get("provider") if isinstance(snapshot, dict) else None
     if provider == "azure":

@@ -15,6 +15,7 @@ from phiscope.exposure import block_public_access as bpamod
 from phiscope.exposure import policy as pol
 from phiscope.exposure.conditions import AUDIENCES, Audience
 from phiscope.exposure.patterns import is_match_all
+from phiscope.json_types import ExposureVerdict
 
 CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 
@@ -73,7 +74,7 @@ class _Verdict:
 
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket
-        self.access = {a: dict.fromkeys(CAPABILITIES, False) for a in AUDIENCES}
+        self.access: dict[str, dict[str, bool]] = {a: dict.fromkeys(CAPABILITIES, False) for a in AUDIENCES}
         self.reasons: list[str] = []
         self.latent: list[str] = []
         self.uncertain: list[str] = []
@@ -134,7 +135,7 @@ def _fmt_patterns(pats: list[str]) -> str:
     return "objects matching " + ", ".join(repr(p) for p in pats)
 
 
-def evaluate_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+def evaluate_snapshot(snapshot: dict[str, Any]) -> ExposureVerdict:
     """Snapshot v1 -> the `exposure evaluate` object (see docs/exposure.md)."""
     if not isinstance(snapshot, dict):
         raise ValueError(f"snapshot must be a JSON object, got {type(snapshot).__name__}")

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
+from phiscope.exposure.evaluate import CAPABILITIES
+
 AUDIENCES = ("anonymous", "any_account")
 MEMBER_AUDIENCE = {"allusers": "anonymous", "allauthenticatedusers": "any_account"}
 WHO = {

@@ -17,7 +17,6 @@ from phiscope.extract.base import RECURSE, ExtractContext, Item, SkipObject, str
 _WHOLE = frozenset(
     {sniff.DOCX, sniff.XLSX, sniff.XLSM, sniff.ODS, sniff.PPTX, sniff.OLE, sniff.SEVEN_Z, sniff.DICOM}
 )
-_IMAGES = ("image/png", "image/jpeg", "image/tiff", "image/bmp", "image/webp", "image/gif")
 
 
 def extract_object(stream: BinaryIO, ctx: ExtractContext) -> Iterator[Item]:
@@ -102,7 +101,7 @@ def _route(kind: str) -> Callable[[BinaryIO, ExtractContext], Iterator[Item]] | 
         from phiscope.extract.archive import extract_archive
 
         return extract_archive
-    if kind in _IMAGES:
+    if kind in sniff.IMAGES:
         return _image
     if kind.startswith(s.AUDIO_PREFIX) or kind == "video/mp4":
         return _audio

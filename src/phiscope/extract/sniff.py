@@ -47,7 +47,12 @@ SEVEN_Z = "application/x-7z-compressed"
 SPREADSHEETS = frozenset({XLSX, XLSM, ODS})
 ARCHIVES = frozenset({ZIP, GZIP, BZIP2, XZ, TAR, SEVEN_Z})
 IMAGE_PREFIX = "image/"
-_TRUSTED_IMAGES = frozenset({"image/png", "image/jpeg", "image/tiff", "image/bmp", "image/webp", "image/gif"})
+# The one list of image types and of media file name extensions: OCR reads these MIME types (a
+# declared type outside them is sniffed, not trusted); the scanner routes these extensions to the
+# model-holding workers and never batches them.
+IMAGES = frozenset({"image/png", "image/jpeg", "image/tiff", "image/bmp", "image/webp", "image/gif"})
+IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "tif", "tiff", "gif", "bmp", "webp", "heic"})
+RECORDING_EXTENSIONS = frozenset({"wav", "mp3", "m4a", "ogg", "flac", "opus", "amr", "mp4", "mov", "webm"})
 AUDIO_PREFIX = "audio/"
 
 _MAGIC: tuple[tuple[int, bytes, str], ...] = (
@@ -284,6 +289,6 @@ def sniff_head(head: bytes, complete: bool, stream: BinaryIO | None = None) -> s
     mt = _libmagic(head)
     if not mt or mt in ("text/plain", "application/octet-stream"):
         return BINARY
-    if mt.startswith(IMAGE_PREFIX) and mt not in _TRUSTED_IMAGES:
+    if mt.startswith(IMAGE_PREFIX) and mt not in IMAGES:
         return BINARY  # libmagic's weak image guesses (TGA, ICO...) on arbitrary bytes
     return mt

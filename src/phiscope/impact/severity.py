@@ -6,7 +6,14 @@ from typing import Any
 
 from phiscope.exposure.evaluate import CAPABILITIES
 
+# The one severity scale (lowest first): findings, exit codes, the web app and the renderers import it.
 LEVELS = ("info", "low", "medium", "high", "critical")
+SEV_RANK = {s: i for i, s in enumerate(LEVELS)}
+
+
+def sev_rank(s: str | None) -> int:
+    """A severity name -> its rank on LEVELS (unknown or None: info, 0)."""
+    return SEV_RANK.get(s or "info", 0)
 
 
 def exposure_level(exposure: dict[str, Any] | None) -> str:

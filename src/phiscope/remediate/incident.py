@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,12 +59,12 @@ def _sort_key(value: Any) -> str:
     return ""
 
 
-def open_capabilities(exposure: dict[str, Any] | None) -> list[str]:
+def open_capabilities(exposure: Mapping[str, Any] | None) -> list[str]:
     access = (exposure or {}).get("access") or {}
     return [f"{a}:{c}" for a in AUDIENCES for c in CAPABILITIES if (access.get(a) or {}).get(c) is True]
 
 
-def exposed_buckets(report: dict[str, Any]) -> list[dict[str, Any]]:
+def exposed_buckets(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [
         b
         for b in report.get("buckets") or []
@@ -71,7 +72,7 @@ def exposed_buckets(report: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def masked_examples(report: dict[str, Any], bucket: str) -> dict[str, list[str]]:
+def masked_examples(report: Mapping[str, Any], bucket: str) -> dict[str, list[str]]:
     """Up to three masked examples per detection type for one bucket."""
     out: dict[str, list[str]] = defaultdict(list)
     for o in report.get("objects") or []:
@@ -86,7 +87,7 @@ def masked_examples(report: dict[str, Any], bucket: str) -> dict[str, list[str]]
 
 
 def timeline(
-    report: dict[str, Any], history: dict[str, dict[str, list[dict[str, Any]]]]
+    report: Mapping[str, Any], history: dict[str, dict[str, list[dict[str, Any]]]]
 ) -> list[tuple[str, str, str]]:
     """(sort key, display time, event) rows, oldest first."""
     scan = report.get("scan") or {}
@@ -173,7 +174,10 @@ def _closure_text(buckets: list[dict[str, Any]], history: dict[str, Any]) -> str
 
 
 def _letter(
-    report: dict[str, Any], buckets: list[dict[str, Any]], ours: bool, history: dict[str, Any] | None = None
+    report: Mapping[str, Any],
+    buckets: list[dict[str, Any]],
+    ours: bool,
+    history: dict[str, Any] | None = None,
 ) -> list[str]:
     scan = report.get("scan") or {}
     impact = report.get("impact") or {}
@@ -236,7 +240,7 @@ def _letter(
 
 
 def render_incident(
-    report: dict[str, Any],
+    report: Mapping[str, Any],
     history: dict[str, dict[str, list[dict[str, Any]]]] | None = None,
     *,
     ours: bool | None = None,

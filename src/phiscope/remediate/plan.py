@@ -24,11 +24,12 @@ import ipaddress
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from phiscope.exposure.conditions import TRUSTED_KEYS
+from phiscope.exposure.conditions import AUDIENCES, TRUSTED_KEYS
+from phiscope.exposure.evaluate import CAPABILITIES
 
 PLAN_SCHEMA = "phiscope/remediation-plan/v1"
 
@@ -40,8 +41,6 @@ PUBLIC_GROUPS = {
 }
 BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 FULL_BPA: dict[str, bool] = dict.fromkeys(BPA_FLAGS, True)
-AUDIENCES = ("anonymous", "any_aws_account")
-CAPABILITIES = ("list", "read", "write", "read_acl", "write_acl", "admin")
 
 # Actions in execution order (see module docstring).
 ACTION_ORDER = (
@@ -275,7 +274,7 @@ def plan_policy(
 # -- exposure summary ---------------------------------------------------------------------------
 
 
-def open_capabilities(evaluation: dict[str, Any] | None) -> list[str]:
+def open_capabilities(evaluation: Mapping[str, Any] | None) -> list[str]:
     """'audience:capability' for every capability the evaluation grants, e.g. 'anonymous:read'."""
     access = (evaluation or {}).get("access") or {}
     return [
@@ -286,12 +285,12 @@ def open_capabilities(evaluation: dict[str, Any] | None) -> list[str]:
     ]
 
 
-def is_closed(evaluation: dict[str, Any] | None) -> bool:
+def is_closed(evaluation: Mapping[str, Any] | None) -> bool:
     """Closed = no capability for anonymous users or any AWS account."""
     return evaluation is not None and not open_capabilities(evaluation)
 
 
-def engine_public_statements(evaluation: dict[str, Any] | None) -> set[int] | None:
+def engine_public_statements(evaluation: Mapping[str, Any] | None) -> set[int] | None:
     """Indexes of the policy statements the exposure engine judged public (None: no engine verdict)."""
     if not isinstance(evaluation, dict) or not isinstance(evaluation.get("evidence"), list):
         return None
@@ -330,7 +329,7 @@ def account_bpa_change(account_id: str, current: dict[str, Any] | None) -> dict[
 
 def plan_bucket(
     snapshot: dict[str, Any],
-    evaluation: dict[str, Any] | None,
+    evaluation: Mapping[str, Any] | None,
     *,
     account_level: bool = False,
     object_acls_complete: bool = False,
@@ -481,7 +480,7 @@ def new_plan_id() -> str:
 
 def build_plan(
     snapshots: list[dict[str, Any]],
-    evaluate: Callable[[dict[str, Any]], dict[str, Any]],
+    evaluate: Callable[[dict[str, Any]], Mapping[str, Any]],
     *,
     account_level: bool = False,
     account_id: str | None = None,

@@ -9,7 +9,7 @@ verdict only when `trust_probe` is set (the default for AWS itself, where endpoi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,7 +44,7 @@ def probe_is_open(result: Any) -> bool | None:
     return False if seen else None
 
 
-def summarise_evaluation(evaluation: dict[str, Any]) -> dict[str, Any]:
+def summarise_evaluation(evaluation: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "public": evaluation.get("public"),
         "policy_is_public": evaluation.get("policy_is_public"),
@@ -75,7 +75,7 @@ def hiding_errors(errors: list[Any]) -> list[str]:
 
 
 def verdict(
-    evaluation: dict[str, Any],
+    evaluation: Mapping[str, Any],
     probe_open: bool | None,
     *,
     trust_probe: bool,

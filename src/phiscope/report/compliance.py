@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import Finding, iter_findings, max_sev
 
 
@@ -81,7 +82,7 @@ def requirements_for(tags: Iterable[str]) -> dict[str, list[str]]:
     return {fw: list(ids) for fw, ids in _map_tags(tuple(sorted(set(tags))))}
 
 
-def report_tags(report: dict[str, Any]) -> list[str]:
+def report_tags(report: ReportV1) -> list[str]:
     """Scan-level kinds: obligations triggered and incomplete coverage."""
     tags = [
         f"obligation:{o['id']}" for o in (report.get("impact") or {}).get("obligations") or [] if o.get("id")
@@ -92,9 +93,7 @@ def report_tags(report: dict[str, Any]) -> list[str]:
     return tags
 
 
-def compliance_status(
-    report: dict[str, Any], findings: Iterable[Finding] | None = None
-) -> list[dict[str, Any]]:
+def compliance_status(report: ReportV1, findings: Iterable[Finding] | None = None) -> list[dict[str, Any]]:
     """Per framework and requirement: triggered or not, by how many unmuted findings, worst severity."""
     fws = load_frameworks()
     stats: dict[tuple[str, str], dict[str, Any]] = {}

@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable
 from typing import IO, Any
 
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import Finding, iter_findings, location_text, text_of
 
 COLUMNS = (
@@ -48,7 +49,7 @@ def safe_cell(v: Any) -> str:
     return s
 
 
-def rows(report: dict[str, Any], findings: Iterable[Finding] | None = None) -> Iterable[list[str]]:
+def rows(report: ReportV1, findings: Iterable[Finding] | None = None) -> Iterable[list[str]]:
     scan_id = (report.get("scan") or {}).get("id", "")
     for f in findings if findings is not None else iter_findings(report):
         if f.family == "exposure":
@@ -118,7 +119,7 @@ def _exposure_row(scan_id: str, f: Finding) -> list[str]:
 
 
 def write_csv(
-    report: dict[str, Any], fh: IO[str], *, delimiter: str = ",", findings: Iterable[Finding] | None = None
+    report: ReportV1, fh: IO[str], *, delimiter: str = ",", findings: Iterable[Finding] | None = None
 ) -> int:
     if len(delimiter) != 1 or delimiter in '"\r\n':
         raise ValueError(
@@ -133,7 +134,7 @@ def write_csv(
     return n
 
 
-def to_csv(report: dict[str, Any], *, delimiter: str = ",") -> str:
+def to_csv(report: ReportV1, *, delimiter: str = ",") -> str:
     buf = io.StringIO()
     write_csv(report, buf, delimiter=delimiter)
     return buf.getvalue()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import LEVELS, iter_findings, sev_rank
 
 EXIT_OK = 0
@@ -11,7 +10,7 @@ EXIT_ERROR = 1
 EXIT_FINDINGS = 3
 
 
-def exit_code(report: dict[str, Any], fail_on: str = "high", ignore_exit_code_3: bool = False) -> int:
+def exit_code(report: ReportV1, fail_on: str = "high", ignore_exit_code_3: bool = False) -> int:
     """3 when an unmuted finding is at or above `fail_on`, unless the caller asked to ignore it."""
     threshold = (fail_on or "").strip().lower()
     if threshold not in LEVELS:

@@ -15,17 +15,17 @@ finding is about, not of when it was found) so scan-to-scan diffs and SIEM de-du
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from phiscope.exposure.conditions import ALL_AUDIENCES as AUDIENCES
 from phiscope.exposure.evaluate import CAPABILITIES
-from phiscope.impact.severity import bucket_severity, exposure_level
+from phiscope.impact.severity import LEVELS as LEVELS
+from phiscope.impact.severity import bucket_severity, exposure_level, sev_rank
+from phiscope.json_types import ReportV1
 from phiscope.report.provider import object_uri
 
-LEVELS = ("info", "low", "medium", "high", "critical")
-SEV_RANK = {s: i for i, s in enumerate(LEVELS)}
 PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
 
 AUDIENCE_TEXT = {
@@ -42,10 +42,6 @@ CAPABILITY_TEXT = {
     "write_acl": "rewrite the access control list (take control of the bucket)",
     "admin": "rewrite the bucket's configuration (policy, Block Public Access, ownership) or delete it",
 }
-
-
-def sev_rank(s: str | None) -> int:
-    return SEV_RANK.get(s or "info", 0)
 
 
 def max_sev(*levels: str) -> str:
@@ -119,8 +115,8 @@ class Finding:
     muted: dict[str, Any] | None = None
     exposure: str = "private"  # data findings: how the data can be read (data_exposure_kind)
     tags: list[str] = field(default_factory=list)  # compliance finding kinds (see compliance.py)
-    obj: dict[str, Any] | None = None
-    bucket_row: dict[str, Any] | None = None
+    obj: Mapping[str, Any] | None = None
+    bucket_row: Mapping[str, Any] | None = None
 
     @property
     def uri(self) -> str:
@@ -132,7 +128,7 @@ class _BucketCtx:
 
     __slots__ = ("data_kind", "endpoint", "exposure", "level", "provider", "row", "sev_cache")
 
-    def __init__(self, row: dict[str, Any] | None) -> None:
+    def __init__(self, row: Mapping[str, Any] | None) -> None:
         from phiscope.storage.providers import provider_of
 
         self.row = row
@@ -155,7 +151,7 @@ class _BucketCtx:
         return self.sev_cache[k]
 
 
-def exposure_findings(bucket: dict[str, Any]) -> list[Finding]:
+def exposure_findings(bucket: Mapping[str, Any]) -> list[Finding]:
     name = bucket["name"]
     exp = bucket.get("exposure") or {}
     sev = bucket.get("severity") or "info"
@@ -234,7 +230,7 @@ def data_tags(category: str, dtype: str, health: bool, phi: bool, data_kind: str
     return tags
 
 
-def iter_findings(report: dict[str, Any], *, data: bool = True, exposure: bool = True) -> Iterator[Finding]:
+def iter_findings(report: ReportV1, *, data: bool = True, exposure: bool = True) -> Iterator[Finding]:
     """Every finding of a report: exposure findings first (per bucket), then data findings."""
     buckets = report.get("buckets") or []
     if exposure:

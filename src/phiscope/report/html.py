@@ -14,11 +14,12 @@ import functools
 import html
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
 from phiscope.impact.severity import bucket_severity
+from phiscope.json_types import ReportV1
 from phiscope.report.compliance import compliance_status
 from phiscope.report.findings import (
     AUDIENCE_TEXT,
@@ -75,7 +76,7 @@ def _n(v: Any) -> str:
     return f"{int(v or 0):,}"
 
 
-def _level(b: dict[str, Any]) -> str:
+def _level(b: Mapping[str, Any]) -> str:
     lvl = b.get("exposure_level")
     if lvl:
         return str(lvl)
@@ -84,7 +85,7 @@ def _level(b: dict[str, Any]) -> str:
     return exposure_level(b.get("exposure"))
 
 
-def _sensitivity(b: dict[str, Any]) -> str:
+def _sensitivity(b: Mapping[str, Any]) -> str:
     phi, health = bool(b.get("contains_phi")), bool(b.get("health"))
     return "phi" if phi and health else "identity" if phi else "health" if health else "none"
 
@@ -157,8 +158,8 @@ def donut_chart(parts: list[tuple[str, int, str]], *, size: int = 170) -> str:
 # ---------------------------------------------------------------- sections
 
 
-def _bucket_map(buckets: list[dict[str, Any]]) -> str:
-    cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
+def _bucket_map(buckets: Sequence[Mapping[str, Any]]) -> str:
+    cells: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for b in buckets:
         cells.setdefault((_level(b), _sensitivity(b)), []).append(b)
     head = "".join(f"<th>{e(label)}</th>" for _, label in SENSITIVITY)
@@ -208,7 +209,7 @@ def _evidence_table(evidence: list[Any]) -> str:
     )
 
 
-def _why(buckets: list[dict[str, Any]]) -> str:
+def _why(buckets: Sequence[Mapping[str, Any]]) -> str:
     out = []
     for i, b in enumerate(buckets):
         exp = b.get("exposure") or {}
@@ -282,7 +283,7 @@ def _why(buckets: list[dict[str, Any]]) -> str:
     return "".join(out)
 
 
-def _obligations(report: dict[str, Any]) -> str:
+def _obligations(report: ReportV1) -> str:
     obs = (report.get("impact") or {}).get("obligations") or []
     if not obs:
         return '<p class="ok">No notification obligation is triggered by this scan.</p>'
@@ -331,7 +332,7 @@ def _compliance(status: list[dict[str, Any]]) -> str:
     return "".join(out)
 
 
-def _coverage(report: dict[str, Any]) -> str:
+def _coverage(report: ReportV1) -> str:
     scan = report.get("scan") or {}
     cov = scan.get("coverage") or {}
     from phiscope.report.summary import _human_bytes
@@ -352,7 +353,7 @@ def _coverage(report: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- embedded data
 
 
-def page_title(report: dict[str, Any]) -> str:
+def page_title(report: ReportV1) -> str:
     """What was scanned, then the scan id: `PHIscope: s3://a, s3://b (+2) - scan ID`."""
     scan = report.get("scan") or {}
     targets = [str(t) for t in scan.get("targets") or []]
@@ -360,7 +361,7 @@ def page_title(report: dict[str, Any]) -> str:
     return f"PHIscope: {what or 'report'} - scan {scan.get('id') or ''}".strip()
 
 
-def table_data(report: dict[str, Any], findings: Iterable[Finding]) -> dict[str, Any]:
+def table_data(report: ReportV1, findings: Iterable[Finding]) -> dict[str, Any]:
     """Compact, dictionary-encoded rows for the client-side table (one row per object × type)."""
     buckets: dict[str, int] = {}
     dirs: dict[str, int] = {}
@@ -443,7 +444,7 @@ def _embed_json(data: Any) -> str:
 # ---------------------------------------------------------------- page
 
 
-def render_html(report: dict[str, Any]) -> str:
+def render_html(report: ReportV1) -> str:
     scan = report.get("scan") or {}
     impact = report.get("impact") or {}
     buckets = report.get("buckets") or []

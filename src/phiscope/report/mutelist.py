@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import data_exposure_kind, exposure_findings
 
 _ALLOWED = {"bucket", "prefix", "types", "exposure", "reason", "owner", "expires"}
@@ -181,7 +182,7 @@ def load_mutelist(path: Path, *, today: date | None = None) -> Mutelist:
     return parse_mutelist(data, today=today, source=str(path))
 
 
-def apply_mutelist(report: dict[str, Any], mutelist: Mutelist) -> list[str]:
+def apply_mutelist(report: ReportV1, mutelist: Mutelist) -> list[str]:
     """Mark muted findings in place and return warnings (expired entries, entries that muted nothing).
 
     Bucket exposure: `exposure["muted_kinds"][kind] = marker` per muted exposure kind, and

@@ -9,10 +9,11 @@ times, archive members, HL7 fields) go in `unmapped` too. No raw value is ever w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from phiscope.json_types import ReportV1
 from phiscope.report.compliance import requirements_for
 from phiscope.report.findings import AUDIENCE_TEXT, CAPABILITY_TEXT, Finding, cap1, iter_findings, text_of
 from phiscope.report.provider import (
@@ -85,7 +86,7 @@ def _col_letters(i: int) -> str:
 
 
 class _Ctx:
-    def __init__(self, report: dict[str, Any]) -> None:
+    def __init__(self, report: ReportV1) -> None:
         scan = report.get("scan") or {}
         self.scan = scan
         self.time = _ms(scan.get("finished_at") or scan.get("started_at"))
@@ -141,7 +142,7 @@ def _base(f: Finding, ctx: _Ctx, class_uid: int, class_name: str, region: str | 
     return ev
 
 
-def _bucket_resource(name: str, region: str | None, row: dict[str, Any] | None = None) -> dict[str, Any]:
+def _bucket_resource(name: str, region: str | None, row: Mapping[str, Any] | None = None) -> dict[str, Any]:
     r: dict[str, Any] = {"uid": bucket_uid(row, name), "name": name, "type": bucket_type(row)}
     if region:
         r["labels"] = [f"region:{region}"]
@@ -216,7 +217,7 @@ for _p, _fix in (
     )
 
 
-def _exposure_type(row: dict[str, Any]) -> str:
+def _exposure_type(row: Mapping[str, Any]) -> str:
     return "S3 bucket exposure" if provider_of(row) == "s3" else f"{bucket_type(row)} exposure"
 
 
@@ -303,7 +304,7 @@ def data_security_finding(f: Finding, ctx: _Ctx) -> dict[str, Any]:
     return ev
 
 
-def to_ocsf(report: dict[str, Any], findings: Iterable[Finding] | None = None) -> list[dict[str, Any]]:
+def to_ocsf(report: ReportV1, findings: Iterable[Finding] | None = None) -> list[dict[str, Any]]:
     ctx = _Ctx(report)
     out: list[dict[str, Any]] = []
     for f in findings if findings is not None else iter_findings(report):

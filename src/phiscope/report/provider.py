@@ -10,6 +10,7 @@ plane does not show), the resource type, OCSF's cloud.provider and databucket ty
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -35,7 +36,7 @@ OBJECT_TYPE = {
 CLOUDS = ("azure", "gcs")
 
 
-def provider_of(row: dict[str, Any] | None) -> str:
+def provider_of(row: Mapping[str, Any] | None) -> str:
     """azure | gcs, or storage/providers.py's aws | s3-compatible | local for everything S3-shaped."""
     p = str((row or {}).get("provider") or "s3")
     if p in CLOUDS or p in (s3ish.AWS, s3ish.S3_COMPATIBLE, s3ish.LOCAL):
@@ -43,7 +44,7 @@ def provider_of(row: dict[str, Any] | None) -> str:
     return s3ish.provider_of((row or {}).get("endpoint"))
 
 
-def _endpoint(row: dict[str, Any] | None) -> str | None:
+def _endpoint(row: Mapping[str, Any] | None) -> str | None:
     return (row or {}).get("endpoint")
 
 
@@ -54,7 +55,7 @@ def _azure_base(name: str, endpoint: str | None) -> str:
     return f"{base}/{quote(container)}"
 
 
-def object_uri(row: dict[str, Any] | None, bucket: str, key: str | None) -> str:
+def object_uri(row: Mapping[str, Any] | None, bucket: str, key: str | None) -> str:
     p = provider_of(row)
     k = key or ""
     if p == "gcs":
@@ -64,7 +65,7 @@ def object_uri(row: dict[str, Any] | None, bucket: str, key: str | None) -> str:
     return s3ish.object_uri(p, _endpoint(row), bucket, k)
 
 
-def bucket_uid(row: dict[str, Any] | None, bucket: str) -> str:
+def bucket_uid(row: Mapping[str, Any] | None, bucket: str) -> str:
     p = provider_of(row)
     if p == "gcs":
         return GCS_RESOURCE + bucket
@@ -73,7 +74,7 @@ def bucket_uid(row: dict[str, Any] | None, bucket: str) -> str:
     return s3ish.resource_uid(p, _endpoint(row), bucket)
 
 
-def object_uid(row: dict[str, Any] | None, bucket: str, key: str) -> str:
+def object_uid(row: Mapping[str, Any] | None, bucket: str, key: str) -> str:
     p = provider_of(row)
     if p == "gcs":
         return f"{GCS_RESOURCE}{bucket}/objects/{key}"
@@ -82,24 +83,24 @@ def object_uid(row: dict[str, Any] | None, bucket: str, key: str) -> str:
     return s3ish.resource_uid(p, _endpoint(row), bucket, key)
 
 
-def cloud_provider(row: dict[str, Any] | None, scan_endpoint: str | None) -> str:
+def cloud_provider(row: Mapping[str, Any] | None, scan_endpoint: str | None) -> str:
     p = provider_of(row)
     if p == s3ish.AWS and scan_endpoint and not _endpoint(row):
         p = s3ish.provider_of(scan_endpoint)
     return CLOUD_PROVIDER.get(p) or s3ish.OCSF_NAME.get(p, p)
 
 
-def bucket_type(row: dict[str, Any] | None) -> str:
+def bucket_type(row: Mapping[str, Any] | None) -> str:
     p = provider_of(row)
     return BUCKET_TYPE.get(p) or s3ish.resource_type(p, obj=False)
 
 
-def object_type(row: dict[str, Any] | None) -> str:
+def object_type(row: Mapping[str, Any] | None) -> str:
     p = provider_of(row)
     return OBJECT_TYPE.get(p) or s3ish.resource_type(p, obj=True)
 
 
-def databucket_type(row: dict[str, Any] | None) -> tuple[int, str]:
+def databucket_type(row: Mapping[str, Any] | None) -> tuple[int, str]:
     p = provider_of(row)
     if p in (s3ish.AWS, s3ish.S3_COMPATIBLE):
         p = "s3"

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from phiscope.json_types import ReportV1
+
 STABLE_NAME = "phiscope-report.json"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def safe_scan_id(report: dict[str, Any]) -> str:
+def safe_scan_id(report: ReportV1) -> str:
     """The scan id as a file-name component (ids are ours, but never trust a path built from data)."""
     sid = str((report.get("scan") or {}).get("id") or "unknown")
     return _SAFE.sub("_", sid).strip("._") or "unknown"
@@ -63,23 +65,23 @@ class _Opts:
     findings: list[Any] | None  # the findings list, built once for the formats that need it
 
 
-def _json(report: dict[str, Any], path: Path, o: _Opts) -> None:
+def _json(report: ReportV1, path: Path, o: _Opts) -> None:
     _atomic_write(path, _dump_json(report, compact=o.compact))
 
 
-def _ocsf(report: dict[str, Any], path: Path, o: _Opts) -> None:
+def _ocsf(report: ReportV1, path: Path, o: _Opts) -> None:
     from phiscope.report.ocsf import to_ocsf
 
     _atomic_write(path, _dump_json(to_ocsf(report, o.findings), compact=True))
 
 
-def _sarif(report: dict[str, Any], path: Path, o: _Opts) -> None:
+def _sarif(report: ReportV1, path: Path, o: _Opts) -> None:
     from phiscope.report.sarif import to_sarif
 
     _atomic_write(path, _dump_json(to_sarif(report, o.findings), compact=True))
 
 
-def _csv(report: dict[str, Any], path: Path, o: _Opts) -> None:
+def _csv(report: ReportV1, path: Path, o: _Opts) -> None:
     from phiscope.report.csvout import write_csv
 
     _atomic_write(
@@ -87,7 +89,7 @@ def _csv(report: dict[str, Any], path: Path, o: _Opts) -> None:
     )
 
 
-def _html(report: dict[str, Any], path: Path, o: _Opts) -> None:
+def _html(report: ReportV1, path: Path, o: _Opts) -> None:
     from phiscope.report.html import render_html
 
     _atomic_write(path, functools.partial(_write_text, render_html(report)))
@@ -98,7 +100,7 @@ class Renderer:
     """One report format: its file extension and its writer (None: printed to the terminal)."""
 
     ext: str
-    write: Callable[[dict[str, Any], Path, _Opts], None] | None
+    write: Callable[[ReportV1, Path, _Opts], None] | None
 
 
 # The one table of report formats: the CLI's choices, file names and writers all come from here.
@@ -115,7 +117,7 @@ EXTENSIONS = {name: r.ext for name, r in RENDERERS.items() if r.write is not Non
 
 
 def write_reports(
-    report: dict[str, Any],
+    report: ReportV1,
     out_dir: Path,
     formats: Sequence[str],
     *,

@@ -11,7 +11,7 @@ from typing import Any
 
 from phiscope.exposure.conditions import AUDIENCES
 from phiscope.exposure.evaluate import CAPABILITIES
-from phiscope.impact.severity import bucket_severity, exposure_level, max_severity
+from phiscope.impact.severity import SEV_RANK, bucket_severity, exposure_level, max_severity
 
 CAPS = CAPABILITIES
 
@@ -277,8 +277,7 @@ def make_report(
                 "detections_by_type": dict(sorted(agg["types"].items())),
             }
         )
-    order = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
-    buckets.sort(key=lambda b: (-order[b["severity"]], b["name"]))
+    buckets.sort(key=lambda b: (-SEV_RANK[b["severity"]], b["name"]))
     total_people = sum(people_by_bucket.values())
     exposed = [b for b in buckets if b["exposure_level"] in ("public", "authenticated")]
     exposed_people = sum(b["people_affected"] for b in exposed)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from phiscope.json_types import ReportV1
 from phiscope.report.compliance import requirements_for
 from phiscope.report.findings import (
     AUDIENCE_TEXT,
@@ -154,7 +155,7 @@ def _result(f: Finding, rule_index: int, rule_id: str) -> dict[str, Any]:
     return res
 
 
-def to_sarif(report: dict[str, Any], findings: Iterable[Finding] | None = None) -> dict[str, Any]:
+def to_sarif(report: ReportV1, findings: Iterable[Finding] | None = None) -> dict[str, Any]:
     scan = report.get("scan") or {}
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}

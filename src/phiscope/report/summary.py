@@ -4,6 +4,7 @@ was not scanned, and which obligations started their clock."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console, Group
@@ -11,6 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import exposure_kinds, sev_rank
 from phiscope.report.provider import object_uri
 from phiscope.textsafe import printable
@@ -38,7 +40,7 @@ def _sev(s: str | None) -> Text:
     return Text(s.upper(), style=SEV_STYLE.get(s, ""))
 
 
-def _level(b: dict[str, Any]) -> str:
+def _level(b: Mapping[str, Any]) -> str:
     lvl = b.get("exposure_level")
     if not lvl:
         from phiscope.impact.severity import exposure_level
@@ -56,7 +58,7 @@ def _human_bytes(n: int | float | None) -> str:
     return f"{v:.1f} TB"
 
 
-def headline(report: dict[str, Any]) -> dict[str, Any]:
+def headline(report: ReportV1) -> dict[str, Any]:
     """The numbers every human-facing format leads with (HTML and terminal share them)."""
     buckets = report.get("buckets") or []
     impact = report.get("impact") or {}
@@ -123,7 +125,7 @@ def _kinds_text(kinds: list[str]) -> str:
     return "\n".join(f"{_WHO.get(a, a)}: {', '.join(caps)}" for a, caps in by.items())
 
 
-def _buckets_table(report: dict[str, Any], width: int = 120) -> Table:
+def _buckets_table(report: ReportV1, width: int = 120) -> Table:
     t = Table(title="Buckets", title_justify="left", expand=True, show_lines=False)
     t.add_column("Severity", no_wrap=True)
     t.add_column("Bucket", overflow="fold", ratio=1, min_width=12)
@@ -169,7 +171,7 @@ def _buckets_table(report: dict[str, Any], width: int = 120) -> Table:
     return t
 
 
-def _types_table(report: dict[str, Any]) -> Table:
+def _types_table(report: ReportV1) -> Table:
     types: Counter[str] = Counter()
     for b in report.get("buckets") or []:
         types.update(b.get("detections_by_type") or {})
@@ -183,7 +185,7 @@ def _types_table(report: dict[str, Any]) -> Table:
     return t
 
 
-def _top_objects(report: dict[str, Any]) -> Table:
+def _top_objects(report: ReportV1) -> Table:
     objs = [o for o in report.get("objects") or [] if o.get("detections")]
     rows = {b["name"]: b for b in report.get("buckets") or []}
     exposure = {b["name"]: _level(b) for b in report.get("buckets") or []}
@@ -212,16 +214,16 @@ def _top_objects(report: dict[str, Any]) -> Table:
     return t
 
 
-def _uri(report: dict[str, Any], bucket: str, key: str) -> str:
+def _uri(report: ReportV1, bucket: str, key: str) -> str:
     from phiscope.storage.providers import object_uri, provider_of
 
-    row: dict[str, Any] = next((b for b in report.get("buckets") or [] if b.get("name") == bucket), {})
+    row: Mapping[str, Any] = next((b for b in report.get("buckets") or [] if b.get("name") == bucket), {})
     return object_uri(
         str(row.get("provider") or provider_of(row.get("endpoint"))), row.get("endpoint"), bucket, key
     )
 
 
-def _coverage(report: dict[str, Any]) -> Group:
+def _coverage(report: ReportV1) -> Group:
     scan = report.get("scan") or {}
     cov = scan.get("coverage") or {}
     sc = scan.get("status_counts") or {}
@@ -255,7 +257,7 @@ def _coverage(report: dict[str, Any]) -> Group:
     return Group(*parts)
 
 
-def _obligations(report: dict[str, Any], width: int = 120) -> Table | Text:
+def _obligations(report: ReportV1, width: int = 120) -> Table | Text:
     obs = (report.get("impact") or {}).get("obligations") or []
     if not obs:
         return Text("No notification obligation triggered.", style="green")
@@ -279,7 +281,7 @@ def _obligations(report: dict[str, Any], width: int = 120) -> Table | Text:
     return t
 
 
-def print_summary(report: dict[str, Any], console: Console | None = None) -> None:
+def print_summary(report: ReportV1, console: Console | None = None) -> None:
     console = console or Console()
     h = headline(report)
     scan = report.get("scan") or {}

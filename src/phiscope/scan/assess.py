@@ -9,7 +9,7 @@ never a silent "private".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 CAPS = ("list", "read", "write", "read_acl", "write_acl")  # what the probe can observe
 
@@ -58,7 +58,8 @@ def assess_owner(client: Any, s3control: Any, bucket: str, acct: str | None, key
     except Exception as e:
         return Assessment(None, [f"could not read bucket settings ({describe_exception(e)})"])
     try:
-        exposure = evaluate_snapshot(snap)
+        # stored and reported as JSON beside the Azure/GCS/probe verdicts: the untyped row from here on
+        exposure = cast(dict[str, Any], evaluate_snapshot(snap))
     except Exception as e:
         return Assessment(None, [*snap.get("errors", []), f"exposure evaluation failed ({type(e).__name__})"])
     if acct:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from phiscope.exposure.evaluate import CAPABILITIES
 from phiscope.scan.assess import Assessment
 
 PUBLIC_GCS = "https://storage.googleapis.com"
-CAPS = ("list", "read", "write", "read_acl", "write_acl", "admin")
+CAPS = CAPABILITIES
 
 
 def assess_cloud(store: Any, bucket_id: str, keys: list[str]) -> Assessment:

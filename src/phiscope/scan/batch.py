@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
+from phiscope.extract.sniff import IMAGE_EXTENSIONS, RECORDING_EXTENSIONS
 from phiscope.model import ObjectRef, ObjectResult
 from phiscope.scan import worker
 from phiscope.scan.workerpool import WorkerCrashed, WorkerTimeout
@@ -23,47 +24,32 @@ from phiscope.storage.base import ARCHIVE_CLASSES
 SMALL_BYTES = 256 * 1024
 BATCH_OBJECTS = 64
 # Names that announce work which can be slow however small the object: never batched.
-SLOW_EXTENSIONS = frozenset(
-    [
-        "zip",
-        "gz",
-        "tgz",
-        "bz2",
-        "xz",
-        "7z",
-        "tar",
-        "rar",
-        "jar",
-        "zst",
-        "pdf",
-        "png",
-        "jpg",
-        "jpeg",
-        "tif",
-        "tiff",
-        "gif",
-        "bmp",
-        "webp",
-        "heic",
-        "dcm",
-        "wav",
-        "mp3",
-        "m4a",
-        "ogg",
-        "flac",
-        "opus",
-        "amr",
-        "mp4",
-        "mov",
-        "webm",
-        "docx",
-        "xlsx",
-        "pptx",
-        "odt",
-        "ods",
-        "doc",
-        "xls",
-    ]
+SLOW_EXTENSIONS = (
+    frozenset(
+        [
+            "zip",
+            "gz",
+            "tgz",
+            "bz2",
+            "xz",
+            "7z",
+            "tar",
+            "rar",
+            "jar",
+            "zst",
+            "pdf",
+            "dcm",
+            "docx",
+            "xlsx",
+            "pptx",
+            "odt",
+            "ods",
+            "doc",
+            "xls",
+        ]
+    )
+    | IMAGE_EXTENSIONS
+    | RECORDING_EXTENSIONS
 )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import Finding, iter_findings, sev_rank
 
 
@@ -56,13 +57,13 @@ def by_uid(findings: Iterable[Finding]) -> dict[str, Finding]:
     return {f.uid: f for f in findings if f.muted is None}
 
 
-def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> tuple[FindingsDiff, dict[str, Finding]]:
+def diff_reports(old: ReportV1, new: ReportV1) -> tuple[FindingsDiff, dict[str, Finding]]:
     """The diff of two report v1 objects, and every finding of both (new wins) for display."""
     a, b = by_uid(iter_findings(old)), by_uid(iter_findings(new))
     return diff_findings(a, b), {**a, **b}
 
 
-def diff_summary(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def diff_summary(old: ReportV1, new: ReportV1) -> dict[str, Any]:
     """A JSON-ready diff: ids with title, severity and where, never a detected value."""
     d, everything = diff_reports(old, new)
 

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from phiscope.json_types import ReportV1
+
 Z95 = 1.959963984540054
 MIN_POSITIVES = 5  # below this many objects with people, a stratum borrows the pooled log-size spread
 
@@ -202,7 +204,7 @@ def group_strata(population: Mapping[Any, int], read: Iterable[tuple[Any, float]
     return list(out.values())
 
 
-def attach_estimates(store: Any, scan_id: str, report: dict[str, Any]) -> None:
+def attach_estimates(store: Any, scan_id: str, report: ReportV1) -> None:
     """Add `people_estimate` and `health_objects_estimate` to the report's impact and buckets.
 
     A bucket read in full gets the exact count (method "census"); a sampled one the stratified

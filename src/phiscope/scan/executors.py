@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from phiscope.extract.sniff import IMAGE_EXTENSIONS, RECORDING_EXTENSIONS
 from phiscope.model import ObjectRef, ObjectResult, Status
 
 EXECUTORS = ("local", "ray")
@@ -155,29 +156,7 @@ def process_remote_tagged(
 
 # Objects whose reading needs a model (OCR, speech-to-text): sent to one long-lived actor per node,
 # which loads the models once and keeps them, instead of to short tasks in many worker processes.
-MEDIA_EXTENSIONS = frozenset(
-    [
-        "png",
-        "jpg",
-        "jpeg",
-        "tif",
-        "tiff",
-        "gif",
-        "bmp",
-        "webp",
-        "heic",
-        "wav",
-        "mp3",
-        "m4a",
-        "ogg",
-        "flac",
-        "opus",
-        "amr",
-        "mp4",
-        "mov",
-        "webm",
-    ]
-)
+MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | RECORDING_EXTENSIONS
 
 
 def is_media(ref: ObjectRef) -> bool:

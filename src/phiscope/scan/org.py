@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from phiscope.json_types import ReportV1
+
 ROLE_SESSION = "phiscope-org-scan"
 
 
@@ -154,7 +156,7 @@ def account_bpa(control: Any, account_id: str) -> dict[str, Any] | None:
         return None
 
 
-def attach_accounts(store: Any, scan_id: str, report: dict[str, Any]) -> None:
+def attach_accounts(store: Any, scan_id: str, report: ReportV1) -> None:
     """Put each bucket's account id (and the Organization's accounts) into the report."""
     from phiscope.db.estate import account_rows, accounts_of
 
@@ -171,5 +173,5 @@ def attach_accounts(store: Any, scan_id: str, report: dict[str, Any]) -> None:
         )
 
 
-def unverified_accounts(report: dict[str, Any]) -> int:
+def unverified_accounts(report: ReportV1) -> int:
     return int((report.get("scan") or {}).get("accounts_unverified") or 0)

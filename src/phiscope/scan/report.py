@@ -13,7 +13,8 @@ from typing import Any
 from phiscope.db.store import Store
 from phiscope.impact.people import METHOD, count_people
 from phiscope.impact.regulations import ExposedSet, obligations
-from phiscope.impact.severity import bucket_severity, exposure_level, max_severity
+from phiscope.impact.severity import bucket_severity, exposure_level, max_severity, sev_rank
+from phiscope.json_types import BucketV1, DetectionV1, ObjectV1, ReportV1
 from phiscope.model import PERSON_CATEGORIES
 from phiscope.report.provider import bucket_url
 from phiscope.scan.verdict import bucket_verdict
@@ -40,13 +41,13 @@ def _media_category(content_type: str | None) -> str | None:
     return None
 
 
-def build_report(store: Store, scan_id: str) -> dict[str, Any]:
+def build_report(store: Store, scan_id: str) -> ReportV1:
     scan = store.get_scan(scan_id)
     if scan is None:
         raise KeyError(f"no scan {scan_id!r} in the database")
     bucket_rows = store.bucket_rows(scan_id)
 
-    dets_by_obj: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    dets_by_obj: dict[int, list[DetectionV1]] = defaultdict(list)
     for d in store.detection_rows(scan_id):
         dets_by_obj[d["object_id"]].append(
             {
@@ -60,7 +61,7 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
             }
         )
 
-    objects: list[dict[str, Any]] = []
+    objects: list[ObjectV1] = []
     status_counts: Counter[str] = Counter()
     per_bucket: dict[str, dict[str, Any]] = defaultdict(
         lambda: {
@@ -80,8 +81,8 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
         agg = per_bucket[o["bucket"]]
         agg["scanned"] += 1
         agg["bytes"] += o["bytes_read"]
-        for d in dets:
-            agg["types"][d["type"]] += d["count"]
+        for det in dets:
+            agg["types"][det["type"]] += det["count"]
         agg["categories"].update(o["categories"])
         agg["phi"] = agg["phi"] or o["contains_phi"]
         agg["health"] = agg["health"] or o["health"]
@@ -107,7 +108,7 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
 
     people = count_people(store.person_records(scan_id))  # streamed: records are never all in memory
     all_orgs: set[str] = set()
-    buckets: list[dict[str, Any]] = []
+    buckets: list[BucketV1] = []
     exposed_sets: list[ExposedSet] = []
     all_sets: list[ExposedSet] = []
     for b in bucket_rows:
@@ -163,7 +164,7 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
     for row in buckets:
         row["verdict"], row["verdict_cause"], row["verdict_hint"] = bucket_verdict(row, scan["mode"])
     # Exposed and most severe first: the order a responder works in.
-    buckets.sort(key=lambda b: (-_sev_rank(b["severity"]), b["name"]))
+    buckets.sort(key=lambda b: (-sev_rank(b["severity"]), b["name"]))
     started = scan["started_at"]
     if started.tzinfo is None:
         started = started.replace(tzinfo=UTC)
@@ -174,7 +175,7 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
         exposed_people = people.total
     else:
         exposed_people = count_people(r for r in store.person_records(scan_id) if r[0] in exposed_names).total
-    report: dict[str, Any] = {
+    report: ReportV1 = {
         "schema": SCHEMA,
         "scan": {
             "id": scan["id"],
@@ -226,13 +227,6 @@ def build_report(store: Store, scan_id: str) -> dict[str, Any]:
     return report
 
 
-_SEV = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
-
-
-def _sev_rank(s: str) -> int:
-    return _SEV.get(s, 0)
-
-
-def load_report(db_url: str | None, scan_id: str) -> dict[str, Any]:
+def load_report(db_url: str | None, scan_id: str) -> ReportV1:
     """The report v1 object of a scan, rebuilt from the database (same code as the scan uses)."""
     return build_report(Store.open(db_url), scan_id)

@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from phiscope.json_types import ReportV1
+
 
 def run_and_report(
     cfg: Any,
@@ -73,7 +75,7 @@ def run_and_report(
 
 
 def write_outputs(
-    report: dict[str, Any],
+    report: ReportV1,
     *,
     output_dir: Path,
     formats: list[str],
@@ -146,7 +148,7 @@ def _announce_mode(cfg: Any, console: Any) -> None:
         )
 
 
-def _output_error(output_dir: Path, e: OSError, report: dict[str, Any]) -> int:
+def _output_error(output_dir: Path, e: OSError, report: ReportV1) -> int:
     """Reports could not be written: say why (no traceback); the findings are safe in the DB."""
     import errno
 

@@ -7,6 +7,7 @@ rejected credentials, or every settings read denied all give "could_not_verify" 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 EXPOSED = "exposed"
@@ -40,7 +41,7 @@ _DENIED = ("AccessDenied", "403", "AllAccessDisabled")
 _SETTINGS = ("GetBucketAcl", "GetBucketPolicy")
 
 
-def _texts(bucket: dict[str, Any]) -> list[str]:
+def _texts(bucket: Mapping[str, Any]) -> list[str]:
     out: list[str] = []
     for e in bucket.get("exposure_errors") or []:
         if isinstance(e, dict):
@@ -62,7 +63,7 @@ def _cause(texts: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def _settings_all_denied(bucket: dict[str, Any]) -> str | None:
+def _settings_all_denied(bucket: Mapping[str, Any]) -> str | None:
     errs = [e for e in bucket.get("exposure_errors") or [] if isinstance(e, dict)]
     codes = {str(e.get("operation")): str(e.get("code")) for e in errs}
     if all(op in codes for op in _SETTINGS):
@@ -80,7 +81,7 @@ def _probe_definite(exposure: dict[str, Any]) -> bool:
     return False
 
 
-def bucket_verdict(bucket: dict[str, Any], mode: str | None) -> tuple[str, str | None, str | None]:
+def bucket_verdict(bucket: Mapping[str, Any], mode: str | None) -> tuple[str, str | None, str | None]:
     """(verdict, cause, hint) for a report bucket."""
     exposure = bucket.get("exposure")
     if isinstance(exposure, dict) and exposure.get("public"):

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from phiscope import __version__
+from phiscope.impact.severity import LEVELS
 from phiscope.serve import actions, auth, queries
 from phiscope.serve.auth import User
 
@@ -983,7 +984,7 @@ def _api() -> APIRouter:
     ) -> dict[str, Any]:
         s = summ_of(request, scan_id)
         sid = s["scan"]["id"]
-        if severity is not None and severity not in ("info", "low", "medium", "high", "critical"):
+        if severity is not None and severity not in LEVELS:
             raise HTTPException(422, f"unknown severity {severity!r}")
         q = queries.FindingQuery(
             scan_id=sid,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +39,7 @@ from phiscope.db.schema import detections, objects, scans
 from phiscope.db.serve import serve_findings, serve_scan_summaries
 from phiscope.db.store import Store
 from phiscope.impact.severity import bucket_severity
+from phiscope.json_types import ReportV1
 from phiscope.model import PERSON_CATEGORIES
 from phiscope.report.findings import (
     LEVELS,
@@ -92,9 +93,7 @@ def latest_finished_scan(engine: Engine) -> str | None:
         return str(sid) if sid is not None else None
 
 
-def build_summary(
-    report: dict[str, Any], data_by_sev: dict[int, int], categories: list[str]
-) -> dict[str, Any]:
+def build_summary(report: ReportV1, data_by_sev: dict[int, int], categories: list[str]) -> dict[str, Any]:
     """The report without objects, plus the counts the overview and the filter menus show.
 
     Data-finding counts come from SQL (`data_stats`): the same severity rule as report.findings,
@@ -124,7 +123,7 @@ def build_summary(
 
 
 def data_stats(
-    c: Any, scan_id: str, buckets: list[dict[str, Any]], indexed: bool
+    c: Any, scan_id: str, buckets: Sequence[Mapping[str, Any]], indexed: bool
 ) -> tuple[dict[int, int], list[str]]:
     """Data findings per severity rank, and the categories present, for one scan."""
     col = _cols(indexed, buckets)
@@ -229,7 +228,7 @@ class _SummaryStore(Store):
 _building = threading.Lock()  # one summary at a time: a second request waits, then reads the cache
 
 
-def _index_insert(scan_id: str, buckets: list[dict[str, Any]]) -> Any:
+def _index_insert(scan_id: str, buckets: Sequence[Mapping[str, Any]]) -> Any:
     """INSERT ... SELECT of a scan's data findings with their derived severity and exposure kind."""
     kinds: dict[str, list[str]] = {}
     for b in buckets:
@@ -370,7 +369,7 @@ def _is_phi() -> ColumnElement[bool]:
     return detections.c.category.in_(sorted(PERSON_CATEGORIES))
 
 
-def severity_expr(buckets: list[dict[str, Any]]) -> ColumnElement[int]:
+def severity_expr(buckets: Sequence[Mapping[str, Any]]) -> ColumnElement[int]:
     """SQL for a data finding's severity rank, as report.findings._BucketCtx.data_severity computes it."""
     whens = []
     for phi in (True, False):
@@ -488,7 +487,7 @@ class _Cols:
     source: Any
 
 
-def _cols(indexed: bool, buckets: list[dict[str, Any]]) -> _Cols:
+def _cols(indexed: bool, buckets: Sequence[Mapping[str, Any]]) -> _Cols:
     if indexed:
         f = serve_findings.c
         src = serve_findings.join(detections, detections.c.id == serve_findings.c.detection_id)

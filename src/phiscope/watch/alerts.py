@@ -21,7 +21,7 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -50,7 +50,7 @@ def fix_command(bucket: str, endpoint: str | None) -> str:
 
 
 def build_alert(
-    watch_id: str, bucket: dict[str, Any], changes: list[FindingState], *, endpoint: str | None
+    watch_id: str, bucket: Mapping[str, Any], changes: list[FindingState], *, endpoint: str | None
 ) -> dict[str, Any]:
     """The alert for one bucket: what changed, where, how exposed, who is affected, how to fix it."""
     opened = [c for c in changes if c.status == "open"]

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from phiscope.db.watch import FindingState
+from phiscope.json_types import ReportV1
 from phiscope.report.findings import Finding, iter_findings, sev_rank
 from phiscope.scan.diff import by_uid, diff_findings
 
 
-def current_findings(report: dict[str, Any]) -> dict[str, Finding]:
+def current_findings(report: ReportV1) -> dict[str, Finding]:
     return by_uid(iter_findings(report))
 
 
@@ -42,7 +42,7 @@ def _state(f: Finding, at: datetime, prev: FindingState | None) -> FindingState:
 
 
 def reconcile(
-    report: dict[str, Any],
+    report: ReportV1,
     known: dict[str, FindingState],
     at: datetime,
     *,

@@ -27,6 +27,7 @@ from phiscope import __version__
 from phiscope.db.schema import objects as objects_table
 from phiscope.db.store import BucketRow, Store
 from phiscope.db.watch import FindingState, WatchStore
+from phiscope.json_types import ReportV1
 from phiscope.model import ObjectRef, Status
 from phiscope.report.findings import LEVELS, exposure_kinds
 from phiscope.scan.assess import Assessment, account_id, assess_anonymous, assess_owner
@@ -202,7 +203,7 @@ class Watcher:
         self._dirty = True
         self._held = False
         self._pass_errors: list[str] = []
-        self._last_report: dict[str, Any] | None = None
+        self._last_report: ReportV1 | None = None
         self.metrics_server: MetricsServer | None = None
 
     # -- setup ------------------------------------------------------------------------------------
