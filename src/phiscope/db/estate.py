@@ -28,7 +28,7 @@ from sqlalchemy import (
     select,
 )
 
-from phiscope.db.schema import metadata, objects, person_keys
+from phiscope.db.schema import metadata, objects, person_keys, person_records
 from phiscope.model import ObjectRef
 
 scan_strata = Table(
@@ -140,22 +140,23 @@ def people_per_object(engine: Engine, scan_id: str) -> Iterator[tuple[str, str, 
     from phiscope.impact.people import compress_records
 
     with engine.connect() as c:
-        rows = c.execute(
-            select(objects.c.bucket, objects.c.key, person_keys.c.record, person_keys.c.key)
-            .join(objects, person_keys.c.object_id == objects.c.id)
-            .where(objects.c.scan_id == scan_id)
-            .order_by(person_keys.c.object_id, person_keys.c.record)
-        )
-        current: tuple[str, str] | None = None
-        records: dict[int, set[str]] = {}
-        for bucket, key, rec, pkey in rows:
-            if (bucket, key) != current:
-                if current is not None:
-                    yield current[0], current[1], len(compress_records(records.values()))
-                current, records = (bucket, key), {}
-            records.setdefault(rec, set()).add(pkey)
-        if current is not None:
-            yield current[0], current[1], len(compress_records(records.values()))
+        for table, keycol in ((person_records, person_records.c.key_set), (person_keys, person_keys.c.key)):
+            rows = c.execute(
+                select(objects.c.bucket, objects.c.key, table.c.record, keycol)
+                .join(objects, table.c.object_id == objects.c.id)
+                .where(objects.c.scan_id == scan_id)
+                .order_by(table.c.object_id, table.c.record)
+            )
+            current: tuple[str, str] | None = None
+            records: dict[int, set[str]] = {}
+            for bucket, key, rec, keys in rows:
+                if (bucket, key) != current:
+                    if current is not None:
+                        yield current[0], current[1], len(compress_records(records.values()))
+                    current, records = (bucket, key), {}
+                records.setdefault(rec, set()).update(keys.split(" "))  # person_keys: one key
+            if current is not None:
+                yield current[0], current[1], len(compress_records(records.values()))
 
 
 def save_accounts(engine: Engine, scan_id: str, accounts: Iterable[dict[str, Any]]) -> None:

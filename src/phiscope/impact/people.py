@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 # Keys that identify one person on their own. NAME_DOB is strong in practice but can collide (two
 # people with the same name and birth date) or miss (a misspelt name), hence the range below.
 WEAK_KINDS = frozenset({"NAME_DOB"})
+_WEAK_PREFIXES = tuple(f"{k}:" for k in sorted(WEAK_KINDS))
 
 
 class _UnionFind:
@@ -46,12 +47,34 @@ class _UnionFind:
         """One record: its strong keys link it to every record sharing one; a weak key (name + birth
         date) links it only to a person whose strong keys do not contradict its own, so two rows
         with different SSNs stay two people even when name and birth date match."""
+        parent = self.parent
+        keys = tuple(keys)
+        if not keys:
+            return
+        if not any(map(parent.__contains__, keys)):
+            # The common case, a person not seen before: one new component, no finds, no unions.
+            strong = [k for k in keys if not k.startswith(_WEAK_PREFIXES)]
+            first = strong[0] if strong else keys[0]
+            for k in keys:
+                parent[k] = first
+            if strong:
+                kinds: dict[str, str] = {}
+                for k in strong:
+                    kinds.setdefault(k[: k.index(":")] if ":" in k else k, k)
+                self.strong[first] = kinds
+            return
+        self._add_linked(keys)
+
+    def _add_linked(self, keys: tuple[str, ...]) -> None:
+        parent, find = self.parent, self.find
+        if all(map(parent.__contains__, keys)):
+            root = find(keys[0])
+            if all(find(k) == root for k in keys[1:]):
+                return  # a person seen before with these keys: already linked, nothing to learn
         strong: list[str] = []
         weak: list[str] = []
         for k in keys:
-            (weak if k.split(":", 1)[0] in WEAK_KINDS else strong).append(k)
-        if not strong and not weak:
-            return
+            (weak if k.startswith(_WEAK_PREFIXES) else strong).append(k)
         first = strong[0] if strong else weak[0]
         self.find(first)
         for k in strong:
@@ -79,11 +102,18 @@ def compress_records(records: Iterable[Collection[str]]) -> list[Collection[str]
     count, while a 300,000-row export with 1,000 people stores 1,000 records instead of 300,000.
     """
     uf = _UnionFind()
-    for keys in records:
+    # A record seen again changes nothing (its keys are already linked as they can be): rows of
+    # one person repeat in exports (one per visit, claim, line), so each distinct record once.
+    try:
+        distinct: Iterable[Collection[str]] = dict.fromkeys(records)  # type: ignore[arg-type]
+    except TypeError:  # unhashable records (sets): as they come
+        distinct = records
+    for keys in distinct:
         uf.add(keys)
     groups: dict[str, set[str]] = {}
-    for key in list(uf.parent):
-        groups.setdefault(uf.find(key), set()).add(key)
+    parent, find = uf.parent, uf.find
+    for key, up in list(parent.items()):
+        groups.setdefault(up if parent[up] == up else find(key), set()).add(key)
     return [frozenset(g) for g in groups.values()]
 
 
@@ -110,14 +140,15 @@ def count_people(records: Iterable[tuple[str, frozenset[str]]]) -> PeopleCount:
         if not keys:
             continue
         uf.add(keys)
-        first = next((k for k in keys if k.split(":", 1)[0] not in WEAK_KINDS), None) or next(iter(keys))
+        first = next((k for k in keys if not k.startswith(_WEAK_PREFIXES)), None) or next(iter(keys))
         buckets_of_key.setdefault(first, set()).add(bucket)
     roots_strong: dict[str, bool] = {}
     per_bucket: dict[str, set[str]] = {}
-    for key in list(uf.parent):
-        root = uf.find(key)
-        strong = key.split(":", 1)[0] not in WEAK_KINDS
-        roots_strong[root] = roots_strong.get(root, False) or strong
+    parent, find = uf.parent, uf.find
+    for key, up in list(parent.items()):
+        root = up if parent[up] == up else find(key)
+        if not roots_strong.get(root):
+            roots_strong[root] = not key.startswith(_WEAK_PREFIXES)
     for key, bks in buckets_of_key.items():
         root = uf.find(key)
         for b in bks:

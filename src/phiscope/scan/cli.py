@@ -187,7 +187,7 @@ def scan_command(
     2 usage, 130 interrupted (resume with --resume SCAN_ID)."""
     from phiscope.contract import CliError, UsageError
     from phiscope.db.store import Store
-    from phiscope.scan.pipeline import ScanConfig
+    from phiscope.scan.pipeline import ScanConfig, prestarted_pool
 
     formats = _formats(fmt)
     targets = check_targets(targets)
@@ -203,11 +203,17 @@ def scan_command(
         from phiscope.extract.media import set_asr_model
 
         set_asr_model(asr_model)  # sets PHISCOPE_ASR_MODEL, inherited by worker processes
-    try:
-        store = Store.open(db)
-    except Exception as e:
-        raise CliError(f"cannot open the findings database ({type(e).__name__})", hint="check --db") from None
+    def open_store() -> Store:
+        try:
+            return Store.open(db)
+        except Exception as e:
+            raise CliError(
+                f"cannot open the findings database ({type(e).__name__})", hint="check --db"
+            ) from None
+
+    pool = None
     if resume:
+        store = open_store()
         prev = store.get_scan(resume)
         if prev is None:
             raise UsageError(f"no scan {resume!r} in the database to resume (see `phiscope scans`)")
@@ -245,9 +251,18 @@ def scan_command(
             ray_address=ray_address,
             batch_objects=batch_objects,
         )
+        # the workers start while this process opens (or creates) its database
+        pool = prestarted_pool(cfg)
+        try:
+            store = open_store()
+        except BaseException:
+            if pool is not None:
+                pool.shutdown()
+            raise
     code = run_and_report(
         cfg,
         store,
+        pool=pool,
         output_dir=output_dir,
         formats=formats,
         quiet=quiet,

@@ -253,13 +253,14 @@ class Scanner:
         store: Store,
         *,
         on_progress: Callable[[Progress, str], None] | None = None,
+        pool: WorkerPool | None = None,
     ) -> None:
         self.cfg = cfg
         self.db = store
         self.progress = Progress()
         self.on_progress = on_progress or (lambda p, msg: None)
         self.log = EventLog(cfg.log_json)
-        self._pool: WorkerPool | None = None
+        self._pool: WorkerPool | None = pool  # shut down with the scan, whoever started it
         self._scan_deadline_at = (
             time.monotonic() + cfg.scan_deadline if cfg.scan_deadline is not None else None
         )
@@ -278,13 +279,7 @@ class Scanner:
     def pool(self) -> WorkerPool:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = WorkerPool(
-                    self._workers(),
-                    worker.process_logged,
-                    initializer=worker.init_worker,
-                    initargs=(self._secret, self.cfg.limits()),
-                    max_memory=self.cfg.worker_memory,
-                )
+                self._pool = make_pool(self.cfg, self._secret)
             return self._pool
 
     def hard_deadline(self) -> float:
@@ -619,6 +614,29 @@ class Scanner:
             seconds=round(r.seconds, 3),
         )
         self.on_progress(p, r.ref.uri)
+
+
+def make_pool(cfg: ScanConfig, secret: bytes) -> WorkerPool:
+    """The scan's worker processes (not started until asked: `prestart` or a first job)."""
+    return WorkerPool(
+        cfg.workers or max(1, os.cpu_count() or 1),
+        worker.process_logged,
+        initializer=worker.init_worker,
+        initargs=(secret, cfg.limits()),
+        max_memory=cfg.worker_memory,
+    )
+
+
+def prestarted_pool(cfg: ScanConfig) -> WorkerPool | None:
+    """For a local scan: the secret settled and the workers starting now, in the background (see
+    WorkerPool.prestart); hand the pool to Scanner(pool=...). None for other executors."""
+    if cfg.executor != "local":
+        return None
+    cfg.secret = cfg.secret or _default_secret()
+    pool = make_pool(cfg, cfg.secret)
+    if not os.environ.get("XNOPRE"):
+        pool.prestart()
+    return pool
 
 
 def _key_fingerprint(secret: bytes, key: str) -> str:

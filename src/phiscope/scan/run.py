@@ -22,8 +22,10 @@ def run_and_report(
     fail_on: str = "high",
     ignore_exit_code_3: bool = False,
     db: str | None = None,
+    pool: Any = None,
 ) -> int:
-    """Run the scan with a progress display, write the reports, return the exit code."""
+    """Run the scan with a progress display, write the reports, return the exit code. `pool`: worker
+    processes already starting (pipeline.prestarted_pool), shut down with the scan."""
     from rich.console import Console
 
     from phiscope.contract import EXIT_INTERRUPTED, CliError, CouldNotVerify, describe_exception
@@ -35,7 +37,7 @@ def run_and_report(
     _announce_mode(cfg, console)
     try:
         with ProgressDisplay(console, enabled=not quiet) as display:
-            scan_id = Scanner(cfg, store, on_progress=display.update).run()
+            scan_id = Scanner(cfg, store, on_progress=display.update, pool=pool).run()
     except ScanInterrupted as e:
         import shlex
         import sys
