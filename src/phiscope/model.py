@@ -300,6 +300,7 @@ class ObjectResult:
     findings: ContentFindings = field(default_factory=ContentFindings)
     bytes_read: int = 0
     seconds: float = 0.0
+    key_checked: bool = False  # the key was scanned (and masked if it holds anything): scan/keys.py
 
     @property
     def contains_phi(self) -> bool:

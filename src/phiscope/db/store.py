@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -96,6 +96,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._objects_sql: tuple[str, Callable[[tuple[Any, ...]], tuple[Any, ...]]] | None = None
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
@@ -211,27 +212,30 @@ class Store:
             if not fresh:
                 return 0
             now = _now()
-            c.execute(
-                insert(objects),
+            sql, row_of = self._objects_insert()
+            c.exec_driver_sql(
+                sql,
                 [
-                    {
-                        "scan_id": scan_id,
-                        "bucket": r.ref.bucket,
-                        "key": r.ref.key,
-                        "size": r.ref.size,
-                        "etag": r.ref.etag,
-                        "storage_class": r.ref.storage_class,
-                        "content_type": r.content_type,
-                        "status": r.status.value,
-                        "reason": r.reason,
-                        "contains_phi": r.contains_phi,
-                        "health": r.findings.health,
-                        "categories": sorted(r.findings.categories),
-                        "organisations": sorted(r.findings.organisations),
-                        "bytes_read": r.bytes_read,
-                        "seconds": round(r.seconds, 4),
-                        "finished_at": now,
-                    }
+                    row_of(
+                        (
+                            scan_id,
+                            r.ref.bucket,
+                            r.ref.key,
+                            r.ref.size,
+                            r.ref.etag,
+                            r.ref.storage_class,
+                            r.content_type,
+                            r.status.value,
+                            r.reason,
+                            r.contains_phi,
+                            r.findings.health,
+                            sorted(r.findings.categories),
+                            sorted(r.findings.organisations),
+                            r.bytes_read,
+                            round(r.seconds, 4),
+                            now,
+                        )
+                    )
                     for r in fresh
                 ],
             )
@@ -275,6 +279,28 @@ class Store:
                 c.exec_driver_sql(sql, batch)
         return len(fresh)
 
+    def _objects_insert(self) -> tuple[str, Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+        """The objects INSERT as driver SQL and a row converter applying the dialect's own bind
+        processors (JSON, dates, booleans): the Core insert compiled and processed every row
+        through the ORM-level machinery, the largest per-object cost on a bucket of tiny files."""
+        if self._objects_sql is None:
+            dialect = self.engine.dialect
+            procs = [
+                (i, proc)
+                for i, col in enumerate(_OBJECT_COLUMNS)
+                if (proc := objects.c[col].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+            ]
+
+            def row_of(values: tuple[Any, ...]) -> tuple[Any, ...]:
+                out = list(values)
+                for i, proc in procs:
+                    if out[i] is not None:
+                        out[i] = proc(out[i])
+                return tuple(out)
+
+            self._objects_sql = (_insert_sql(objects.name, _OBJECT_COLUMNS, dialect.paramstyle), row_of)
+        return self._objects_sql
+
     def object_rows(self, scan_id: str) -> Iterator[dict[str, Any]]:
         with self.engine.connect() as c:
             rows = c.execute(
@@ -315,9 +341,40 @@ class Store:
             yield from _group_records(rows)
 
 
+_OBJECT_COLUMNS = (
+    "scan_id",
+    "bucket",
+    "key",
+    "size",
+    "etag",
+    "storage_class",
+    "content_type",
+    "status",
+    "reason",
+    "contains_phi",
+    "health",
+    "categories",
+    "organisations",
+    "bytes_read",
+    "seconds",
+    "finished_at",
+)
+
+
+def _insert_sql(table: str, columns: Sequence[str], paramstyle: str) -> str:
+    """INSERT for the driver's executemany, in its parameter style (positional)."""
+    n = len(columns)
+    if paramstyle == "qmark":
+        marks = ", ".join(["?"] * n)
+    elif paramstyle == "numeric":
+        marks = ", ".join(f":{i + 1}" for i in range(n))
+    else:
+        marks = ", ".join(["%s"] * n)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+
 def _insert_records_sql(paramstyle: str) -> str:
-    marks = {"qmark": "?, ?, ?", "numeric": ":1, :2, :3"}.get(paramstyle, "%s, %s, %s")
-    return f"INSERT INTO {person_records.name} (object_id, record, key_set) VALUES ({marks})"
+    return _insert_sql(person_records.name, ("object_id", "record", "key_set"), paramstyle)
 
 
 def _smallest(values: Iterable[str], k: int) -> list[str]:

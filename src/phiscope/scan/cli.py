@@ -203,6 +203,7 @@ def scan_command(
         from phiscope.extract.media import set_asr_model
 
         set_asr_model(asr_model)  # sets PHISCOPE_ASR_MODEL, inherited by worker processes
+
     def open_store() -> Store:
         try:
             return Store.open(db)

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, cast
@@ -24,8 +24,7 @@ from phiscope import __version__
 from phiscope.db.estate import save_account, save_accounts, save_strata
 from phiscope.db.store import BucketRow, Store
 from phiscope.extract.base import Limits
-from phiscope.extract.locs import NOWHERE
-from phiscope.model import ObjectRef, ObjectResult, Segment, Status
+from phiscope.model import ObjectRef, ObjectResult, Status
 from phiscope.scan import batch, worker
 from phiscope.scan.assess import (
     Assessment,
@@ -36,6 +35,7 @@ from phiscope.scan.assess import (
 )
 from phiscope.scan.assess_cloud import assess_cloud
 from phiscope.scan.executors import make_executor
+from phiscope.scan.keys import mask_key
 from phiscope.scan.sampling import Budget, parse_budget, select
 from phiscope.scan.units import Target, _fetch_reason, _unlink
 from phiscope.scan.workerpool import WorkerCrashed, WorkerPool, WorkerTimeout
@@ -44,7 +44,7 @@ from phiscope.storage.base import ARCHIVE_CLASSES
 from phiscope.storage.local import LocalStore
 from phiscope.storage.s3 import S3Store, has_credentials, make_client, unreachable_cause
 from phiscope.storage.targets import is_url_target
-from phiscope.textsafe import mask_label, name_as_text, strip_url_credentials
+from phiscope.textsafe import strip_url_credentials
 
 
 class TargetError(ValueError):
@@ -291,20 +291,14 @@ class Scanner:
 
     # -- one object --------------------------------------------------------------------------
     def _mask_key(self, r: ObjectResult) -> ObjectResult:
-        """An object key is content too (`patients/Ada Quinnell 123-45-6789.csv`): what detection
-        finds in it is counted with the object's findings, and the key is stored and shown masked,
-        with a keyed fingerprint so two masked keys never collide (same key → same mask: --resume)."""
+        """The key of an object that no worker checked (scan/keys.py)."""
+        if r.key_checked:
+            return r
         if self._key_engine is None:
             from phiscope.detect.engine import DetectionEngine
 
             self._key_engine = DetectionEngine(self._secret)
-        found = self._key_engine.scan(iter([Segment(name_as_text(r.ref.key), NOWHERE, "object key")]))
-        if not found.detections:
-            return r
-        found.people = []  # a key alone does not make a person record
-        r.findings.merge(found)
-        masked = f"{mask_label(r.ref.key)}~{_key_fingerprint(self._secret, r.ref.key)[:10]}"
-        return replace(r, ref=replace(r.ref, key=masked))
+        return mask_key(self._key_engine, self._secret, r)
 
     def _run_one(self, target: Target, ref: ObjectRef) -> ObjectResult:
         try:
@@ -330,17 +324,14 @@ class Scanner:
             return ObjectResult(ref, Status.SKIPPED, "scan deadline reached: not read")
         store = target.store
         try:
-            if isinstance(store, LocalStore):
-                special = store.not_regular(ref)
-                if special is not None:
-                    return ObjectResult(ref, Status.SKIPPED, special)
-                path = store.path_of(ref)
+            if isinstance(store, LocalStore):  # the worker checks and opens it (storage/local.py)
                 return worker.Job(
                     ref,
-                    str(path),
+                    store.raw_path(ref),
                     min(ref.size, limits.max_read_bytes),
                     ref.size > limits.max_read_bytes,
                     delete_after=False,
+                    root=store.root_str,
                 )
             return self._fetch_to_file(store, ref, limits.max_read_bytes)
         except Exception as e:
@@ -360,8 +351,8 @@ class Scanner:
         t0 = time.perf_counter()
         try:
             result, notes = self.pool().run(job, timeout)
-            if notes:
-                self._warnings[(job.ref.bucket, job.ref.key)] = notes
+            if notes:  # by the result's key: the worker may have masked it
+                self._warnings[(result.ref.bucket, result.ref.key)] = notes
             return cast(ObjectResult, result)
         except WorkerTimeout:
             why = "scan deadline reached" if by_scan else f"timeout: worker stopped after {timeout:g} s"
@@ -383,9 +374,9 @@ class Scanner:
         worker, so that the caller runs each object again alone (scan/batch.py)."""
         timeout, _ = self._job_deadline()
         out = self.pool().run(jobs, timeout)
-        for job, (_, notes) in zip(jobs, out, strict=True):
+        for r, notes in out:
             if notes:
-                self._warnings[(job.ref.bucket, job.ref.key)] = notes
+                self._warnings[(r.ref.bucket, r.ref.key)] = notes
         return [cast(ObjectResult, r) for r, _ in out]
 
     def _time_left(self) -> float | None:
@@ -637,15 +628,6 @@ def prestarted_pool(cfg: ScanConfig) -> WorkerPool | None:
     if not os.environ.get("XNOPRE"):
         pool.prestart()
     return pool
-
-
-def _key_fingerprint(secret: bytes, key: str) -> str:
-    import hashlib
-    import hmac
-
-    return hmac.new(
-        secret, b"object-key\0" + key.encode("utf-8", "surrogateescape"), hashlib.sha256
-    ).hexdigest()
 
 
 def _crash_reason(exitcode: int | None) -> str:

@@ -21,9 +21,11 @@ from phiscope.extract.locs import NOWHERE
 from phiscope.impact.people import compress_records
 from phiscope.model import ContentFindings, ObjectRef, ObjectResult, Segment, Status
 from phiscope.runtime import settle_heap
+from phiscope.scan.keys import mask_key
 from phiscope.textsafe import mask_label, name_as_text, server_message
 
 _ENGINE: Any = None
+_SECRET = b""
 _LIMITS = Limits()
 
 
@@ -36,11 +38,12 @@ class Job:
     bytes_read: int
     truncated: bool
     delete_after: bool
+    root: str | None = None  # a local store's root: the worker checks and opens the file itself
 
 
 def init_worker(secret: bytes, limits: Limits) -> None:
     """Process-pool initializer: build the engine once per process."""
-    global _ENGINE, _LIMITS
+    global _ENGINE, _LIMITS, _SECRET
     import signal
 
     # Ctrl-C belongs to the parent, which lets the objects in flight finish, then stops (issue 22)
@@ -49,6 +52,7 @@ def init_worker(secret: bytes, limits: Limits) -> None:
     from phiscope.detect.engine import DetectionEngine
 
     _ENGINE = DetectionEngine(secret)
+    _SECRET = secret
     _LIMITS = limits
     settle_heap()
 
@@ -90,9 +94,16 @@ class _Guard:
             self.ctx.mark_partial(f"reader error ({type(e).__name__})")
 
 
-def _open_regular(path: str) -> BinaryIO:
+def _open_regular(path: str, root: str | None = None) -> BinaryIO:
     """Open without blocking (a FIFO swapped in after listing must not hang the worker) and refuse
-    anything but a regular file."""
+    anything but a regular file; a local store's file with all of `open_listed`'s checks."""
+    if root is not None:
+        from phiscope.storage.local import NotRead, open_listed
+
+        try:
+            return open_listed(path, root)
+        except NotRead as e:
+            raise SkipObject(str(e)) from None
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
@@ -165,8 +176,14 @@ def process(job: Job) -> ObjectResult:
     _media_hooks(ctx)
     findings = ContentFindings()
     status, reason = Status.COMPLETE, None
+    bytes_read = job.bytes_read
     try:
-        with _open_regular(job.path) as stream:
+        try:
+            opened = _open_regular(job.path, job.root)
+        except SkipObject:
+            bytes_read = 0  # not opened: a link, a special file, outside the folder
+            raise
+        with opened as stream:
             guard = _Guard(extract_object(stream, ctx), ctx)
             findings = _ENGINE.scan(iter(guard))
         if guard.skip is not None:
@@ -186,12 +203,13 @@ def process(job: Job) -> ObjectResult:
         ctx.mark_partial(f"truncated: first {job.bytes_read} bytes read")
     if status is Status.COMPLETE and ctx.partial_reasons:
         status, reason = Status.PARTIAL, "; ".join(ctx.partial_reasons)
-    return ObjectResult(
+    result = ObjectResult(
         ref=job.ref,
         status=status,
         reason=reason,
         content_type=ctx.content_type,
         findings=findings,
-        bytes_read=job.bytes_read,
+        bytes_read=bytes_read,
         seconds=time.perf_counter() - t0,
     )
+    return mask_key(_ENGINE, _SECRET, result) if _ENGINE is not None else result

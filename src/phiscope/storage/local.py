@@ -6,11 +6,13 @@ run without a server.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from phiscope.model import ObjectRef
 from phiscope.storage.base import Fetched, new_spool
@@ -76,18 +78,16 @@ class LocalStore:
 
     def not_regular(self, ref: ObjectRef) -> str | None:
         """Why this key is not read (checked with lstat, before any open), or None for a file."""
-        path = self._native.get((ref.bucket, ref.key)) or (self.root / ref.bucket / ref.key)
-        try:
-            mode = path.lstat().st_mode
-        except OSError as e:
-            return f"cannot stat ({type(e).__name__})"
-        if stat.S_ISREG(mode):
-            return None
-        if stat.S_ISLNK(mode):
-            return "symbolic link: not followed" if path.exists() else "dangling or looping symbolic link"
-        if stat.S_ISDIR(mode):
-            return "unreadable folder: its files could not be listed"
-        return f"special file ({special_kind(mode)}): not opened"
+        return why_not_regular(self.raw_path(ref))
+
+    def raw_path(self, ref: ObjectRef) -> str:
+        """Where the key's file is, as listed (not resolved: `open_listed` checks it)."""
+        native = self._native.get((ref.bucket, ref.key))
+        return str(native) if native is not None else os.path.join(self.root_str, ref.bucket, ref.key)
+
+    @property
+    def root_str(self) -> str:
+        return str(self.root)
 
     def path_of(self, ref: ObjectRef) -> Path:
         native = self._native.get((ref.bucket, ref.key))
@@ -123,6 +123,59 @@ def display_key(name: str) -> str:
         return name
     except UnicodeEncodeError:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def why_not_regular(path: str) -> str | None:
+    """Why a listed path is not read (from lstat, before any open: a FIFO or a device is never
+    opened, a link never followed), or None for a regular file."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError as e:
+        return f"cannot stat ({type(e).__name__})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "symbolic link: not followed" if os.path.exists(path) else "dangling or looping symbolic link"
+    if stat.S_ISDIR(mode):
+        return "unreadable folder: its files could not be listed"
+    return f"special file ({special_kind(mode)}): not opened"
+
+
+class NotRead(Exception):
+    """A listed local file that is not read, and why (a status reason, no content)."""
+
+
+def open_listed(path: str, root: str) -> BinaryIO:
+    """Open a listed file of a local store for reading, or raise NotRead.
+
+    In the worker, so that a bucket of tiny files does not cost the scan's one parent process these
+    system calls per object: lstat first (`why_not_regular`), then an open that neither follows a
+    link nor blocks, the descriptor checked again (a file swapped after the lstat), and the file it
+    really is (/proc/self/fd, else realpath) must lie inside the store's root (a folder swapped for a
+    link after listing)."""
+    why = why_not_regular(path)
+    if why is not None:
+        raise NotRead(why)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise NotRead("symbolic link: not followed") from None
+        raise NotRead(f"cannot open ({type(e).__name__})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRead(f"special file ({special_kind(mode)}): not opened")
+        try:
+            real = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            real = os.path.realpath(path)
+        if not real.startswith(root.rstrip(os.sep) + os.sep):
+            raise NotRead("outside the scanned folder: not read")
+    except BaseException:
+        os.close(fd)
+        raise
+    return open(fd, "rb")
 
 
 def special_kind(mode: int) -> str:
