@@ -105,7 +105,7 @@ def compress_records(records: Iterable[Collection[str]]) -> list[Collection[str]
     # A record seen again changes nothing (its keys are already linked as they can be): rows of
     # one person repeat in exports (one per visit, claim, line), so each distinct record once.
     try:
-        distinct: Iterable[Collection[str]] = dict.fromkeys(records)  # type: ignore[arg-type]
+        distinct: Iterable[Collection[str]] = dict.fromkeys(records)
     except TypeError:  # unhashable records (sets): as they come
         distinct = records
     for keys in distinct:

@@ -91,7 +91,7 @@ def run_batch(scanner: Any, target: Any, refs: list[ObjectRef]) -> list[ObjectRe
     spooled: list[str] = []  # fetched copies, removed here once the whole batch is through
     try:
         for ref in refs:
-            prepared = scanner.prepare(target, ref)
+            prepared = scanner.prepare(target, ref, remote=True)
             if isinstance(prepared, ObjectResult):
                 results.append(prepared)
                 continue

@@ -18,11 +18,11 @@ shipped to a cluster.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from phiscope.extract.sniff import IMAGE_EXTENSIONS, RECORDING_EXTENSIONS
 from phiscope.model import ObjectRef, ObjectResult, Status
+from phiscope.scan.units import StoreSpec, store_for, store_spec
 
 EXECUTORS = ("local", "ray")
 
@@ -36,37 +36,6 @@ class LocalExecutor:
 
     def execute(self, scanner: Any, scan_id: str, todo: list[tuple[Any, ObjectRef]]) -> None:
         scanner._execute(scan_id, todo)
-
-
-@dataclass(frozen=True, slots=True)
-class StoreSpec:
-    """How a remote worker reaches a target's objects itself (no credentials inside)."""
-
-    kind: str  # "local" | "s3"
-    root: str | None = None
-    endpoint_url: str | None = None
-    profile: str | None = None
-    region: str | None = None
-    anonymous: bool = False
-    path_style: bool | None = None
-
-
-def store_spec(target: Any, cfg: Any) -> StoreSpec:
-    from phiscope.storage.local import LocalStore
-
-    store = target.store
-    if isinstance(store, LocalStore):
-        return StoreSpec("local", root=str(store.root))
-    if getattr(target, "account", None):
-        raise ValueError("--executor ray does not run Organization scans (credentials stay local)")
-    return StoreSpec(
-        "s3",
-        endpoint_url=cfg.endpoint_url,
-        profile=cfg.profile,
-        region=cfg.region,
-        anonymous=bool(getattr(store, "anonymous", False)),
-        path_style=cfg.path_style,
-    )
 
 
 # -- inside a Ray worker process ----------------------------------------------------------------
@@ -83,28 +52,6 @@ def _engine(secret: bytes, limits: Any) -> None:
     worker._LIMITS = limits
 
 
-def _store(spec: StoreSpec) -> Any:
-    cached = _STATE.get(("store", spec))
-    if cached is None:
-        from pathlib import Path
-
-        from phiscope.storage.local import LocalStore
-        from phiscope.storage.s3 import S3Store
-
-        if spec.kind == "local":
-            cached = LocalStore(Path(str(spec.root)))
-        else:
-            cached = S3Store(
-                endpoint_url=spec.endpoint_url,
-                profile=spec.profile,
-                region=spec.region,
-                anonymous=spec.anonymous,
-                path_style=spec.path_style,
-            )
-        _STATE[("store", spec)] = cached
-    return cached
-
-
 def process_remote(spec: StoreSpec, refs: list[ObjectRef], secret: bytes, limits: Any) -> list[ObjectResult]:
     """A batch in a Ray worker: fetch each object here, extract and detect, return the results."""
     import os
@@ -116,7 +63,7 @@ def process_remote(spec: StoreSpec, refs: list[ObjectRef], secret: bytes, limits
     from phiscope.storage.base import ARCHIVE_CLASSES
 
     _engine(secret, limits)
-    store = _store(spec)
+    store = store_for(spec)
     out: list[ObjectResult] = []
     for ref in refs:
         if ref.storage_class in ARCHIVE_CLASSES:

@@ -37,7 +37,7 @@ from phiscope.scan.assess_cloud import assess_cloud
 from phiscope.scan.executors import make_executor
 from phiscope.scan.keys import mask_key
 from phiscope.scan.sampling import Budget, parse_budget, select
-from phiscope.scan.units import Target, _fetch_reason, _unlink
+from phiscope.scan.units import StoreSpec, Target, _fetch_reason, _unlink, store_spec
 from phiscope.scan.workerpool import WorkerCrashed, WorkerPool, WorkerTimeout
 from phiscope.scan.writer import BatchWriter
 from phiscope.storage.base import ARCHIVE_CLASSES
@@ -267,6 +267,7 @@ class Scanner:
         self._pool_lock = threading.Lock()
         self._secret = cfg.secret or _default_secret()
         self._key_engine: Any = None
+        self._specs: dict[int, StoreSpec] = {}  # per store: how a worker reaches it (batches)
         self._warnings: dict[tuple[str, str], list[str]] = {}  # per object, until it is recorded
         self.accounts: list[Any] = []  # Organization scan: every account and what became of it
         # one transaction per batch of finished objects; progress and events once they are stored
@@ -310,7 +311,7 @@ class Scanner:
         job = self.prepare(target, ref)
         return job if isinstance(job, ObjectResult) else self.run_job(job)
 
-    def prepare(self, target: Target, ref: ObjectRef) -> worker.Job | ObjectResult:
+    def prepare(self, target: Target, ref: ObjectRef, *, remote: bool = False) -> worker.Job | ObjectResult:
         """The worker's job for one object (its local path, or its bytes fetched to a spool file), or
         the object's final status when it is not to be read (archived, too large, not a regular
         file, past the scan deadline, fetch failed)."""
@@ -333,6 +334,13 @@ class Scanner:
                     delete_after=False,
                     root=store.root_str,
                 )
+            if remote and isinstance(store, S3Store) and not target.account:
+                # a small object of a batch: the worker fetches it (scan/worker.py, storage/s3fast.py)
+                n = min(ref.size, limits.max_read_bytes)
+                spec = self._specs.get(id(store))
+                if spec is None:
+                    spec = self._specs[id(store)] = store_spec(target, self.cfg)
+                return worker.Job(ref, "", n, ref.size > n, delete_after=False, source=spec)
             return self._fetch_to_file(store, ref, limits.max_read_bytes)
         except Exception as e:
             return ObjectResult(ref, Status.SKIPPED, _fetch_reason(e))

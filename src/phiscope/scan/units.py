@@ -32,3 +32,60 @@ def _fetch_reason(e: Exception) -> str:
 def _unlink(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSpec:
+    """How a remote worker reaches a target's objects itself (no credentials inside)."""
+
+    kind: str  # "local" | "s3"
+    root: str | None = None
+    endpoint_url: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    anonymous: bool = False
+    path_style: bool | None = None
+
+
+def store_spec(target: Any, cfg: Any) -> StoreSpec:
+    from phiscope.storage.local import LocalStore
+
+    store = target.store
+    if isinstance(store, LocalStore):
+        return StoreSpec("local", root=str(store.root))
+    if getattr(target, "account", None):
+        raise ValueError("--executor ray does not run Organization scans (credentials stay local)")
+    return StoreSpec(
+        "s3",
+        endpoint_url=cfg.endpoint_url,
+        profile=cfg.profile,
+        region=cfg.region,
+        anonymous=bool(getattr(store, "anonymous", False)),
+        path_style=cfg.path_style,
+    )
+
+
+_STORES: dict[StoreSpec, Any] = {}
+
+
+def store_for(spec: StoreSpec) -> Any:
+    """The store a worker process builds from a spec, once per process."""
+    cached = _STORES.get(spec)
+    if cached is None:
+        from pathlib import Path
+
+        from phiscope.storage.local import LocalStore
+        from phiscope.storage.s3 import S3Store
+
+        if spec.kind == "local":
+            cached = LocalStore(Path(str(spec.root)))
+        else:
+            cached = S3Store(
+                endpoint_url=spec.endpoint_url,
+                profile=spec.profile,
+                region=spec.region,
+                anonymous=spec.anonymous,
+                path_style=spec.path_style,
+            )
+        _STORES[spec] = cached
+    return cached

@@ -8,6 +8,7 @@ before the failure is kept.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 import time
@@ -39,6 +40,7 @@ class Job:
     truncated: bool
     delete_after: bool
     root: str | None = None  # a local store's root: the worker checks and opens the file itself
+    source: Any = None  # a StoreSpec (scan/units.py): the worker fetches the object itself
 
 
 def init_worker(secret: bytes, limits: Limits) -> None:
@@ -153,10 +155,18 @@ def process_logged(job: Job | list[Job]) -> Any:
     the content they choke on (pydicom: `Invalid value for VR IS: '<an SSN>'`), so quoted parts are
     dropped and digits masked before anything leaves the worker; nothing goes to stderr."""
     if isinstance(job, list):
-        return [process_logged(j) for j in job]
+        fetched = _fetch_all(job)
+        return [f if isinstance(f, tuple) else _logged(j, f) for j, f in zip(job, fetched, strict=True)]
+    if job.source is not None:
+        (f,) = _fetch_all([job])
+        return f if isinstance(f, tuple) else _logged(job, f)
+    return _logged(job, None)
+
+
+def _logged(job: Job, data: bytes | None) -> Any:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = process(job)
+        result = process(job, data)
     notes: list[str] = []
     for w in caught:
         note = f"{w.category.__name__}: {server_message(str(w.message))}"
@@ -167,8 +177,54 @@ def process_logged(job: Job | list[Job]) -> Any:
     return result, notes
 
 
-def process(job: Job) -> ObjectResult:
-    """Extract and detect one object; always returns a result with a status."""
+FETCH_THREADS = 8  # a worker's concurrent GETs for a batch of small objects
+_FETCH_POOL: Any = None
+_GETTERS: dict[Any, Any] = {}
+
+
+def _fetch_all(jobs: list[Job]) -> list[bytes | tuple[ObjectResult, list[str]] | None]:
+    """The bytes of the jobs whose object this worker fetches itself (None for the others), read
+    concurrently: small objects of a remote store come in batches, and their bytes never pass
+    through the scan's parent process. A failed read becomes that object's status."""
+    global _FETCH_POOL
+    todo = [i for i, j in enumerate(jobs) if j.source is not None]
+    out: list[bytes | tuple[ObjectResult, list[str]] | None] = [None] * len(jobs)
+    if not todo:
+        return out
+    if _FETCH_POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _FETCH_POOL = ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="phiscope-fetch")
+    for i, got in zip(todo, _FETCH_POOL.map(lambda i: _fetch(jobs[i]), todo), strict=True):
+        out[i] = got
+    return out
+
+
+def _fetch(job: Job) -> bytes | tuple[ObjectResult, list[str]]:
+    from phiscope.scan.units import _fetch_reason, store_for
+
+    try:
+        store = store_for(job.source)
+        getter = _GETTERS.get(job.source)
+        if getter is None:
+            from phiscope.storage.s3fast import FastGetter
+
+            getter = _GETTERS[job.source] = FastGetter(store.client, anonymous=store.anonymous)
+        data = getter.get(job.ref.bucket, job.ref.key, job.bytes_read)
+        if data is None:  # anything but the plain answer: boto3, its retries and error codes
+            fetched = store.fetch(job.ref, _LIMITS.max_read_bytes)
+            try:
+                data = fetched.stream.read()
+            finally:
+                fetched.close()
+        return data
+    except Exception as e:
+        return ObjectResult(job.ref, Status.SKIPPED, _fetch_reason(e)), []
+
+
+def process(job: Job, data: bytes | None = None) -> ObjectResult:
+    """Extract and detect one object (from its file, or from `data` fetched here); always returns a
+    result with a status."""
     from phiscope.extract.dispatch import extract_object
 
     t0 = time.perf_counter()
@@ -179,10 +235,12 @@ def process(job: Job) -> ObjectResult:
     bytes_read = job.bytes_read
     try:
         try:
-            opened = _open_regular(job.path, job.root)
+            opened = _open_regular(job.path, job.root) if data is None else io.BytesIO(data)
         except SkipObject:
             bytes_read = 0  # not opened: a link, a special file, outside the folder
             raise
+        if data is not None:
+            bytes_read = len(data)
         with opened as stream:
             guard = _Guard(extract_object(stream, ctx), ctx)
             findings = _ENGINE.scan(iter(guard))
@@ -199,8 +257,8 @@ def process(job: Job) -> ObjectResult:
     _mask_names(findings)
     if findings.people:
         findings.people = compress_records(findings.people)  # same count, far fewer rows to store
-    if job.truncated and status is not Status.SKIPPED:
-        ctx.mark_partial(f"truncated: first {job.bytes_read} bytes read")
+    if (job.truncated or (data is not None and job.ref.size > bytes_read)) and status is not Status.SKIPPED:
+        ctx.mark_partial(f"truncated: first {bytes_read} bytes read")
     if status is Status.COMPLETE and ctx.partial_reasons:
         status, reason = Status.PARTIAL, "; ".join(ctx.partial_reasons)
     result = ObjectResult(

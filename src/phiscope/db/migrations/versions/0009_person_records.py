@@ -25,7 +25,10 @@ def upgrade() -> None:
         sa.Column("record", sa.Integer(), nullable=False),
         sa.Column("key_set", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["object_id"], ["objects.id"], name=op.f("fk_person_records_object_id_objects"), ondelete="CASCADE"
+            ["object_id"],
+            ["objects.id"],
+            name=op.f("fk_person_records_object_id_objects"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("object_id", "record", name=op.f("pk_person_records")),
     )
