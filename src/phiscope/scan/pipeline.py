@@ -295,21 +295,45 @@ class Scanner:
         return t + min(30.0, max(t / 2, min(t, 2.0)))
 
     # -- one object --------------------------------------------------------------------------
-    def _mask_key(self, r: ObjectResult) -> ObjectResult:
-        """An object key is content too (`patients/Ada Quinnell 123-45-6789.csv`): what detection
-        finds in it is counted with the object's findings, and the key is stored and shown masked,
-        with a keyed fingerprint so two masked keys never collide (same key → same mask: --resume)."""
+    @property
+    def secret(self) -> bytes:
+        """The fingerprint key: the watcher keys its object ledger with it too."""
+        return self._secret
+
+    def _key_detections(self, key: str) -> Any:
+        """What detection finds in an object key read as text (a key is content too)."""
         if self._key_engine is None:
             from phiscope.detect.engine import DetectionEngine
 
             self._key_engine = DetectionEngine(self._secret)
-        found = self._key_engine.scan(iter([Segment(name_as_text(r.ref.key), NOWHERE, "object key")]))
+        return self._key_engine.scan(iter([Segment(name_as_text(key), NOWHERE, "object key")]))
+
+    def shown_key(self, key: str) -> str:
+        """An object key as it is stored and shown: masked, with a keyed fingerprint, when detection
+        finds a value in it; as it is otherwise (logs and errors name objects the same way)."""
+        if not self._key_detections(key).detections:
+            return key
+        return masked_key(self._secret, key)
+
+    def _mask_key(self, r: ObjectResult) -> ObjectResult:
+        """An object key is content too (`patients/Ada Quinnell 123-45-6789.csv`): what detection
+        finds in it is counted with the object's findings, and the key is stored and shown masked,
+        with a keyed fingerprint so two masked keys never collide (same key → same mask: --resume)."""
+        found = self._key_detections(r.ref.key)
         if not found.detections:
             return r
         found.people = []  # a key alone does not make a person record
         r.findings.merge(found)
-        masked = f"{mask_label(r.ref.key)}~{_key_fingerprint(self._secret, r.ref.key)[:10]}"
-        return replace(r, ref=replace(r.ref, key=masked))
+        return replace(r, ref=replace(r.ref, key=masked_key(self._secret, r.ref.key)))
+
+    def finish(self, r: ObjectResult) -> ObjectResult:
+        """One object's result as it is stored: key masked, library warnings logged (sanitised).
+        The watcher records objects itself and needs exactly what a scan stores."""
+        notes = self._warnings.pop((r.ref.bucket, r.ref.key), None)
+        r = self._mask_key(r)
+        if notes:  # library warnings: in the log, sanitised, never on the terminal
+            self.log.emit("library_warnings", bucket=r.ref.bucket, key=r.ref.key, warnings=notes)
+        return r
 
     def _run_one(self, target: Target, ref: ObjectRef) -> ObjectResult:
         try:
@@ -591,11 +615,7 @@ class Scanner:
 
     def _record(self, scan_id: str, r: ObjectResult | list[ObjectResult]) -> None:
         for one in r if isinstance(r, list) else [r]:
-            notes = self._warnings.pop((one.ref.bucket, one.ref.key), None)
-            one = self._mask_key(one)
-            if notes:  # library warnings: in the log, sanitised, never on the terminal
-                self.log.emit("library_warnings", bucket=one.ref.bucket, key=one.ref.key, warnings=notes)
-            self.writer.add(scan_id, one)
+            self.writer.add(scan_id, self.finish(one))
 
     def _written(self, results: list[ObjectResult]) -> None:
         for r in results:
@@ -619,6 +639,12 @@ class Scanner:
             seconds=round(r.seconds, 3),
         )
         self.on_progress(p, r.ref.uri)
+
+
+def masked_key(secret: bytes, key: str) -> str:
+    """A key holding personal data as stored: masked like an excerpt, plus 10 hex of its keyed
+    fingerprint so two masked keys never collide."""
+    return f"{mask_label(key)}~{_key_fingerprint(secret, key)[:10]}"
 
 
 def _key_fingerprint(secret: bytes, key: str) -> str:
