@@ -13,7 +13,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -32,7 +32,9 @@ from phiscope.scan.assess import (
     account_id,
     assess_anonymous,
     assess_owner,
+    masked,
     merge_live_probe,
+    named_keys,
 )
 from phiscope.scan.assess_cloud import assess_cloud
 from phiscope.scan.executors import make_executor
@@ -315,6 +317,12 @@ class Scanner:
             return key
         return masked_key(self._secret, key)
 
+    def masked_assessment(self, a: Assessment, sampled: Iterable[str] = ()) -> Assessment:
+        """An exposure assessment as stored: the object keys it quotes (the ones sampled for their
+        ACLs, those a probe or an error names) masked where they hold a value."""
+        keys = set(sampled) | named_keys(a.exposure) | named_keys(a.errors)
+        return masked(a, {k: shown for k in keys if (shown := self.shown_key(k)) != k})
+
     def _mask_key(self, r: ObjectResult) -> ObjectResult:
         """An object key is content too (`patients/Ada Quinnell 123-45-6789.csv`): what detection
         finds in it is counted with the object's findings, and the key is stored and shown masked,
@@ -522,6 +530,7 @@ class Scanner:
                 a = assess_anonymous(t.bucket, cfg.endpoint_url, cfg.region)
             else:
                 a = Assessment(None, [])
+            a = self.masked_assessment(a, (r.key for r in refs[:100]))
             if cfg.max_objects is not None:
                 b = Budget(
                     objects=min(cfg.max_objects, budget.objects or cfg.max_objects),

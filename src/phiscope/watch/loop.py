@@ -283,6 +283,7 @@ class Watcher:
     def assess(self, bucket: str, extra_keys: tuple[str, ...] = ()) -> None:
         t = self.by_bucket[bucket]
         versions = self.ws.versions(bucket)
+        keys: list[str] = []
         if self.mode == "owner":
             if self._s3control is None:
                 self._s3control = make_client(
@@ -297,6 +298,7 @@ class Watcher:
             a = assess_anonymous(bucket, self.cfg.endpoint_url, self.cfg.region)
         else:
             a = Assessment(None, [])
+        a = self.scanner.masked_assessment(a, keys)  # verdicts and probes quote object keys
         self.metrics.evaluations.inc()
         if a.errors:
             self._pass_errors.append(f"{bucket}: exposure could not be fully read")
