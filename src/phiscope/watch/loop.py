@@ -261,6 +261,8 @@ class Watcher:
         names = self._names.setdefault(bucket, {})
         names.pop(fp, None)
         names[fp] = key
+        while len(names) > 2 * OBJECT_ACL_SAMPLE:  # only the newest can join the sample
+            del names[next(iter(names))]
 
     def _acl_sample(self, bucket: str, versions: dict[str, str], extra: tuple[str, ...]) -> list[str]:
         """Object ACLs read at each evaluation: a stable sample (members stay while they exist, so
@@ -496,6 +498,7 @@ class Watcher:
                     "sqs", ev.kind, bucket=ev.bucket, key_fp=fp, detail=ev.detail, message_id=m.id
                 )
             self.sqs.delete(m)
+            log.info("queue message %s done (%d event(s))", m.id, len(events))
 
     def local_change(self, bucket: str, key: str) -> bool:
         """Act on a filesystem event; True when the bucket must be listed again to know what went
