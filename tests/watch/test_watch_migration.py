@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -104,6 +106,31 @@ def test_upgrade_leaves_no_raw_key_in_watch_rows(tmp_path: Path) -> None:
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = db.read_bytes()
     assert KEY.encode() not in data and SSN.encode() not in data  # freed pages zeroed
+
+
+def test_upgrade_on_postgresql() -> None:
+    """The same conversion on the team database (JSON bodies, batch alter of watch_events)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "db"))
+    from pg import TempPostgres, pg_bin
+
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL server binaries not installed (Debian package postgresql)")
+    pg = TempPostgres().start()
+    try:
+        engine = connect(pg.url, migrate=False)
+        _migrate(engine, "0004_issue19")
+        _legacy_rows(engine)
+        _migrate(engine, "head")
+        with engine.connect() as c:
+            for t in sa.inspect(c).get_table_names():
+                text = json.dumps([list(r) for r in c.execute(sa.text(f'select * from "{t}"'))], default=str)
+                assert KEY not in text and NAME not in text and SSN not in text, t
+            body = c.execute(sa.text("select body from watch_alerts")).scalar_one()
+            assert c.execute(sa.text("select count(*) from watch_objects")).scalar_one() == 0
+        assert body["findings"][0]["object"] == f"s3://b/{mask_label(KEY)}"
+        engine.dispose()
+    finally:
+        pg.stop()
 
 
 def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
