@@ -202,21 +202,26 @@ def test_local_folder_mode(tmp_path: Path, logs: pytest.LogCaptureFixture) -> No
         interval=3600,  # only filesystem events bring changes in time
         alerts=[f"webhook={hook.url}"],
         db_url=f"sqlite:///{db}",
+        metrics_addr="127.0.0.1:0",
         secret=b"k" * 32,
         ocr=False,
         audio=False,
     )
-    with Running(Watcher(cfg)):
+    with Running(Watcher(cfg)) as watcher:
         (folder / "exports").mkdir()
         (folder / KEY).write_bytes(csv_bytes())
         assert hook.wait_for(lambda r: ("US_SSN", "open") in _kinds(r)), "no alert for the file"
         shutil.rmtree(folder / "exports")  # a whole folder goes
         assert hook.wait_for(lambda r: ("US_SSN", "resolved") in _kinds(r)), "no resolved alert"
+        metrics = (
+            urllib.request.urlopen(watcher.metrics_server.address + "/metrics", timeout=10).read().decode()
+        )
+    assert 'phiscope_watch_events_total{kind="change",source="fs"}' in metrics
     objects = [f["object"] for r in hook.requests for f in r.json()["findings"] if f["object"]]
     assert objects and all(f"/{SHOWN}~" in o for o in objects)
     assert f"/{SHOWN}~" in logs.text
     rows = db_rows(db)
-    texts = [r.body.decode() for r in hook.requests] + [logs.text, *rows.values()]
+    texts = [r.body.decode() for r in hook.requests] + [logs.text, metrics, *rows.values()]
     assert_nowhere(texts, db_bytes(db))
 
 
