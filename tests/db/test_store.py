@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pg import TempPostgres, pg_bin
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from phiscope.db.store import BucketRow, Store
 from phiscope.model import (
@@ -78,3 +78,30 @@ def test_object_writes_are_idempotent_and_feed_the_report(
     assert report["objects"][0]["detections"][0]["masked_examples"] == ["***-**-6789"]
     assert report["objects"][0]["detections"][0]["distinct"] == 1
     assert report["scan"]["state"] == "finished"
+
+
+def test_person_records_of_scans_written_before_0010_are_still_read(store: Store) -> None:
+    """Scans written with one person_keys row per key (before schema 0010) still count people."""
+    from sqlalchemy import insert
+
+    from phiscope.db.schema import objects, person_keys, person_records
+
+    store.create_scan("old", targets=["x"], endpoint=None, mode="local", options={}, version="0")
+    store.record_objects("old", [ObjectResult(ObjectRef("b", "k.csv", 1), Status.COMPLETE)])
+    with store.engine.begin() as c:
+        oid = c.execute(select(objects.c.id).where(objects.c.scan_id == "old")).scalar_one()
+        c.execute(
+            insert(person_keys),
+            [
+                {"object_id": oid, "record": 0, "key": "US_SSN:a"},
+                {"object_id": oid, "record": 0, "key": "NAME_DOB:x"},
+                {"object_id": oid, "record": 1, "key": "US_SSN:b"},
+            ],
+        )
+        c.execute(insert(person_records), [{"object_id": oid, "record": 9, "key_set": "MRN:m US_SSN:b"}])
+    got = sorted(store.person_records("old"), key=lambda r: sorted(r[1]))
+    assert got == [
+        ("b", frozenset({"MRN:m", "US_SSN:b"})),
+        ("b", frozenset({"NAME_DOB:x", "US_SSN:a"})),
+        ("b", frozenset({"US_SSN:b"})),
+    ]

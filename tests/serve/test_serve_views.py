@@ -4,6 +4,7 @@ agrees with report.findings + the mutelist on every filter, scan diff, mute, inc
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -235,6 +236,47 @@ def test_scan_diff(client: TestClient, demo: Demo) -> None:
     assert client.get("/").text.count("<circle") >= 2
     assert f'id="scan-id">{new}<' in client.get("/").text
     assert client.get("/scans/diff", params={"old": "nope", "new": new}).status_code == 404
+
+
+def test_dashboard_diff_is_phiscope_diff(client: TestClient, demo: Demo) -> None:
+    """The page's diff and `phiscope diff` are one comparison (scan/diff.py): same new and resolved
+    findings, in both families, for the same two scans."""
+    from phiscope.demo import configure_bucket
+
+    gone = next(o for o in _report(demo)["objects"] if o["bucket"] == "medcall-forms" and o["detections"])
+    body = demo.s3.get_object(Bucket="medcall-forms", Key=gone["key"])["Body"].read()
+    demo.s3.put_object(
+        Bucket="medcall-exports", Key="exports/late.csv", Body=b"name,ssn\nJohn R Sample,219-09-9999\n"
+    )
+    demo.s3.delete_object(Bucket="medcall-forms", Key=gone["key"])
+    demo.s3.delete_bucket_policy(Bucket="medcall-website")
+    configure_bucket(demo.s3, "medcall-forms", "public-policy")
+    try:
+        new = rescan(demo.endpoint_url, demo.url)
+    finally:
+        demo.s3.delete_bucket_policy(Bucket="medcall-forms")
+        configure_bucket(demo.s3, "medcall-website", "public-policy")
+        demo.s3.put_object(Bucket="medcall-forms", Key=gone["key"], Body=body)
+        demo.s3.delete_object(Bucket="medcall-exports", Key="exports/late.csv")
+    d = queries.diff_scans(connect(demo.url), demo.scan_id, new, limit=1_000_000)
+    r = subprocess.run(
+        [PHISCOPE, "diff", demo.scan_id, new, "--db", demo.url, "--json"], capture_output=True, timeout=300
+    )
+    assert r.returncode == 3, r.stderr  # something is new
+    cli = json.loads(r.stdout)
+
+    def page(group: str) -> set[tuple[str, str, str | None, str]]:
+        exp = {("exposure", x["bucket"], None, x["kind"]) for x in d[f"exposure_{group}"]}
+        return exp | {("data", x["bucket"], x["key"], x["type"]) for x in d[f"data_{group}"]}
+
+    for group in ("new", "resolved"):
+        assert page(group) == {(x["family"], x["bucket"], x["key"], x["kind"]) for x in cli[group]}, group
+        assert len(d[f"exposure_{group}"]) + d[f"data_{group}_total"] == cli["counts"][group]
+    assert d["exposure_new"] and d["exposure_resolved"] and d["data_new"] and d["data_resolved"]
+    assert ("data", "medcall-forms", gone["key"], gone["detections"][0]["type"]) in page("resolved")
+    html = client.get("/scans/diff", params={"old": demo.scan_id, "new": new}).text
+    assert f'id="d-data-new">{d["data_new_total"]:,}<' in html
+    assert f'id="d-exp-new">{len(d["exposure_new"])}<' in html
 
 
 def test_watch_status_only_when_its_tables_exist(client: TestClient, demo: Demo) -> None:

@@ -118,7 +118,7 @@ person_keys = Table(
     Index("ix_person_keys_object_id", "object_id"),
 )
 
-# Since schema 0009: one row per person record, its keys sorted and space-separated. A 40 MB export
+# Since schema 0010: one row per person record, its keys space-separated. A 40 MB export
 # holds ~110,000 keys in ~22,000 records; a row per key made the one database writer the slowest
 # part of a scan. `person_keys` stays readable for scans written before.
 person_records = Table(

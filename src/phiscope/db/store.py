@@ -331,7 +331,7 @@ class Store:
             )
             for bucket, keys in rows:
                 yield bucket, frozenset(keys.split(" "))
-            # scans written before schema 0009: a row per key
+            # scans written before schema 0010: a row per key
             rows = c.execute(
                 select(objects.c.bucket, person_keys.c.object_id, person_keys.c.record, person_keys.c.key)
                 .join(objects, person_keys.c.object_id == objects.c.id)

@@ -3,19 +3,25 @@
 - watch_state: small key/value facts per watcher (its scan id, last pass, pid) for `--once`, the
   dashboard and the health endpoint.
 - watch_objects: the incremental ledger: the version (ETag, or size+mtime) of every object already
-  scanned, so only new or changed objects are scanned again.
+  scanned, so only new or changed objects are scanned again. Keyed by a keyed fingerprint of
+  bucket and key (`key_fingerprint`), never the key: a key is content (`patients/Ada Q… 123-45-….csv`).
 - watch_events: every event taken from a source (SQS message, listing change, filesystem event,
-  settings re-evaluation), recorded before an SQS message is deleted.
+  settings re-evaluation), recorded before an SQS message is deleted; objects by fingerprint only.
 - watch_findings: the lifecycle of every finding (same stable ids as the reports): open/resolved,
   first/last seen, and the state last alerted, which is what makes alerts exactly-once per change.
 - watch_alerts / watch_deliveries: an outbox. An alert is written in the same transaction as the
   finding states it reports; each channel's delivery is retried with backoff until sent.
 
-No column holds a raw sensitive value: titles, kinds, counts, categories and keys only.
+No column holds a raw sensitive value nor a raw object key: titles, kinds, counts, categories,
+fingerprints, and keys as the scan stores them (`objects.key`: masked when they hold a value). What
+needs a raw key (re-reading an object) takes it from the source at run time: the queue message, which
+stays on the queue until its object is recorded, or the listing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -59,11 +65,12 @@ watch_objects = Table(
     metadata,
     Column("watch_id", String(64), nullable=False),
     Column("bucket", String(255), nullable=False),
-    Column("key", Text, nullable=False),
+    Column("key_fp", String(64), nullable=False),  # key_fingerprint(secret, bucket, key)
+    Column("shown_key", Text, nullable=False),  # as objects.key: masked when it holds a value
     Column("version", String(160), nullable=False),  # ETag, or size:mtime for local files
     Column("size", BigInteger, nullable=False),
     Column("scanned_at", DateTime(timezone=True), nullable=False),
-    PrimaryKeyConstraint("watch_id", "bucket", "key"),
+    PrimaryKeyConstraint("watch_id", "bucket", "key_fp"),
 )
 
 watch_events = Table(
@@ -74,7 +81,7 @@ watch_events = Table(
     Column("source", String(16), nullable=False),  # sqs | poll | fs | drift
     Column("kind", String(32), nullable=False),  # object_created | object_removed | settings | malformed
     Column("bucket", String(255)),
-    Column("key", Text),
+    Column("key_fp", String(64)),  # key_fingerprint of the object, never its key
     Column("detail", String(128)),  # e.g. the CloudTrail event name; never message content
     Column("message_id", String(128)),
     Column("received_at", DateTime(timezone=True), nullable=False),
@@ -89,7 +96,7 @@ watch_findings = Table(
     Column("uid", String(64), nullable=False),  # report finding id (report/findings.py stable_uid)
     Column("family", String(16), nullable=False),  # exposure | data
     Column("bucket", String(255), nullable=False),
-    Column("key", Text),
+    Column("key", Text),  # as objects.key (masked when it holds a value), from the report
     Column("kind", String(64), nullable=False),
     Column("category", String(32)),
     Column("severity", String(16), nullable=False),
@@ -132,6 +139,14 @@ watch_deliveries = Table(
 )
 
 
+def key_fingerprint(secret: bytes, bucket: str, key: str) -> str:
+    """The ledger's name for one object: HMAC-SHA256 of bucket and key with the scan secret, so a
+    listing or an event finds its row while the database never holds the key (nor an unkeyed hash
+    of it, which a dictionary of SSNs would reverse)."""
+    msg = b"watch-object\0" + bucket.encode() + b"\0" + key.encode("utf-8", "surrogateescape")
+    return hmac.new(secret, msg, hashlib.sha256).hexdigest()
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -161,6 +176,12 @@ class FindingState:
     first_seen: datetime
     last_seen: datetime
     resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    version: str
+    shown_key: str  # the key as objects.key stores it: what to delete when the object goes
 
 
 @dataclass(slots=True)
@@ -202,66 +223,57 @@ class WatchStore:
                     )
                 )
 
-    # -- object ledger ---------------------------------------------------------------------
+    # -- object ledger (by key fingerprint) ---------------------------------------------------
+    def _obj(self, bucket: str, key_fp: str) -> Any:
+        c = watch_objects.c
+        return (c.watch_id == self.watch_id) & (c.bucket == bucket) & (c.key_fp == key_fp)
+
     def versions(self, bucket: str) -> dict[str, str]:
+        """Key fingerprint → version of every object of `bucket` in the ledger."""
         with self.engine.connect() as c:
             rows = c.execute(
-                select(watch_objects.c.key, watch_objects.c.version).where(
+                select(watch_objects.c.key_fp, watch_objects.c.version).where(
                     watch_objects.c.watch_id == self.watch_id, watch_objects.c.bucket == bucket
                 )
             )
             return {k: v for k, v in rows}
 
-    def recent_keys(self, bucket: str, n: int) -> list[str]:
-        """The `n` objects scanned last (newest first)."""
+    def recent(self, bucket: str, n: int) -> list[str]:
+        """Fingerprints of the `n` objects scanned last (newest first)."""
         with self.engine.connect() as c:
             rows = c.execute(
-                select(watch_objects.c.key)
+                select(watch_objects.c.key_fp)
                 .where(watch_objects.c.watch_id == self.watch_id, watch_objects.c.bucket == bucket)
                 .order_by(watch_objects.c.scanned_at.desc())
                 .limit(n)
             )
             return [r[0] for r in rows]
 
-    def version(self, bucket: str, key: str) -> str | None:
+    def entry(self, bucket: str, key_fp: str) -> LedgerEntry | None:
         with self.engine.connect() as c:
-            return c.execute(
-                select(watch_objects.c.version).where(
-                    watch_objects.c.watch_id == self.watch_id,
-                    watch_objects.c.bucket == bucket,
-                    watch_objects.c.key == key,
-                )
-            ).scalar()
+            row = c.execute(
+                select(watch_objects.c.version, watch_objects.c.shown_key).where(self._obj(bucket, key_fp))
+            ).first()
+            return LedgerEntry(row[0], row[1]) if row else None
 
-    def set_version(self, bucket: str, key: str, version: str, size: int) -> None:
+    def set_version(self, bucket: str, key_fp: str, shown_key: str, version: str, size: int) -> None:
         with self.engine.begin() as c:
-            c.execute(
-                delete(watch_objects).where(
-                    watch_objects.c.watch_id == self.watch_id,
-                    watch_objects.c.bucket == bucket,
-                    watch_objects.c.key == key,
-                )
-            )
+            c.execute(delete(watch_objects).where(self._obj(bucket, key_fp)))
             c.execute(
                 insert(watch_objects).values(
                     watch_id=self.watch_id,
                     bucket=bucket,
-                    key=key,
+                    key_fp=key_fp,
+                    shown_key=shown_key,
                     version=version,
                     size=size,
                     scanned_at=now(),
                 )
             )
 
-    def forget_object(self, bucket: str, key: str) -> None:
+    def forget_object(self, bucket: str, key_fp: str) -> None:
         with self.engine.begin() as c:
-            c.execute(
-                delete(watch_objects).where(
-                    watch_objects.c.watch_id == self.watch_id,
-                    watch_objects.c.bucket == bucket,
-                    watch_objects.c.key == key,
-                )
-            )
+            c.execute(delete(watch_objects).where(self._obj(bucket, key_fp)))
 
     # -- events ----------------------------------------------------------------------------
     def record_event(
@@ -270,7 +282,7 @@ class WatchStore:
         kind: str,
         *,
         bucket: str | None = None,
-        key: str | None = None,
+        key_fp: str | None = None,
         detail: str | None = None,
         message_id: str | None = None,
         processed: bool = True,
@@ -284,7 +296,7 @@ class WatchStore:
                         source=source,
                         kind=kind,
                         bucket=bucket,
-                        key=key,
+                        key_fp=key_fp,
                         detail=(detail or None) and detail[:128],
                         message_id=message_id,
                         received_at=t,

@@ -8,6 +8,7 @@ never a silent "private".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -19,6 +20,39 @@ class Assessment:
     exposure: dict[str, Any] | None
     errors: list[str] = field(default_factory=list)
     region: str | None = None
+
+
+def mask_keys(doc: Any, masks: Mapping[str, str]) -> Any:
+    """`doc` (JSON) with each raw key of `masks` replaced by its shown form, in values, mapping keys
+    and text alike: a verdict's reasons quote the sampled keys and its evidence names them."""
+    if not masks:
+        return doc
+    if isinstance(doc, str):
+        for raw in sorted(masks, key=len, reverse=True):
+            doc = doc.replace(raw, masks[raw])
+        return doc
+    if isinstance(doc, dict):
+        return {mask_keys(k, masks): mask_keys(v, masks) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [mask_keys(v, masks) for v in doc]
+    return doc
+
+
+def named_keys(doc: Any) -> set[str]:
+    """The object keys a verdict, a probe or an error names in a `key` / `example_key` field."""
+    if isinstance(doc, list):
+        return set().union(*(named_keys(v) for v in doc)) if doc else set()
+    if not isinstance(doc, dict):
+        return set()
+    out = {v for k, v in doc.items() if k in ("key", "example_key") and isinstance(v, str) and v}
+    return out.union(*(named_keys(v) for v in doc.values()))
+
+
+def masked(a: Assessment, masks: Mapping[str, str]) -> Assessment:
+    """An assessment as it is stored: the object keys it quotes that hold a value, masked."""
+    if not masks:
+        return a
+    return Assessment(mask_keys(a.exposure, masks), mask_keys(a.errors, masks), a.region)
 
 
 def account_id(endpoint_url: str | None, profile: str | None, region: str | None) -> str | None:

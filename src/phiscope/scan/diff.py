@@ -1,7 +1,7 @@
 """What changed between two scans: new, still open and resolved findings, by stable finding id.
 
 Pure functions over report v1 objects (scan/report.py) and their findings (report/findings.py), so
-`phiscope diff`, `phiscope watch` and a future `phiscope scans` agree on what "new" means. A finding
+`phiscope diff`, `phiscope watch` and the dashboard's scan diff agree on what "new" means. A finding
 is identified by its stable id only; a change of severity (a bucket that became public raises its
 data findings) is reported as `changed`, not as new.
 """
@@ -63,14 +63,19 @@ def diff_reports(old: ReportV1, new: ReportV1) -> tuple[FindingsDiff, dict[str, 
     return diff_findings(a, b), {**a, **b}
 
 
+def findings_in(d: FindingsDiff, everything: Mapping[str, Finding], group: str) -> list[Finding]:
+    """The findings of one group of a diff (`new`, `still_open`, `resolved`, `changed`), in id
+    order: what a listing shows, whatever shape it gives them."""
+    return [everything[uid] for uid in getattr(d, group)]
+
+
 def diff_summary(old: ReportV1, new: ReportV1) -> dict[str, Any]:
     """A JSON-ready diff: ids with title, severity and where, never a detected value."""
     d, everything = diff_reports(old, new)
 
-    def row(uid: str) -> dict[str, Any]:
-        f = everything[uid]
+    def row(f: Finding) -> dict[str, Any]:
         return {
-            "id": uid,
+            "id": f.uid,
             "family": f.family,
             "severity": f.severity,
             "bucket": f.bucket,
@@ -89,7 +94,7 @@ def diff_summary(old: ReportV1, new: ReportV1) -> dict[str, Any]:
             "resolved": len(d.resolved),
             "changed": len(d.changed),
         },
-        "new": [row(u) for u in d.new],
-        "resolved": [row(u) for u in d.resolved],
-        "changed": [row(u) for u in d.changed],
+        "new": [row(f) for f in findings_in(d, everything, "new")],
+        "resolved": [row(f) for f in findings_in(d, everything, "resolved")],
+        "changed": [row(f) for f in findings_in(d, everything, "changed")],
     }

@@ -26,15 +26,25 @@ def key_fingerprint(secret: bytes, key: str) -> str:
     ).hexdigest()
 
 
+def masked_key(secret: bytes, key: str) -> str:
+    """A key holding personal data as stored: masked like an excerpt, plus 10 hex of its keyed
+    fingerprint so two masked keys never collide."""
+    return f"{mask_label(key)}~{key_fingerprint(secret, key)[:10]}"
+
+
+def key_findings(engine: Any, key: str) -> Any:
+    """What detection finds in an object key read as text."""
+    return engine.scan(iter([Segment(name_as_text(key), NOWHERE, "object key")]))
+
+
 def mask_key(engine: Any, secret: bytes, r: ObjectResult) -> ObjectResult:
     """The result with its key checked: unchanged when the key holds nothing, else the key masked
     (`A** Q******* ###-##-####.csv~<fingerprint>`) and what it holds added to the findings."""
     if r.key_checked:
         return r
-    found = engine.scan(iter([Segment(name_as_text(r.ref.key), NOWHERE, "object key")]))
+    found = key_findings(engine, r.ref.key)
     if not found.detections:
         return replace(r, key_checked=True)
     found.people = []  # a key alone does not make a person record
     r.findings.merge(found)
-    masked = f"{mask_label(r.ref.key)}~{key_fingerprint(secret, r.ref.key)[:10]}"
-    return replace(r, ref=replace(r.ref, key=masked), key_checked=True)
+    return replace(r, ref=replace(r.ref, key=masked_key(secret, r.ref.key)), key_checked=True)

@@ -13,7 +13,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -31,11 +31,13 @@ from phiscope.scan.assess import (
     account_id,
     assess_anonymous,
     assess_owner,
+    masked,
     merge_live_probe,
+    named_keys,
 )
 from phiscope.scan.assess_cloud import assess_cloud
 from phiscope.scan.executors import make_executor
-from phiscope.scan.keys import mask_key
+from phiscope.scan.keys import key_findings, mask_key, masked_key
 from phiscope.scan.sampling import Budget, parse_budget, select
 from phiscope.scan.units import StoreSpec, Target, _fetch_reason, _unlink, store_spec
 from phiscope.scan.workerpool import WorkerCrashed, WorkerPool, WorkerTimeout
@@ -291,15 +293,44 @@ class Scanner:
         return t + min(30.0, max(t / 2, min(t, 2.0)))
 
     # -- one object --------------------------------------------------------------------------
-    def _mask_key(self, r: ObjectResult) -> ObjectResult:
-        """The key of an object that no worker checked (scan/keys.py)."""
-        if r.key_checked:
-            return r
+    @property
+    def secret(self) -> bytes:
+        """The fingerprint key: the watcher keys its object ledger with it too."""
+        return self._secret
+
+    def _engine_for_keys(self) -> Any:
         if self._key_engine is None:
             from phiscope.detect.engine import DetectionEngine
 
             self._key_engine = DetectionEngine(self._secret)
-        return mask_key(self._key_engine, self._secret, r)
+        return self._key_engine
+
+    def shown_key(self, key: str) -> str:
+        """An object key as it is stored and shown: masked, with a keyed fingerprint, when detection
+        finds a value in it; as it is otherwise (logs and errors name objects the same way)."""
+        found = key_findings(self._engine_for_keys(), key)
+        return masked_key(self._secret, key) if found.detections else key
+
+    def masked_assessment(self, a: Assessment, sampled: Iterable[str] = ()) -> Assessment:
+        """An exposure assessment as stored: the object keys it quotes (the ones sampled for their
+        ACLs, those a probe or an error names) masked where they hold a value."""
+        keys = set(sampled) | named_keys(a.exposure) | named_keys(a.errors)
+        return masked(a, {k: shown for k in keys if (shown := self.shown_key(k)) != k})
+
+    def _mask_key(self, r: ObjectResult) -> ObjectResult:
+        """The key of an object that no worker checked (scan/keys.py)."""
+        if r.key_checked:
+            return r
+        return mask_key(self._engine_for_keys(), self._secret, r)
+
+    def finish(self, r: ObjectResult) -> ObjectResult:
+        """One object's result as it is stored: key masked, library warnings logged (sanitised).
+        The watcher records objects itself and needs exactly what a scan stores."""
+        notes = self._warnings.pop((r.ref.bucket, r.ref.key), None)
+        r = self._mask_key(r)
+        if notes:  # library warnings: in the log, sanitised, never on the terminal
+            self.log.emit("library_warnings", bucket=r.ref.bucket, key=r.ref.key, warnings=notes)
+        return r
 
     def _run_one(self, target: Target, ref: ObjectRef) -> ObjectResult:
         try:
@@ -492,6 +523,7 @@ class Scanner:
                 a = assess_anonymous(t.bucket, cfg.endpoint_url, cfg.region)
             else:
                 a = Assessment(None, [])
+            a = self.masked_assessment(a, (r.key for r in refs[:100]))
             if cfg.max_objects is not None:
                 b = Budget(
                     objects=min(cfg.max_objects, budget.objects or cfg.max_objects),
@@ -585,11 +617,7 @@ class Scanner:
 
     def _record(self, scan_id: str, r: ObjectResult | list[ObjectResult]) -> None:
         for one in r if isinstance(r, list) else [r]:
-            notes = self._warnings.pop((one.ref.bucket, one.ref.key), None)
-            one = self._mask_key(one)
-            if notes:  # library warnings: in the log, sanitised, never on the terminal
-                self.log.emit("library_warnings", bucket=one.ref.bucket, key=one.ref.key, warnings=notes)
-            self.writer.add(scan_id, one)
+            self.writer.add(scan_id, self.finish(one))
 
     def _written(self, results: list[ObjectResult]) -> None:
         for r in results:
@@ -633,8 +661,7 @@ def prestarted_pool(cfg: ScanConfig) -> WorkerPool | None:
         return None
     cfg.secret = cfg.secret or _default_secret()
     pool = make_pool(cfg, cfg.secret)
-    if not os.environ.get("XNOPRE"):
-        pool.prestart()
+    pool.prestart()
     return pool
 
 

@@ -10,6 +10,7 @@ stylesheet, so a bucket's proof reads the same in both.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,31 @@ def _scan_id(request: Request, scan: str | None) -> str | None:
             raise HTTPException(404, f"no scan {scan!r}")
         return scan
     return queries.latest_finished_scan(eng)
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """The scan a page shows, with its summary."""
+
+    settings: Settings
+    scan_id: str
+    summary: dict[str, Any]
+    scan_q: str | None  # the ?scan= the page was asked for (its links keep it)
+
+    def header(self) -> dict[str, Any]:
+        """What every scan page's header shows: the scan, the query to keep, the headline severity."""
+        s = self.summary
+        return {"scan": s["scan"], "scan_q": self.scan_q, "header_sev": s["headline"]["severity"]}
+
+
+def _shown_scan(request: Request, scan: str | None) -> Shown | Response:
+    """The scan a page shows (`?scan=`, else the latest finished one) and its summary, or the empty
+    page when the database holds no scan yet (an unknown id is a 404)."""
+    s = _settings(request)
+    sid = _scan_id(request, scan)
+    if sid is None:
+        return _page(request, "empty.html", db_hint=s.db_hint)
+    return Shown(s, sid, queries.scan_summary(s.engine, sid), scan)
 
 
 def _deadlines(obligations: list[dict[str, Any]], now: datetime | None = None) -> list[dict[str, Any]]:
@@ -430,11 +456,10 @@ def _pages(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     def overview(request: Request, scan: str | None = None, user: User = Depends(current_user)) -> Response:
-        s = _settings(request)
-        sid = _scan_id(request, scan)
-        if sid is None:
-            return _page(request, "empty.html", db_hint=s.db_hint)
-        summ = queries.scan_summary(s.engine, sid)
+        shown = _shown_scan(request, scan)
+        if isinstance(shown, Response):
+            return shown
+        summ = shown.summary
         from phiscope.report.html import hbar_chart
 
         buckets = summ["buckets"]
@@ -453,9 +478,7 @@ def _pages(app: FastAPI) -> None:
             request,
             "overview.html",
             nav="Overview",
-            scan=summ["scan"],
-            scan_q=scan,
-            header_sev=summ["headline"]["severity"],
+            **shown.header(),
             h=summ["headline"],
             exposed_health=exposed_health,
             sev_counts=summ["findings_by_severity"],
@@ -463,7 +486,7 @@ def _pages(app: FastAPI) -> None:
             obligations=obligations,
             people_chart=Markup(hbar_chart(people, color="#7a3db8")),
             types_chart=Markup(hbar_chart([(k, float(v)) for k, v in types], color="#1f6f9f")),
-            trend_chart=_trend_svg(queries.trend(s.engine)),
+            trend_chart=_trend_svg(queries.trend(shown.settings.engine)),
         )
 
     @app.get("/buckets", include_in_schema=False)
@@ -472,19 +495,15 @@ def _pages(app: FastAPI) -> None:
     ) -> Response:
         from phiscope.report.html import _bucket_map, _why
 
-        s = _settings(request)
-        sid = _scan_id(request, scan)
-        if sid is None:
-            return _page(request, "empty.html", db_hint=s.db_hint)
-        summ = queries.scan_summary(s.engine, sid)
-        bs = summ["buckets"]
+        shown = _shown_scan(request, scan)
+        if isinstance(shown, Response):
+            return shown
+        bs = shown.summary["buckets"]
         return _page(
             request,
             "buckets.html",
             nav="Buckets",
-            scan=summ["scan"],
-            scan_q=scan,
-            header_sev=summ["headline"]["severity"],
+            **shown.header(),
             buckets=bs,
             bucket_map=Markup(_bucket_map(bs)),
             why=Markup(_why(bs)),
@@ -536,13 +555,12 @@ def _pages(app: FastAPI) -> None:
     ) -> Response:
         from phiscope.report.findings import location_text
 
-        s = _settings(request)
-        sid = _scan_id(request, scan)
-        if sid is None:
-            return _page(request, "empty.html", db_hint=s.db_hint)
-        summ = queries.scan_summary(s.engine, sid)
+        shown = _shown_scan(request, scan)
+        if isinstance(shown, Response):
+            return shown
+        s, summ = shown.settings, shown.summary
         q = queries.FindingQuery(
-            scan_id=sid,
+            scan_id=shown.scan_id,
             bucket=bucket or None,
             prefix=prefix or None,
             type=type or None,
@@ -572,9 +590,7 @@ def _pages(app: FastAPI) -> None:
             request,
             "findings.html",
             nav="Findings",
-            scan=summ["scan"],
-            scan_q=scan,
-            header_sev=summ["headline"]["severity"],
+            **shown.header(),
             q=q,
             result=result,
             facets={"types": sorted(summ["detections_by_type"]), "categories": summ["categories"]},
@@ -628,11 +644,10 @@ def _pages(app: FastAPI) -> None:
         from phiscope.db import remediation as rdb
         from phiscope.remediate.incident import exposed_buckets, render_incident
 
-        s = _settings(request)
-        sid = _scan_id(request, scan)
-        if sid is None:
-            return _page(request, "empty.html", db_hint=s.db_hint)
-        summ = queries.scan_summary(s.engine, sid)
+        shown = _shown_scan(request, scan)
+        if isinstance(shown, Response):
+            return shown
+        s, summ = shown.settings, shown.summary
         report = {**summ, "objects": [], "schema": "phiscope/report/v1"}
         history = {b["name"]: rdb.bucket_history(s.engine, b["name"]) for b in exposed_buckets(report)}
         md = render_incident(report, history)
@@ -640,9 +655,7 @@ def _pages(app: FastAPI) -> None:
             request,
             "incidents.html",
             nav="Incidents",
-            scan=summ["scan"],
-            scan_q=scan,
-            header_sev=summ["headline"]["severity"],
+            **shown.header(),
             obligations=_deadlines(summ["impact"].get("obligations") or []),
             incident_md=md,
         )

@@ -43,6 +43,7 @@ from phiscope.json_types import ReportV1
 from phiscope.model import PERSON_CATEGORIES
 from phiscope.report.findings import (
     LEVELS,
+    Finding,
     data_exposure_kind,
     exposure_findings,
 )
@@ -625,61 +626,46 @@ def find(
 # -- scan diff ------------------------------------------------------------------------------------
 
 
-def _data_only_in(engine: Engine, a: str, b: str, limit: int) -> tuple[int, list[dict[str, Any]]]:
-    """Data findings (bucket, key, type) of scan a that scan b does not have."""
-    o2 = objects.alias("o2")
-    d2 = detections.alias("d2")
-    missing = ~(
-        select(literal(1))
-        .select_from(d2.join(o2, d2.c.object_id == o2.c.id))
-        .where(
-            o2.c.scan_id == b,
-            o2.c.bucket == objects.c.bucket,
-            o2.c.key == objects.c.key,
-            d2.c.type == detections.c.type,
-        )
-        .exists()
-    )
-    base = detections.join(objects, detections.c.object_id == objects.c.id)
-    conds = [objects.c.scan_id == a, missing]
-    with engine.connect() as c:
-        n = int(c.execute(select(func.count()).select_from(base).where(*conds)).scalar() or 0)
-        rows = c.execute(
-            select(objects.c.bucket, objects.c.key, detections.c.type, detections.c.count)
-            .select_from(base)
-            .where(*conds)
-            .order_by(objects.c.bucket, objects.c.key, detections.c.type)
-            .limit(limit)
-        ).mappings()
-        return n, [dict(r) for r in rows]
-
-
 def diff_scans(engine: Engine, old: str, new: str, limit: int = 200) -> dict[str, Any]:
-    """New and resolved findings from scan `old` to scan `new` (finding identity as in the reports)."""
+    """New and resolved findings from scan `old` to scan `new`: scan/diff.py's comparison, the one
+    `phiscope diff` and `phiscope watch` make, shaped for the page (the first `limit` data rows)."""
+    from phiscope.scan.diff import diff_reports, findings_in
+    from phiscope.scan.report import build_report
+
     so, sn = scan_summary(engine, old), scan_summary(engine, new)
-
-    def exp(s: dict[str, Any]) -> dict[tuple[str, str], str]:
-        return {(f.bucket, f.kind): f.severity for b in s["buckets"] for f in exposure_findings(b)}
-
-    eo, en = exp(so), exp(sn)
-    n_new, new_rows = _data_only_in(engine, new, old, limit)
-    n_res, res_rows = _data_only_in(engine, old, new, limit)
+    reports = (build_report(_SummaryStore(engine), sid) for sid in (old, new))
+    d, everything = diff_reports(*reports)
+    opened, resolved = findings_in(d, everything, "new"), findings_in(d, everything, "resolved")
+    data_new, data_resolved = _data_rows(opened), _data_rows(resolved)
     return {
         "old": old,
         "new": new,
-        "exposure_new": [
-            {"bucket": b, "kind": k, "severity": en[(b, k)]} for b, k in sorted(set(en) - set(eo))
-        ],
-        "exposure_resolved": [
-            {"bucket": b, "kind": k, "severity": eo[(b, k)]} for b, k in sorted(set(eo) - set(en))
-        ],
-        "data_new_total": n_new,
-        "data_new": new_rows,
-        "data_resolved_total": n_res,
-        "data_resolved": res_rows,
+        "exposure_new": _exposure_rows(opened),
+        "exposure_resolved": _exposure_rows(resolved),
+        "data_new_total": len(data_new),
+        "data_new": data_new[:limit],
+        "data_resolved_total": len(data_resolved),
+        "data_resolved": data_resolved[:limit],
         "headline_old": so["headline"],
         "headline_new": sn["headline"],
     }
+
+
+def _exposure_rows(found: Sequence[Finding]) -> list[dict[str, Any]]:
+    rows = [
+        {"bucket": f.bucket, "kind": f.kind, "severity": f.severity} for f in found if f.family == "exposure"
+    ]
+    return sorted(rows, key=lambda r: (r["bucket"], r["kind"]))
+
+
+def _data_rows(found: Sequence[Finding]) -> list[dict[str, Any]]:
+    """One row per object and type, by object (bucket, key), then type."""
+    rows = [
+        {"bucket": f.bucket, "key": f.key, "type": f.kind, "count": f.count}
+        for f in found
+        if f.family == "data"
+    ]
+    return sorted(rows, key=lambda r: (r["bucket"], r["key"] or "", r["type"]))
 
 
 # -- watch status (tables owned by `phiscope watch`, read only when present) ----------------------

@@ -19,8 +19,6 @@ from urllib.parse import quote, urlsplit
 
 from phiscope.storage import deadline
 
-# a bucket name usable as a DNS label (virtual-hosted addressing); dots break TLS wildcards
-_DNS_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _REDIRECTS = frozenset({301, 302, 307, 400})  # wrong region or addressing: this bucket goes the slow way
 
 
@@ -30,11 +28,10 @@ class FastGetter:
     credentials (refreshed through botocore's own provider)."""
 
     def __init__(self, client: Any, *, anonymous: bool) -> None:
-        meta = client.meta
-        self.endpoint = urlsplit(meta.endpoint_url)
-        self.region = meta.region_name or "us-east-1"
-        s3cfg = (meta.config.s3 or {}) if meta.config is not None else {}
-        self.path_style = s3cfg.get("addressing_style") == "path"
+        self.client = client
+        self.endpoint = urlsplit(client.meta.endpoint_url)
+        self.region = client.meta.region_name or "us-east-1"
+        self._bases: dict[str, tuple[str, str]] = {}  # bucket -> (host, path before the key)
         signer = getattr(client, "_request_signer", None)
         self.credentials = None if anonymous else getattr(signer, "_credentials", None)
         self.anonymous = anonymous
@@ -68,13 +65,17 @@ class FastGetter:
         return None
 
     def _where(self, bucket: str, key: str) -> tuple[str, str]:
-        netloc = self.endpoint.netloc
-        base = self.endpoint.path.rstrip("/")
-        qkey = quote(key, safe="/~")
-        virtual = not self.path_style and set(bucket) <= _DNS_CHARS and 3 <= len(bucket) <= 63
-        if virtual:
-            return f"{bucket}.{netloc}", f"{base}/{qkey}"
-        return netloc, f"{base}/{quote(bucket, safe='')}/{qkey}"
+        """(host, path) of the object, addressed as boto3 addresses it (path or virtual-hosted, the
+        bucket's endpoint): learnt once per bucket from a URL botocore builds for it."""
+        base = self._bases.get(bucket)
+        if base is None:
+            url = urlsplit(
+                self.client.generate_presigned_url(
+                    "get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=60
+                )
+            )
+            base = self._bases[bucket] = (url.netloc, url.path[: -len("/k")])
+        return base[0], f"{base[1]}/{quote(key, safe='/~')}"
 
     def _signed(self, host: str, path: str, headers: dict[str, str]) -> dict[str, str]:
         from botocore.auth import S3SigV4Auth

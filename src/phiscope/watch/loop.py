@@ -6,6 +6,11 @@ database: the watcher's scan (objects, detections, bucket exposure, the same row
 writes, so reports and stable finding ids are the same), the object ledger, finding states and the
 alert outbox. Order of writes for a queued event: object recorded → ledger → event row → message
 deleted; a kill at any point leaves the message on the queue, and re-processing it is a no-op.
+
+Object keys are content (`patients/Ada Q… 123-45-….csv`): the database and the logs get them as the
+scan stores them (masked when they hold a value) and the ledger and events by keyed fingerprint. A
+raw key lives only in memory, taken from the source (listing, queue message, filesystem event) when
+an object must be read; the queue message itself is the crash-safe copy until the object is recorded.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +32,7 @@ from sqlalchemy import delete
 from phiscope import __version__
 from phiscope.db.schema import objects as objects_table
 from phiscope.db.store import BucketRow, Store
-from phiscope.db.watch import FindingState, WatchStore
+from phiscope.db.watch import FindingState, WatchStore, key_fingerprint
 from phiscope.json_types import ReportV1
 from phiscope.model import ObjectRef, Status
 from phiscope.report.findings import LEVELS, exposure_kinds
@@ -199,7 +205,10 @@ class Watcher:
             self.sqs = SqsSource(client, cfg.queue_url, visibility_timeout=cfg.visibility_timeout)
         self.folder: FolderEvents | None = None
         self._exposure_sig: dict[str, Any] = {}
-        self._acl_keys: dict[str, list[str]] = {}
+        # In memory only: raw keys by fingerprint, of the ACL sample and of the objects met newest
+        # (the ledger holds fingerprints, and object ACLs are read by key).
+        self._acl_keys: dict[str, dict[str, str]] = {}
+        self._names: dict[str, dict[str, str]] = {}
         self._dirty = True
         self._held = False
         self._pass_errors: list[str] = []
@@ -244,24 +253,39 @@ class Watcher:
         return self._acct
 
     # -- exposure (settings drift) ----------------------------------------------------------------
+    def _fp(self, bucket: str, key: str) -> str:
+        return key_fingerprint(self.scanner.secret, bucket, key)
+
+    def _met(self, bucket: str, fp: str, key: str) -> None:
+        """Remember (in memory) the key of an object just listed or scanned, newest last."""
+        names = self._names.setdefault(bucket, {})
+        names.pop(fp, None)
+        names[fp] = key
+        while len(names) > 2 * OBJECT_ACL_SAMPLE:  # only the newest can join the sample
+            del names[next(iter(names))]
+
     def _acl_sample(self, bucket: str, versions: dict[str, str], extra: tuple[str, ...]) -> list[str]:
         """Object ACLs read at each evaluation: a stable sample (members stay while they exist, so
         the verdict never flips because the sample moved), topped up with the newest objects, plus
-        the keys a settings event named (PutObjectAcl). At most OBJECT_ACL_SAMPLE + len(extra)."""
-        keep = [k for k in self._acl_keys.get(bucket, []) if k in versions]
-        if len(keep) < OBJECT_ACL_SAMPLE:
-            have = set(keep)
-            fresh = [k for k in self.ws.recent_keys(bucket, OBJECT_ACL_SAMPLE) if k not in have]
-            keep += fresh[: OBJECT_ACL_SAMPLE - len(keep)]
-            if len(keep) < OBJECT_ACL_SAMPLE:
-                have = set(keep)
-                keep += [k for k in sorted(versions) if k not in have][: OBJECT_ACL_SAMPLE - len(keep)]
+        the keys a settings event named (PutObjectAcl). At most OBJECT_ACL_SAMPLE + len(extra).
+        Keys come from memory (this run's listings and events); the ledger only says which exist."""
+        names = self._names.get(bucket, {})
+        keep = {fp: k for fp, k in self._acl_keys.get(bucket, {}).items() if fp in versions}
+        newest = self.ws.recent(bucket, OBJECT_ACL_SAMPLE)
+        others = sorted((k, fp) for fp, k in names.items() if fp in versions)
+        for fp, k in [(fp, names[fp]) for fp in newest if fp in names] + [(fp, k) for k, fp in others]:
+            if len(keep) >= OBJECT_ACL_SAMPLE:
+                break
+            keep.setdefault(fp, k)
         self._acl_keys[bucket] = keep
-        return sorted(set(keep) | {k for k in extra if k in versions})
+        recent = set(newest)
+        self._names[bucket] = {fp: k for fp, k in names.items() if fp in recent or fp in keep}
+        return sorted(set(keep.values()) | {k for k in extra if self._fp(bucket, k) in versions})
 
     def assess(self, bucket: str, extra_keys: tuple[str, ...] = ()) -> None:
         t = self.by_bucket[bucket]
         versions = self.ws.versions(bucket)
+        keys: list[str] = []
         if self.mode == "owner":
             if self._s3control is None:
                 self._s3control = make_client(
@@ -276,6 +300,7 @@ class Watcher:
             a = assess_anonymous(bucket, self.cfg.endpoint_url, self.cfg.region)
         else:
             a = Assessment(None, [])
+        a = self.scanner.masked_assessment(a, keys)  # verdicts and probes quote object keys
         self.metrics.evaluations.inc()
         if a.errors:
             self._pass_errors.append(f"{bucket}: exposure could not be fully read")
@@ -315,64 +340,85 @@ class Watcher:
     # -- objects ----------------------------------------------------------------------------------
     def scan_object(self, t: Target, ref: ObjectRef, sent_at: float | None = None) -> bool:
         """Scan one object and record it (result, then ledger). False when already recorded."""
+        fp = self._fp(ref.bucket, ref.key)
         version = object_version(ref)
-        if self.ws.version(ref.bucket, ref.key) == version:
+        before = self.ws.entry(ref.bucket, fp)
+        if before is not None and before.version == version:
             return False
         r = self.scanner._run_one(t, ref)
         reason = r.reason or ""
         if r.status is Status.SKIPPED and reason.startswith("read failed"):
             if "NoSuchKey" in reason or "404" in reason:
-                self.remove_object(ref.bucket, ref.key)  # deleted since the event: nothing to scan
+                self.remove_object(ref.bucket, fp)  # deleted since the event: nothing to scan
                 return False
             if any(code in reason for code in TRANSIENT_CODES):
                 raise TransientError(reason)
             # anything else (AccessDenied, a KMS key we may not use) is this object's status
+        r = self.scanner.finish(r)  # the key masked as the scan stores it
+        stale = {r.ref.key} | ({before.shown_key} if before else set())
         with self.store.engine.begin() as c:
             c.execute(
                 delete(objects_table).where(
                     objects_table.c.scan_id == self.scan_id,
                     objects_table.c.bucket == ref.bucket,
-                    objects_table.c.key == ref.key,
+                    objects_table.c.key.in_(sorted(stale)),
                 )
             )
         self.store.record_object(self.scan_id, r)
-        self.ws.set_version(ref.bucket, ref.key, version, ref.size)
+        self.ws.set_version(ref.bucket, fp, r.ref.key, version, ref.size)
+        self._met(ref.bucket, fp, ref.key)
         self.metrics.objects.labels(r.status.value).inc()
         if sent_at is not None:
             self.metrics.lag.set(max(0.0, time.time() - sent_at))
-        log.info("scanned %s: %s%s", ref.uri, r.status.value, " (sensitive data)" if r.contains_phi else "")
+        log.info("scanned %s: %s%s", r.ref.uri, r.status.value, " (sensitive data)" if r.contains_phi else "")
         self._dirty = True
         return True
 
-    def remove_object(self, bucket: str, key: str) -> None:
+    def remove_object(self, bucket: str, fp: str) -> None:
+        """Forget an object gone from its bucket: its recorded result first, then its ledger row (a
+        kill in between leaves the row, so the next listing removes it again)."""
+        self._names.get(bucket, {}).pop(fp, None)
+        entry = self.ws.entry(bucket, fp)
+        if entry is None:
+            return
         with self.store.engine.begin() as c:
             n = c.execute(
                 delete(objects_table).where(
                     objects_table.c.scan_id == self.scan_id,
                     objects_table.c.bucket == bucket,
-                    objects_table.c.key == key,
+                    objects_table.c.key == entry.shown_key,
                 )
             ).rowcount
-        self.ws.forget_object(bucket, key)
+        self.ws.forget_object(bucket, fp)
         if n:
             self._dirty = True
 
     def poll(self, bucket: str) -> None:
         t = self.by_bucket[bucket]
         known = self.ws.versions(bucket)
-        changed, gone = listing_changes(t.store.list_objects(bucket, t.prefix), known)
-        for ref in changed:
+        newest = set(self.ws.recent(bucket, OBJECT_ACL_SAMPLE))
+
+        def listed() -> Iterator[tuple[str, ObjectRef]]:
+            for ref in t.store.list_objects(bucket, t.prefix):
+                fp = self._fp(bucket, ref.key)
+                if fp in newest:
+                    self._met(bucket, fp, ref.key)  # the ACL sample's candidates after a restart
+                yield fp, ref
+
+        changed, gone = listing_changes(listed(), known)
+        for fp, ref in changed:
             self.metrics.events.labels("poll", "object_created").inc()
             try:
                 self.scan_object(t, ref)
             except TransientError as e:
-                self._fail("object", f"{ref.uri}: {e}")  # not in the ledger: retried next pass
+                shown = replace(ref, key=self.scanner.shown_key(ref.key))
+                self._fail("object", f"{shown.uri}: {e}")  # not in the ledger: retried next pass
                 continue
-            self.ws.record_event("poll", "object_created", bucket=bucket, key=ref.key)
-        for key in gone:
+            self.ws.record_event("poll", "object_created", bucket=bucket, key_fp=fp)
+        for fp in gone:
             self.metrics.events.labels("poll", "object_removed").inc()
-            self.remove_object(bucket, key)
-            self.ws.record_event("poll", "object_removed", bucket=bucket, key=key)
+            self.remove_object(bucket, fp)
+            self.ws.record_event("poll", "object_removed", bucket=bucket, key_fp=fp)
 
     def poll_all(self) -> None:
         for b in self.by_bucket:
@@ -411,7 +457,7 @@ class Watcher:
         if t.prefix and not ev.key.startswith(t.prefix):
             return
         if ev.kind == "object_removed":
-            self.remove_object(ev.bucket, ev.key)
+            self.remove_object(ev.bucket, self._fp(ev.bucket, ev.key))
             return
         if ev.kind == "object_created":
             if isinstance(t.store, LocalStore):
@@ -419,7 +465,7 @@ class Watcher:
                 return
             ref = self._head(t, ev.bucket, ev.key)
             if ref is None:
-                self.remove_object(ev.bucket, ev.key)
+                self.remove_object(ev.bucket, self._fp(ev.bucket, ev.key))
             else:
                 self.scan_object(t, ref, sent_at)
 
@@ -447,26 +493,34 @@ class Watcher:
                 self.sqs.release(m, delay=min(60, 2 ** min(m.receive_count, 6)))
                 continue
             for ev in events:
+                fp = self._fp(ev.bucket, ev.key) if ev.bucket and ev.key else None
                 self.ws.record_event(
-                    "sqs", ev.kind, bucket=ev.bucket, key=ev.key, detail=ev.detail, message_id=m.id
+                    "sqs", ev.kind, bucket=ev.bucket, key_fp=fp, detail=ev.detail, message_id=m.id
                 )
             self.sqs.delete(m)
+            log.info("queue message %s done (%d event(s))", m.id, len(events))
 
-    def local_change(self, bucket: str, key: str) -> None:
+    def local_change(self, bucket: str, key: str) -> bool:
+        """Act on a filesystem event; True when the bucket must be listed again to know what went
+        (a folder, or a file never recorded, vanished: the ledger has no keys to match a prefix)."""
         t = self.by_bucket.get(bucket)
         if t is None or not isinstance(t.store, LocalStore):
-            return
+            return False
         path = t.store.root / bucket / key
+        fp = self._fp(bucket, key)
         if path.is_file() and not path.is_symlink():
             st = path.stat()
             ref = ObjectRef(bucket, key, st.st_size, last_modified=datetime.fromtimestamp(st.st_mtime, UTC))
             self.scan_object(t, ref)
-            self.ws.record_event("fs", "object_created", bucket=bucket, key=key)
-        elif not path.exists():
-            known = self.ws.versions(bucket)
-            for k in [k for k in known if k == key or k.startswith(key + "/")]:
-                self.remove_object(bucket, k)
-                self.ws.record_event("fs", "object_removed", bucket=bucket, key=k)
+            self.ws.record_event("fs", "object_created", bucket=bucket, key_fp=fp)
+            return False
+        if path.exists():
+            return False
+        if self.ws.entry(bucket, fp) is None:
+            return True
+        self.remove_object(bucket, fp)
+        self.ws.record_event("fs", "object_removed", bucket=bucket, key_fp=fp)
+        return False
 
     # -- lifecycle and alerts ---------------------------------------------------------------------
     def update(self) -> None:
@@ -577,10 +631,8 @@ class Watcher:
         self.ws.set_state("stopped_at", _now().isoformat())
 
     def step(self, *, drift: bool, poll: bool) -> None:
-        """One iteration: settings, sources, lifecycle, deliveries. Errors are counted, never fatal."""
+        """One iteration: sources, settings, lifecycle, deliveries. Errors are counted, never fatal."""
         self._pass_errors = []
-        if drift:
-            self.assess_all()
         if self.sqs is not None:
             try:
                 msgs = self.sqs.receive()
@@ -593,12 +645,9 @@ class Watcher:
         if poll:
             self.poll_all()
         if self.folder is not None:
-            for b, k in self.folder.drain():
-                self.metrics.events.labels("fs", "change").inc()
-                try:
-                    self.local_change(b, k)
-                except Exception as e:
-                    self._fail("local", _error_code(e))
+            self._folder_changes()
+        if drift:  # after the sources: the object-ACL sample draws on the keys they just named
+            self.assess_all()
         if self._dirty or self._held:
             try:
                 self.update()
@@ -612,6 +661,22 @@ class Watcher:
             self.metrics.last_ok = time.monotonic()
             self.metrics.last_pass.set(time.time())
         self.ws.set_state("last_pass", {"at": _now().isoformat(), "errors": self._pass_errors[:20]})
+
+    def _folder_changes(self) -> None:
+        assert self.folder is not None
+        relist: set[str] = set()
+        for b, k in self.folder.drain():
+            self.metrics.events.labels("fs", "change").inc()
+            try:
+                if self.local_change(b, k):
+                    relist.add(b)
+            except Exception as e:
+                self._fail("local", _error_code(e))
+        for b in sorted(relist):
+            try:
+                self.poll(b)
+            except Exception as e:
+                self._fail("local", _error_code(e))
 
     def run(self) -> int:
         """Watch until stopped (exit 0), or one pass with `once` (exit 0 / 3 findings / 1 unverified)."""

@@ -28,15 +28,18 @@ def object_version(ref: ObjectRef) -> str:
     return f"stat:{ref.size}:{mtime:.6f}"
 
 
-def listing_changes(listed: Iterable[ObjectRef], known: dict[str, str]) -> tuple[list[ObjectRef], list[str]]:
-    """(new or changed objects, keys gone) between a listing and the ledger's versions. Pure."""
-    changed: list[ObjectRef] = []
+def listing_changes(
+    listed: Iterable[tuple[str, ObjectRef]], known: dict[str, str]
+) -> tuple[list[tuple[str, ObjectRef]], list[str]]:
+    """(new or changed objects, fingerprints gone) between a listing of (key fingerprint, object)
+    and the ledger's versions by fingerprint (the ledger never holds a key). Pure."""
+    changed: list[tuple[str, ObjectRef]] = []
     seen: set[str] = set()
-    for ref in listed:
-        seen.add(ref.key)
-        if known.get(ref.key) != object_version(ref):
-            changed.append(ref)
-    return changed, sorted(k for k in known if k not in seen)
+    for fp, ref in listed:
+        seen.add(fp)
+        if known.get(fp) != object_version(ref):
+            changed.append((fp, ref))
+    return changed, sorted(fp for fp in known if fp not in seen)
 
 
 # -- SQS ------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """person_records: one row per person record (its keys space-separated) instead of one per key
 
-Revision ID: 0009_person_records
-Revises: 0004_issue19
+Revision ID: 0010_person_records
+Revises: 0009_watch_key_fingerprints
 Create Date: 2026-12-02 13:30:00
 
 Scans written before keep their rows in person_keys, which stays and is still read.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_person_records"
-down_revision = "0004_issue19"
+revision = "0010_person_records"
+down_revision = "0009_watch_key_fingerprints"
 branch_labels = None
 depends_on = None
 
