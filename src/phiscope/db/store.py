@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,11 +56,23 @@ def connect(url: str | None = None, *, migrate: bool = True) -> Engine:
     """An engine for `url` with the schema brought up to date by Alembic."""
     url = url or default_db_url()
     engine = create_engine(url, future=True)
+    _ENGINES.add(engine)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if migrate:
         upgrade(engine)
     return engine
+
+
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def close_all() -> None:
+    """Close every database this process opened (SQLite folds its write-ahead log back into the
+    file as its last connection closes): for a process about to leave without interpreter teardown
+    (cli.main)."""
+    for engine in list(_ENGINES):
+        engine.dispose()
 
 
 def upgrade(engine: Engine) -> None:

@@ -314,7 +314,12 @@ class Scanner:
     def masked_assessment(self, a: Assessment, sampled: Iterable[str] = ()) -> Assessment:
         """An exposure assessment as stored: the object keys it quotes (the ones sampled for their
         ACLs, those a probe or an error names) masked where they hold a value."""
-        keys = set(sampled) | named_keys(a.exposure) | named_keys(a.errors)
+        quoted = json.dumps([a.exposure, a.errors], ensure_ascii=False, default=str)
+        # only keys the assessment quotes (a key JSON would escape: checked whatever the text says)
+        keys = {k for k in sampled if k in quoted or '"' in k or "\\" in k or not k.isprintable()}
+        keys |= named_keys(a.exposure) | named_keys(a.errors)
+        if not keys:  # a local folder, a private bucket: no detection engine built for nothing
+            return a
         return masked(a, {k: shown for k in keys if (shown := self.shown_key(k)) != k})
 
     def _mask_key(self, r: ObjectResult) -> ObjectResult:

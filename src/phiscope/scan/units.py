@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,10 +67,20 @@ def store_spec(target: Any, cfg: Any) -> StoreSpec:
 
 
 _STORES: dict[StoreSpec, Any] = {}
+_STORES_LOCK = threading.Lock()
 
 
 def store_for(spec: StoreSpec) -> Any:
-    """The store a worker process builds from a spec, once per process."""
+    """The store a worker process builds from a spec, once per process (its fetch threads ask at
+    the same moment: one builds the client, which costs ~0.3 s of CPU, the others wait for it)."""
+    cached = _STORES.get(spec)
+    if cached is not None:
+        return cached
+    with _STORES_LOCK:
+        return _build_store(spec)
+
+
+def _build_store(spec: StoreSpec) -> Any:
     cached = _STORES.get(spec)
     if cached is None:
         from pathlib import Path

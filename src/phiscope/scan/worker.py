@@ -155,7 +155,7 @@ def process_logged(job: Job | list[Job]) -> Any:
     the content they choke on (pydicom: `Invalid value for VR IS: '<an SSN>'`), so quoted parts are
     dropped and digits masked before anything leaves the worker; nothing goes to stderr."""
     if isinstance(job, list):
-        fetched = _fetch_all(job)
+        fetched = _fetch_all(job)  # lazily: each object is scanned while the next ones download
         return [f if isinstance(f, tuple) else _logged(j, f) for j, f in zip(job, fetched, strict=True)]
     if job.source is not None:
         (f,) = _fetch_all([job])
@@ -182,22 +182,22 @@ _FETCH_POOL: Any = None
 _GETTERS: dict[Any, Any] = {}
 
 
-def _fetch_all(jobs: list[Job]) -> list[bytes | tuple[ObjectResult, list[str]] | None]:
-    """The bytes of the jobs whose object this worker fetches itself (None for the others), read
-    concurrently: small objects of a remote store come in batches, and their bytes never pass
-    through the scan's parent process. A failed read becomes that object's status."""
+def _fetch_all(jobs: list[Job]) -> Iterator[bytes | tuple[ObjectResult, list[str]] | None]:
+    """The bytes of the jobs whose object this worker fetches itself (None for the others), in
+    order, all requested at once on FETCH_THREADS threads and handed out as they arrive: small
+    objects of a remote store come in batches, their bytes never pass through the scan's parent
+    process, and scanning one overlaps downloading the next. A failed read becomes its status."""
     global _FETCH_POOL
-    todo = [i for i, j in enumerate(jobs) if j.source is not None]
-    out: list[bytes | tuple[ObjectResult, list[str]] | None] = [None] * len(jobs)
-    if not todo:
-        return out
+    if not any(j.source is not None for j in jobs):
+        yield from (None for _ in jobs)
+        return
     if _FETCH_POOL is None:
         from concurrent.futures import ThreadPoolExecutor
 
         _FETCH_POOL = ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="phiscope-fetch")
-    for i, got in zip(todo, _FETCH_POOL.map(lambda i: _fetch(jobs[i]), todo), strict=True):
-        out[i] = got
-    return out
+    futures = [_FETCH_POOL.submit(_fetch, j) if j.source is not None else None for j in jobs]
+    for f in futures:
+        yield None if f is None else f.result()
 
 
 def _fetch(job: Job) -> bytes | tuple[ObjectResult, list[str]]:
@@ -209,7 +209,7 @@ def _fetch(job: Job) -> bytes | tuple[ObjectResult, list[str]]:
         if getter is None:
             from phiscope.storage.s3fast import FastGetter
 
-            getter = _GETTERS[job.source] = FastGetter(store.client, anonymous=store.anonymous)
+            getter = _GETTERS.setdefault(job.source, FastGetter(store.client, anonymous=store.anonymous))
         data = getter.get(job.ref.bucket, job.ref.key, job.bytes_read)
         if data is None:  # anything but the plain answer: boto3, its retries and error codes
             fetched = store.fetch(job.ref, _LIMITS.max_read_bytes)
