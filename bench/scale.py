@@ -74,14 +74,16 @@ def _machine_busy() -> tuple[int, int]:
     return sum(v) - v[3] - v[4], sum(v)
 
 
-def _cli_scan(target: str, extra: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
+def _cli_scan(
+    target: str, extra: list[str], env: dict[str, str] | None = None, prefix: list[str] | None = None
+) -> tuple[float, int, int]:
     """`phiscope scan` as a process, start to report: (seconds, objects reported, exit code)."""
     phiscope = str(Path(sys.executable).with_name("phiscope"))
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [phiscope, "scan", target, "--db", f"sqlite:///{tmp}/b.db", "-o", f"{tmp}/out", "-q"]
         t0 = time.perf_counter()
         proc = subprocess.run(
-            [*cmd, "--format", "json", "--full", *extra],
+            [*(prefix or []), *cmd, "--format", "json", "--full", *extra],
             env={**os.environ, "PHISCOPE_SECRET_FILE": f"{tmp}/secret", **(env or {})},
             capture_output=True,
         )
@@ -150,17 +152,26 @@ def bench_s3(args: argparse.Namespace, base: Path) -> None:
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-    server = Seaweed() if weed_binary() else EmbeddedS3()
+    cores = os.cpu_count() or 1
+    # With 4+ cores the server gets cores of its own and the scanner 2 (taskset), as with a real S3
+    # endpoint elsewhere; on 2 cores they share them and the server's CPU per GET is printed.
+    pin = cores >= 4 and shutil.which("taskset") is not None
+    server = Seaweed(f"2-{cores - 1}" if pin else None) if weed_binary() else EmbeddedS3()
     name = "SeaweedFS 4.48 (weed mini)" if isinstance(server, Seaweed) else "moto server (Python)"
     n = args.s3_objects
-    print(f"\n## {n} tiny objects, loopback S3 ({name}), workers={args.workers or os.cpu_count()}")
+    where = "server on cores 2+, scanner on cores 0-1" if pin else f"server and scanner share {cores} cores"
+    print(f"\n## {n} tiny objects, loopback S3 ({name}), {where}")
     with server as srv:
         rate = _upload_tiny(srv.endpoint_url, "tiny", n)
         print(f"  (upload: {rate:.0f} PUT/s)")
         for rep in range(args.repeat):
             cpu0 = srv.cpu_seconds() if isinstance(srv, Seaweed) else None
             busy0, tot0 = _machine_busy()
-            t, got, rc = _cli_scan("s3://tiny", ["--endpoint-url", srv.endpoint_url, "--no-live-probe"])
+            t, got, rc = _cli_scan(
+                "s3://tiny",
+                ["--endpoint-url", srv.endpoint_url, "--no-live-probe", "--workers", "2" if pin else "0"],
+                prefix=["taskset", "-c", "0,1"] if pin else [],
+            )
             busy1, tot1 = _machine_busy()
             busy = 100 * (busy1 - busy0) / (tot1 - tot0)
             line = (

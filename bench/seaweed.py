@@ -45,7 +45,8 @@ def _free_pair() -> int:
 
 
 class Seaweed:
-    def __init__(self) -> None:
+    def __init__(self, cpus: str | None = None) -> None:
+        self.cpus = cpus  # e.g. "2-5": the server on these cores only (taskset)
         self.dir = Path(tempfile.mkdtemp(prefix="phiscope-weed-"))
         self.proc: subprocess.Popen[bytes] | None = None
         self.s3_port = 0
@@ -77,6 +78,8 @@ class Seaweed:
             "-s3.port.lance=0",
             "-filer.saveToFilerLimit=262144",  # small objects kept in the filer: one hop less per GET
         ]
+        if self.cpus:
+            cmd = ["taskset", "-c", self.cpus, *cmd]
         self.log = open(self.dir.with_suffix(".log"), "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60

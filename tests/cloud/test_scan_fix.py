@@ -259,11 +259,12 @@ def test_resume_and_sampling_over_the_azure_connector(world: dict[str, Any]) -> 
     scan_id = json.loads((tmp / "r1" / "phiscope-report.json").read_text())["scan"]["id"]
     with sqlite3.connect(db) as c:  # as if the scan had been killed after two objects
         keys = [k for (k,) in c.execute("select key from objects where scan_id=? order by key", (scan_id,))]
-        c.execute(
-            "delete from detections where object_id in "
-            "(select id from objects where scan_id=? and key not in (?, ?))",
-            (scan_id, keys[0], keys[1]),
-        )
+        for table in ("detections", "person_records", "person_keys"):  # what hangs off an object
+            c.execute(
+                f"delete from {table} where object_id in "
+                "(select id from objects where scan_id=? and key not in (?, ?))",
+                (scan_id, keys[0], keys[1]),
+            )
         c.execute("delete from objects where scan_id=? and key not in (?, ?)", (scan_id, keys[0], keys[1]))
         c.execute("update scans set state='running' where id=?", (scan_id,))
     log2 = tmp / "r2.jsonl"

@@ -75,7 +75,9 @@ def process_remote(spec: StoreSpec, refs: list[ObjectRef], secret: bytes, limits
         try:
             if spec.kind == "local":
                 n = min(ref.size, limits.max_read_bytes)
-                job = worker.Job(ref, str(store.path_of(ref)), n, ref.size > n, delete_after=False)
+                job = worker.Job(
+                    ref, store.raw_path(ref), n, ref.size > n, delete_after=False, root=store.root_str
+                )  # the worker's own checks before it opens the file (storage/local.py open_listed)
             else:
                 fetched = store.fetch(ref, limits.max_read_bytes)
                 try:
