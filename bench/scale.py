@@ -186,6 +186,22 @@ def bench_s3(args: argparse.Namespace, base: Path) -> None:
                     f"everything else {scanner_cpu:.1f} s ({scanner_cpu / got * 1e3:.2f} ms/object)"
                 )
             print(line, flush=True)
+        if isinstance(srv, Seaweed) and cores == 2 and shutil.which("taskset") and srv.proc is not None:
+            # the scanner's own rate per core: it alone on core 0 (one worker), the server on core 1
+            subprocess.run(["taskset", "-a", "-p", "-c", "1", str(srv.proc.pid)], capture_output=True)
+            for rep in range(args.repeat):
+                cpu0 = srv.cpu_seconds()
+                t, got, rc = _cli_scan(
+                    "s3://tiny",
+                    ["--endpoint-url", srv.endpoint_url, "--no-live-probe", "--workers", "1"],
+                    prefix=["taskset", "-c", "0"],
+                )
+                print(
+                    f"  run {rep + 1} scanner alone on core 0 (1 worker), server on core 1: {got} objects "
+                    f"in {t:6.1f} s = {got / t:6.0f} objects/s per scanner core (exit {rc}); "
+                    f"server CPU {srv.cpu_seconds() - cpu0:.1f} s",
+                    flush=True,
+                )
 
 
 def make_csv(folder: Path, megabytes: int) -> int:
