@@ -28,7 +28,7 @@ from sqlalchemy import (
     select,
 )
 
-from phiscope.db.schema import metadata, objects, person_keys, person_records
+from phiscope.db.schema import metadata
 from phiscope.model import ObjectRef
 
 scan_strata = Table(
@@ -137,26 +137,20 @@ def people_per_object(engine: Engine, scan_id: str) -> Iterator[tuple[str, str, 
     Records of one object are already merged into one per person by the worker; merging again here
     keeps the count right for rows written by any other path.
     """
+    from phiscope.db.store import person_record_rows
     from phiscope.impact.people import compress_records
 
     with engine.connect() as c:
-        for table, keycol in ((person_records, person_records.c.key_set), (person_keys, person_keys.c.key)):
-            rows = c.execute(
-                select(objects.c.bucket, objects.c.key, table.c.record, keycol)
-                .join(objects, table.c.object_id == objects.c.id)
-                .where(objects.c.scan_id == scan_id)
-                .order_by(table.c.object_id, table.c.record)
-            )
-            current: tuple[str, str] | None = None
-            records: dict[int, set[str]] = {}
-            for bucket, key, rec, keys in rows:
-                if (bucket, key) != current:
-                    if current is not None:
-                        yield current[0], current[1], len(compress_records(records.values()))
-                    current, records = (bucket, key), {}
-                records.setdefault(rec, set()).update(keys.split(" "))  # person_keys: one key
-            if current is not None:
-                yield current[0], current[1], len(compress_records(records.values()))
+        current: tuple[str, str] | None = None
+        records: list[frozenset[str]] = []
+        for bucket, key, keys in person_record_rows(c, scan_id):
+            if (bucket, key) != current:
+                if current is not None:
+                    yield current[0], current[1], len(compress_records(records))
+                current, records = (bucket, key), []
+            records.append(keys)
+        if current is not None:
+            yield current[0], current[1], len(compress_records(records))
 
 
 def save_accounts(engine: Engine, scan_id: str, accounts: Iterable[dict[str, Any]]) -> None:

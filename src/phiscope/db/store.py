@@ -336,22 +336,31 @@ class Store:
     def person_records(self, scan_id: str) -> Iterator[tuple[str, frozenset[str]]]:
         """(bucket, keys of one record) for every person record of the scan."""
         with self.engine.connect() as c:
-            rows = c.execute(
-                select(objects.c.bucket, person_records.c.key_set)
-                .join(objects, person_records.c.object_id == objects.c.id)
-                .where(objects.c.scan_id == scan_id)
-                .order_by(person_records.c.object_id, person_records.c.record)
-            )
-            for bucket, keys in rows:
-                yield bucket, frozenset(keys.split(" "))
-            # scans written before schema 0010: a row per key
-            rows = c.execute(
-                select(objects.c.bucket, person_keys.c.object_id, person_keys.c.record, person_keys.c.key)
-                .join(objects, person_keys.c.object_id == objects.c.id)
-                .where(objects.c.scan_id == scan_id)
-                .order_by(person_keys.c.object_id, person_keys.c.record)
-            )
-            yield from _group_records(rows)
+            for bucket, _, keys in person_record_rows(c, scan_id):
+                yield bucket, keys
+
+
+def person_record_rows(c: Any, scan_id: str) -> Iterator[tuple[str, str, frozenset[str]]]:
+    """(bucket, object key, keys of one record) for every person record of a scan, object by object:
+    `person_records` rows, then those of scans written before schema 0010 (`person_keys`, a row per
+    key)."""
+    rows = c.execute(
+        select(objects.c.bucket, objects.c.key, person_records.c.key_set)
+        .join(objects, person_records.c.object_id == objects.c.id)
+        .where(objects.c.scan_id == scan_id)
+        .order_by(person_records.c.object_id, person_records.c.record)
+    )
+    for bucket, key, keys in rows:
+        yield bucket, key, frozenset(keys.split(" "))
+    rows = c.execute(
+        select(
+            objects.c.bucket, objects.c.key, person_keys.c.object_id, person_keys.c.record, person_keys.c.key
+        )
+        .join(objects, person_keys.c.object_id == objects.c.id)
+        .where(objects.c.scan_id == scan_id)
+        .order_by(person_keys.c.object_id, person_keys.c.record)
+    )
+    yield from _group_records(rows)
 
 
 _OBJECT_COLUMNS = (
@@ -401,15 +410,15 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[i : i + size]
 
 
-def _group_records(rows: Iterable[Any]) -> Iterator[tuple[str, frozenset[str]]]:
+def _group_records(rows: Iterable[Any]) -> Iterator[tuple[str, str, frozenset[str]]]:
     current: tuple[int, int] | None = None
-    bucket = ""
+    bucket = obj_key = ""
     keys: set[str] = set()
-    for b, obj_id, rec, key in rows:
+    for b, k, obj_id, rec, key in rows:
         if (obj_id, rec) != current:
             if current is not None:
-                yield bucket, frozenset(keys)
-            current, bucket, keys = (obj_id, rec), b, set()
+                yield bucket, obj_key, frozenset(keys)
+            current, bucket, obj_key, keys = (obj_id, rec), b, k, set()
         keys.add(key)
     if current is not None:
-        yield bucket, frozenset(keys)
+        yield bucket, obj_key, frozenset(keys)

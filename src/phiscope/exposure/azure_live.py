@@ -10,7 +10,6 @@ one blob, and (opt-in) a uniquely named marker blob that is deleted again.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from phiscope.storage.azure import PROBE_KW, AzureStore, make_service_client
@@ -123,7 +122,7 @@ def probe_container(
     test_write: bool = False,
 ) -> dict[str, Any]:
     """Anonymous list/read (and opt-in write) against one container; the S3 probe's result shape."""
-    from phiscope.exposure.probe import _summary
+    from phiscope.exposure import cloud_probe as step
 
     target = f"az://{account}/{container}"
     out: dict[str, Any] = {"target": target, "bucket": f"{account}/{container}", "provider": "azure"}
@@ -132,9 +131,7 @@ def probe_container(
         store = AzureStore(account, anonymous=True, client=client)
     except Exception as e:
         code, status = _code(e)
-        out.update(audiences={"anonymous": {"error": {"outcome": classify(code, status), "code": code}}})
-        out.update(public=None, exists=None, summary=f"probe failed ({code})")
-        return out
+        return step.failed(out, code, classify(code, status))
     out["endpoint_url"] = store.endpoint
     cc = store.client.get_container_client(container)
     res: dict[str, Any] = {}
@@ -144,45 +141,12 @@ def probe_container(
         return list(next(pages, []))
 
     blobs, info = _call(first_page)
-    if blobs is not None:
-        info["keys_seen"] = len(blobs)
-        if blobs:
-            info["example_key"] = blobs[0].name
-        if key is None:
-            key = next((b.name for b in blobs if b.size), None)
+    key = step.list_step(blobs, info, key)
     res["list"] = info
-    if key is None:
-        res["read"] = {"outcome": "skipped", "why": "no key known: listing gave none and no --key was given"}
-    else:
-        data, info = _call(lambda: cc.get_blob_client(key).download_blob(offset=0, length=1).readall())
-        info["key"] = key
-        if data is not None:
-            info["bytes_read"] = len(data)
-        res["read"] = info
-    res["read_acl"] = {"outcome": "skipped", "why": "Azure never serves container ACLs to anonymous callers"}
-    if not test_write:
-        res["write"] = {"outcome": "skipped", "why": "not requested (--test-write)"}
-    else:
-        marker = f"phiscope-probe-{uuid.uuid4().hex}.txt"
-        body = b"PHIscope exposure probe marker; safe to delete.\n"
-        ok, info = _call(lambda: cc.upload_blob(marker, body))
-        info["key"] = marker
-        if ok is not None:
-            _, dinfo = _call(lambda: cc.delete_blob(marker))
-            info["deleted"] = dinfo["outcome"] == "allowed"
-            if not info["deleted"]:
-                info["warning"] = f"marker blob {marker!r} could not be deleted: remove it as the owner"
-        res["write"] = info
-    out["audiences"] = {"anonymous": res}
-    outcomes = [r.get("outcome") for r in res.values()]
-    out["public"] = "allowed" in outcomes
-    # Anonymous denials prove nothing in Azure: a private and a missing container answer alike.
-    out["exists"] = (
-        True
-        if any(o in ("allowed", "NoSuchKey") for o in outcomes)
-        else False
-        if "NoSuchBucket" in outcomes
-        else None
+    res["read"] = step.read_step(
+        _call, key, lambda k: cc.get_blob_client(k).download_blob(offset=0, length=1).readall()
     )
-    out["summary"] = _summary(out)
-    return out
+    res["read_acl"] = {"outcome": "skipped", "why": "Azure never serves container ACLs to anonymous callers"}
+    res["write"] = step.write_step(_call, test_write, cc.upload_blob, cc.delete_blob, "blob")
+    # Anonymous denials prove nothing in Azure: a private and a missing container answer alike.
+    return step.conclude(out, res, ("allowed", "NoSuchKey"))

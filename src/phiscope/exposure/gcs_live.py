@@ -9,7 +9,6 @@ policy (readable only to those allowed to read it), and an opt-in marker object 
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from phiscope.storage.gcs import GCSStore, retry
@@ -133,16 +132,14 @@ def probe_bucket(
     bucket: str, *, endpoint_url: str | None = None, key: str | None = None, test_write: bool = False
 ) -> dict[str, Any]:
     """Anonymous list/read/getIamPolicy (and opt-in write) against one bucket; the S3 probe's shape."""
-    from phiscope.exposure.probe import _summary
+    from phiscope.exposure import cloud_probe as step
 
     out: dict[str, Any] = {"target": f"gs://{bucket}", "bucket": bucket, "provider": "gcs"}
     try:
         store = GCSStore(endpoint_url=endpoint_url, anonymous=True)
     except Exception as e:
         code, status = _code(e)
-        out.update(audiences={"anonymous": {"error": {"outcome": classify(code, status), "code": code}}})
-        out.update(public=None, exists=None, summary=f"probe failed ({code})")
-        return out
+        return step.failed(out, code, classify(code, status))
     out["endpoint_url"] = store.endpoint
     b = store.client.bucket(bucket)
     res: dict[str, Any] = {}
@@ -151,25 +148,13 @@ def probe_bucket(
         return list(store.client.list_blobs(bucket, max_results=LIST_MAX, **PROBE_KW, retry=retry(10)))
 
     blobs, info = _call(first_page, "NoSuchBucket")
-    if blobs is not None:
-        info["keys_seen"] = len(blobs)
-        if blobs:
-            info["example_key"] = blobs[0].name
-        if key is None:
-            key = next((x.name for x in blobs if x.size), None)
+    key = step.list_step(blobs, info, key)
     res["list"] = info
-    if key is None:
-        res["read"] = {"outcome": "skipped", "why": "no key known: listing gave none and no --key was given"}
-    else:
-        data, info = _call(
-            lambda: b.blob(key).download_as_bytes(
-                start=0, end=0, raw_download=True, **PROBE_KW, retry=retry(10)
-            )
-        )
-        info["key"] = key
-        if data is not None:
-            info["bytes_read"] = len(data)
-        res["read"] = info
+    res["read"] = step.read_step(
+        _call,
+        key,
+        lambda k: b.blob(k).download_as_bytes(start=0, end=0, raw_download=True, **PROBE_KW, retry=retry(10)),
+    )
     policy, info = _call(
         lambda: b.get_iam_policy(requested_policy_version=3, **PROBE_KW, retry=retry(10)), "NoSuchBucket"
     )
@@ -181,29 +166,11 @@ def probe_bucket(
             if m in ("allUsers", "allAuthenticatedUsers")
         )
     res["read_acl"] = info
-    if not test_write:
-        res["write"] = {"outcome": "skipped", "why": "not requested (--test-write)"}
-    else:
-        marker = f"phiscope-probe-{uuid.uuid4().hex}.txt"
-        blob = b.blob(marker)
-        body = b"PHIscope exposure probe marker; safe to delete.\n"
-        ok, info = _call(lambda: blob.upload_from_string(body) or True)
-        info["key"] = marker
-        if ok is not None:
-            _, dinfo = _call(blob.delete)
-            info["deleted"] = dinfo["outcome"] == "allowed"
-            if not info["deleted"]:
-                info["warning"] = f"marker object {marker!r} could not be deleted: remove it as the owner"
-        res["write"] = info
-    out["audiences"] = {"anonymous": res}
-    outcomes = [r.get("outcome") for r in res.values()]
-    out["public"] = "allowed" in outcomes
-    out["exists"] = (
-        True
-        if any(o in ("allowed", "AccessDenied", "NoSuchKey") for o in outcomes)
-        else False
-        if "NoSuchBucket" in outcomes
-        else None
+    res["write"] = step.write_step(
+        _call,
+        test_write,
+        lambda name, body: b.blob(name).upload_from_string(body) or True,
+        lambda name: b.blob(name).delete(),
+        "object",
     )
-    out["summary"] = _summary(out)
-    return out
+    return step.conclude(out, res, ("allowed", "AccessDenied", "NoSuchKey"))

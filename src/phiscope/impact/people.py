@@ -85,6 +85,12 @@ class _UnionFind:
             if k not in self.parent or self._compatible(first, k):
                 self.union(first, k)
 
+    def roots(self) -> list[tuple[str, str]]:
+        """(key, its component's root) for every key: most keys sit right under their root (a new
+        person's keys are linked to its first), so a find is made only for the others."""
+        parent, find = self.parent, self.find
+        return [(k, up if parent[up] == up else find(k)) for k, up in list(parent.items())]
+
     def _compatible(self, a: str, b: str) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
@@ -111,9 +117,8 @@ def compress_records(records: Iterable[Collection[str]]) -> list[Collection[str]
     for keys in distinct:
         uf.add(keys)
     groups: dict[str, set[str]] = {}
-    parent, find = uf.parent, uf.find
-    for key, up in list(parent.items()):
-        groups.setdefault(up if parent[up] == up else find(key), set()).add(key)
+    for key, root in uf.roots():
+        groups.setdefault(root, set()).add(key)
     return [frozenset(g) for g in groups.values()]
 
 
@@ -144,9 +149,7 @@ def count_people(records: Iterable[tuple[str, frozenset[str]]]) -> PeopleCount:
         buckets_of_key.setdefault(first, set()).add(bucket)
     roots_strong: dict[str, bool] = {}
     per_bucket: dict[str, set[str]] = {}
-    parent, find = uf.parent, uf.find
-    for key, up in list(parent.items()):
-        root = up if parent[up] == up else find(key)
+    for key, root in uf.roots():
         if not roots_strong.get(root):
             roots_strong[root] = not key.startswith(_WEAK_PREFIXES)
     for key, bks in buckets_of_key.items():

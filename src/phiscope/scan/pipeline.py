@@ -277,7 +277,7 @@ class Scanner:
 
     # -- worker pool -----------------------------------------------------------------------
     def _workers(self) -> int:
-        return self.cfg.workers or max(1, os.cpu_count() or 1)
+        return worker_count(self.cfg)
 
     def pool(self) -> WorkerPool:
         with self._pool_lock:
@@ -648,10 +648,14 @@ class Scanner:
         self.on_progress(p, r.ref.uri)
 
 
+def worker_count(cfg: ScanConfig) -> int:
+    return cfg.workers or max(1, os.cpu_count() or 1)  # 0: one per core
+
+
 def make_pool(cfg: ScanConfig, secret: bytes) -> WorkerPool:
     """The scan's worker processes (not started until asked: `prestart` or a first job)."""
     return WorkerPool(
-        cfg.workers or max(1, os.cpu_count() or 1),
+        worker_count(cfg),
         worker.process_logged,
         initializer=worker.init_worker,
         initargs=(secret, cfg.limits()),
