@@ -25,6 +25,7 @@ class ExposureVerdict(TypedDict):
     probe: NotRequired[Any]
     owner_account: NotRequired[str]
     muted: NotRequired[Any]
+    unread: NotRequired[list[str]]  # settings that can grant access and could not be read
 
 
 class DetectionV1(TypedDict):

@@ -75,6 +75,62 @@ def _probe(**tests: Any) -> dict[str, Any]:
             "could_not_verify",
             "no such bucket",
         ),
+        (
+            # an endpoint without the account-level API answers NoSuchBucket to it: the bucket exists
+            {
+                "exposure": PRIVATE,
+                "exposure_errors": [
+                    {
+                        "operation": "s3control:GetPublicAccessBlock",
+                        "code": "NoSuchBucket",
+                        "message": "The specified bucket does not exist",
+                    }
+                ],
+            },
+            "owner",
+            "not_exposed",
+            None,
+        ),
+        (
+            {
+                "exposure": PRIVATE,
+                "exposure_errors": [{"operation": "GetBucketPolicy", "code": "NoSuchBucketPolicy"}],
+            },
+            "owner",
+            "not_exposed",
+            None,
+        ),
+        (
+            # a listing cut short: the objects after the failure were never checked
+            {"exposure": PRIVATE, "exposure_errors": ["listing failed: read failed: AccessDenied"]},
+            "owner",
+            "could_not_verify",
+            "listing failed: read failed: AccessDenied",
+        ),
+        (
+            # one setting that can grant access could not be read: its grants are unknown
+            {
+                "exposure": {**PRIVATE, "unread": ["bucket policy could not be read (InvalidJSON)"]},
+                "exposure_errors": [{"operation": "GetBucketPolicy", "code": "InvalidJSON"}],
+            },
+            "owner",
+            "could_not_verify",
+            "bucket policy could not be read (InvalidJSON)",
+        ),
+        (
+            # ... unless the live probe got a definite answer
+            {
+                "exposure": {
+                    **PRIVATE,
+                    "unread": ["object ACLs could not be read (500)"],
+                    "probe": _probe(read=DENIED),
+                },
+                "exposure_errors": [{"operation": "GetObjectAcl", "code": "500"}],
+            },
+            "owner",
+            "not_exposed",
+            None,
+        ),
     ],
 )
 def test_verdict(bucket: dict[str, Any], mode: str, verdict: str, cause: str | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,14 +98,14 @@ def test_worker_reads_small_objects_itself_and_boto3_answers_the_rest(
     spec = StoreSpec("s3", endpoint_url=s3.endpoint_url, region="us-east-1")
     _init_worker()
     used: list[bool] = []
-    real_get = FastGetter.get
+    real_get_many = FastGetter.get_many
 
-    def counting_get(self: FastGetter, *a: Any) -> bytes | None:
-        got = real_get(self, *a)
-        used.append(got is not None)
-        return got
+    def counting_get_many(self: FastGetter, *a: Any) -> Iterator[bytes | None]:
+        for got in real_get_many(self, *a):
+            used.append(got is not None)
+            yield got
 
-    monkeypatch.setattr(FastGetter, "get", counting_get)
+    monkeypatch.setattr(FastGetter, "get_many", counting_get_many)
     sizes = {k: len(v) for k, v in bodies.items()} | {"gone.txt": 10}
     out = worker.process_logged(_jobs(spec, bucket, sizes))
     results = {r.ref.key: r for r, _ in out}
@@ -175,3 +176,133 @@ def test_local_file_moved_out_of_the_folder_after_listing_is_not_read(tmp_path: 
     r = worker.process(job)
     assert r.status is Status.SKIPPED and r.reason == "outside the scanned folder: not read"
     assert r.bytes_read == 0 and not r.findings.detections
+
+
+class _Pipelined:
+    """A loopback HTTP/1.1 server that answers pipelined GETs in order, each object's answer shaped
+    by its key: `close-*` ends the connection after answering, `chunked-*` is sent chunked,
+    `drop-*` closes the connection without answering (once), `big-*` is larger than the read limit (4 MB)."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[str] = []
+        self.connections = 0
+        dropped: set[str] = set()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                owner.connections += 1
+
+            def do_GET(self) -> None:
+                key = self.path.rsplit("/", 1)[1]
+                owner.requests.append(key)
+                if key.startswith("drop-") and key not in dropped:
+                    dropped.add(key)
+                    self.close_connection = True
+                    return
+                body = (b"B" * 4_000_000) if key.startswith("big-") else f"body of {key}".encode()
+                wanted = self.headers.get("Range")  # bytes=0-N
+                if wanted:
+                    body = body[: int(wanted.rsplit("-", 1)[1]) + 1]
+                self.send_response(206 if wanted else 200)
+                if key.startswith("chunked-"):
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    half = len(body) // 2
+                    for part in (body[:half], body[half:], b""):
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                    return
+                self.send_header("Content-Length", str(len(body)))
+                if key.startswith("close-"):
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: Any) -> None:
+                return
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, *_: Any) -> None:  # the client hung up on a body it did not want
+                return
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.endpoint_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_pipelined_batch_survives_closes_chunks_drops_and_oversized_bodies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from phiscope.storage.s3fast import Want
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    srv = _Pipelined()
+    try:
+        store = S3Store(endpoint_url=srv.endpoint_url, region="us-east-1", path_style=True)
+        getter = FastGetter(store.client, anonymous=False)
+        keys = ["a", "close-b", "c", "chunked-d", "drop-e", "f", "big-g", "h"]
+        got = list(getter.get_many("bkt", [Want(k, 20) for k in keys], limit=100))
+        expected = {k: f"body of {k}".encode() for k in keys}
+        expected["big-g"] = None  # over the read limit: read the slow way (with its limits)
+        assert dict(zip(keys, got, strict=True)) == expected
+        # one connection to begin with, one after `close-b`, one after the drop, one after `big-g`
+        assert srv.connections == 4
+        # every object was asked for once, except those sent again after a connection ended
+        assert srv.requests.count("a") == 1 and srv.requests.count("drop-e") == 2
+        # a Range request (an object larger than the read limit) keeps only what was asked for
+        assert getter.get("bkt", "h", 4) == b"body"
+        # broken twice in one batch: the rest goes the slow way, nothing is lost or reordered
+        got = list(getter.get_many("bkt", [Want(k, 20) for k in ["drop-x", "drop-y", "z"]], limit=100))
+        assert got == [b"body of drop-x", None, None]
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-12-02T15:09:17.000Z",
+        "2026-12-02T15:09:17Z",
+        "2026-12-02T15:09:17.123Z",
+        "2026-02-30T15:09:17.000Z",  # not a date: botocore's parser decides
+        "Wed, 02 Dec 2026 15:09:17 GMT",
+        "1733150000",
+        "2026-12-02T15:09:17+02:00",
+    ],
+)
+def test_listing_timestamps_parse_as_botocore_parses_them(value: str) -> None:
+    from botocore.utils import parse_timestamp as botocore_parse
+
+    from phiscope.storage.s3 import parse_timestamp
+
+    try:
+        theirs = botocore_parse(value)
+    except ValueError:
+        with pytest.raises(ValueError):
+            parse_timestamp(value)
+        return
+    mine = parse_timestamp(value)
+    assert mine == theirs and mine.utcoffset() == theirs.utcoffset()
+
+
+def test_clients_list_with_the_fast_timestamp_parser(s3: S3Server) -> None:
+    from datetime import UTC
+
+    bucket = s3.new_bucket("ts")
+    s3.client.put_object(Bucket=bucket, Key="a.txt", Body=b"x")
+    store = S3Store(endpoint_url=s3.endpoint_url, region="us-east-1")
+    (ref,) = list(store.list_objects(bucket))
+    assert (
+        ref.last_modified is not None and ref.last_modified.tzinfo is UTC
+    )  # fromisoformat's, not dateutil's

@@ -171,7 +171,14 @@ def evaluate_snapshot(snapshot: dict[str, Any]) -> ExposureVerdict:
             v.ev(**_stmt_ev(st), effect="grants", text=f"public statement: {why}")
     rpb = bool(policy_is_public) and bpa.on("RestrictPublicBuckets")
 
-    _report_errors(snapshot, v)
+    # an unread ACL cannot grant outsiders anything while ACLs are off or ignored, nor a policy while
+    # RestrictPublicBuckets is on
+    unread = _report_errors(
+        snapshot,
+        v,
+        acls_off=acls_disabled or bpa.on("IgnorePublicAcls"),
+        policy_off=bpa.on("RestrictPublicBuckets"),
+    )
 
     # -- policy grants and denies -------------------------------------------------------------------
     deny_cache: dict[tuple[Audience, str, str], list[pol.PolicyDeny]] = {}
@@ -278,6 +285,7 @@ def evaluate_snapshot(snapshot: dict[str, Any]) -> ExposureVerdict:
         "latent": v.latent,
         "reasons": v.reasons,
         "evidence": v.evidence,
+        **({"unread": unread} if unread else {}),
     }
 
 
@@ -411,15 +419,28 @@ def _errors(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _report_errors(snapshot: dict[str, Any], v: _Verdict) -> None:
-    """A setting that could not be read never counts as private: say what the verdict may miss."""
+_ACL_READS = ("getbucketacl", "getobjectacl", "listobjectsv2")  # listing: the keys whose ACLs are sampled
+_NOT_A_GAP = frozenset({"NoSuchKey"})  # an object deleted since the listing grants nothing
+
+
+def _report_errors(
+    snapshot: dict[str, Any], v: _Verdict, *, acls_off: bool = False, policy_off: bool = False
+) -> list[str]:
+    """A setting that could not be read never counts as private: say what the verdict may miss.
+    Returns the settings that could grant outsiders access and were not read: with any of them,
+    "no grant found" is not "not exposed" (scan/verdict.py)."""
+    unread: list[str] = []
     for e in _errors(snapshot):
         op = str(e.get("operation", "")).lower()
         setting = _ERROR_SETTING.get(op, op or "a setting")
         code = e.get("code") or "error"
-        if op in ("getbucketacl", "getbucketpolicy", "getobjectacl", "listobjectsv2"):
+        if op in ("getbucketpolicy", *_ACL_READS):
             v.add(v.uncertain, f"{setting} could not be read ({code}): grants in it are unknown, not absent")
+            off = acls_off if op in _ACL_READS else policy_off
+            if code not in _NOT_A_GAP and not off:
+                v.add(unread, f"{setting} could not be read ({code})")
         elif op in ("getpublicaccessblock", "s3control:getpublicaccessblock", "getbucketownershipcontrols"):
             v.add(v.uncertain, f"{setting} could not be read ({code}): assumed off (conservative)")
         elif e.get("message"):
             v.add(v.uncertain, f"snapshot error: {e.get('message')}")
+    return unread

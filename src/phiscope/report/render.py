@@ -49,11 +49,22 @@ def _write_text(text: str, fh: Any) -> None:
 
 def _dump_json(obj: Any, *, compact: bool = False) -> Callable[[Any], None]:
     def w(fh: Any) -> None:
+        # one string, one write: json.dump's many small writes cost more than the encoding
         if compact:
-            json.dump(obj, fh, separators=(",", ":"), ensure_ascii=False, default=str)
+            fh.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str))
         else:
-            json.dump(obj, fh, indent=2, ensure_ascii=False, default=str)
+            fh.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
         fh.write("\n")
+
+    return w
+
+
+def _copy_of(src: Path) -> Callable[[Any], None]:
+    def w(fh: Any) -> None:
+        import shutil
+
+        with src.open(encoding="utf-8") as f:
+            shutil.copyfileobj(f, fh, 1 << 20)
 
     return w
 
@@ -155,7 +166,10 @@ def write_reports(
         renderer.write(report, path, opts)
         paths[fmt] = path
     stable = out_dir / STABLE_NAME
-    _atomic_write(stable, _dump_json(report, compact=compact))
+    if "json" in paths:  # the same bytes: copied, not encoded again
+        _atomic_write(stable, _copy_of(paths["json"]))
+    else:
+        _atomic_write(stable, _dump_json(report, compact=compact))
     paths["report"] = stable
     if "summary" in fmts:
         from phiscope.report.summary import print_summary

@@ -48,6 +48,8 @@ from phiscope.storage.s3 import S3Store, has_credentials, make_client, unreachab
 from phiscope.storage.targets import is_url_target
 from phiscope.textsafe import strip_url_credentials
 
+EXPOSURE_SAMPLE_KEYS = 100  # keys of a bucket whose ACLs the exposure assessment samples
+
 
 class TargetError(ValueError):
     """A target that cannot be scanned at all (unreachable endpoint, bad path): exit 1, one line."""
@@ -269,6 +271,7 @@ class Scanner:
         self._pool_lock = threading.Lock()
         self._secret = cfg.secret or _default_secret()
         self._key_engine: Any = None
+        self._key_lock = threading.RLock()  # the key engine: the scan's thread and the assessment's
         self._specs: dict[int, StoreSpec] = {}  # per store: how a worker reaches it (batches)
         self._warnings: dict[tuple[str, str], list[str]] = {}  # per object, until it is recorded
         self.accounts: list[Any] = []  # Organization scan: every account and what became of it
@@ -308,7 +311,8 @@ class Scanner:
     def shown_key(self, key: str) -> str:
         """An object key as it is stored and shown: masked, with a keyed fingerprint, when detection
         finds a value in it; as it is otherwise (logs and errors name objects the same way)."""
-        found = key_findings(self._engine_for_keys(), key)
+        with self._key_lock:
+            found = key_findings(self._engine_for_keys(), key)
         return masked_key(self._secret, key) if found.detections else key
 
     def masked_assessment(self, a: Assessment, sampled: Iterable[str] = ()) -> Assessment:
@@ -326,7 +330,8 @@ class Scanner:
         """The key of an object that no worker checked (scan/keys.py)."""
         if r.key_checked:
             return r
-        return mask_key(self._engine_for_keys(), self._secret, r)
+        with self._key_lock:
+            return mask_key(self._engine_for_keys(), self._secret, r)
 
     def finish(self, r: ObjectResult) -> ObjectResult:
         """One object's result as it is stored: key masked, library warnings logged (sanitised).
@@ -462,10 +467,17 @@ class Scanner:
             )
         self.log.emit("scan_started", scan_id=scan_id, targets=cfg.targets, mode=mode, resumed=resumed)
         done = self.db.finished_keys(scan_id)
+        todo: Iterable[tuple[Target, ObjectRef]] = []
+        plan: list[tuple[Target, Iterable[ObjectRef]]] = []
         try:
             plan = self._plan(scan_id, targets, mode)
-            todo = [(t, r) for t, refs in plan for r in refs if (r.bucket, r.key) not in done]
-            self.progress.objects_total = len(todo)
+            if all(isinstance(refs, list) for _, refs in plan):
+                todo = [(t, r) for t, refs in plan for r in refs if (r.bucket, r.key) not in done]
+                self.progress.objects_total = len(todo)
+            else:  # a listing scanned as it comes: the total grows with it
+                todo = self._counted(
+                    (t, r) for t, refs in plan for r in refs if (r.bucket, r.key) not in done
+                )
             self.on_progress(self.progress, "scanning")
             self._execute(scan_id, todo)
             self.writer.flush()
@@ -482,53 +494,52 @@ class Scanner:
             self.db.set_scan_state(scan_id, "failed")
             raise
         finally:
+            for it in (todo, *(refs for _, refs in plan)):  # a listing stopped early records its bucket
+                close = getattr(it, "close", None)
+                if close is not None:
+                    with contextlib.suppress(Exception):
+                        close()
             if self._pool is not None:
                 self._pool.shutdown()
             self.log.emit("scan_finished", scan_id=scan_id, **asdict(self.progress))
             self.log.close()
         return scan_id
 
-    def _plan(self, scan_id: str, targets: list[Target], mode: str) -> list[tuple[Target, list[ObjectRef]]]:
-        """Assess exposure and list every bucket; exposed buckets come first."""
+    def _counted(self, todo: Iterator[tuple[Target, ObjectRef]]) -> Iterator[tuple[Target, ObjectRef]]:
+        for item in todo:
+            self.progress.objects_total += 1
+            yield item
+
+    def _plan(
+        self, scan_id: str, targets: list[Target], mode: str
+    ) -> list[tuple[Target, Iterable[ObjectRef]]]:
+        """Assess exposure and list every bucket; exposed buckets come first. One bucket read whole
+        (no sample, no object cap) is not listed in full first: its objects are scanned while the
+        rest of its listing comes and while its exposure is assessed (`_plan_streamed`)."""
         cfg = self.cfg
         budget = Budget() if cfg.full else parse_budget(cfg.sample)
-        acct = cfg.account_id
-        s3control = None
-        if mode == "owner" and any(isinstance(t.store, S3Store) for t in targets):
-            acct = acct or account_id(cfg.endpoint_url, cfg.profile, cfg.region)
-            s3control = make_client(
+        owner = mode == "owner" and any(isinstance(t.store, S3Store) for t in targets)
+
+        def owner_context() -> tuple[str | None, Any]:
+            """(account id, s3control client) for the account-level settings of an owner scan."""
+            if not owner:
+                return cfg.account_id, None
+            acct = cfg.account_id or account_id(cfg.endpoint_url, cfg.profile, cfg.region)
+            ctl = make_client(
                 "s3control", endpoint_url=cfg.endpoint_url, profile=cfg.profile, region=cfg.region
             )
-        planned: list[tuple[int, Target, list[ObjectRef]]] = []
+            return acct, ctl
+
         if self.accounts:
             save_accounts(self.db.engine, scan_id, [a.to_row() for a in self.accounts])
+        if len(targets) == 1 and budget.unlimited and cfg.max_objects is None and cfg.executor == "local":
+            return [self._plan_streamed(scan_id, targets[0], mode, owner_context)]
+        acct, s3control = owner_context()
+        planned: list[tuple[int, Target, Iterable[ObjectRef]]] = []
         for t in targets:
-            self.on_progress(self.progress, f"listing {t.bucket}")
-            errors: list[str] = []
-            try:
-                refs = list(self._list(t))
-            except Exception as e:
-                refs = []
-                errors.append(f"listing failed: {_fetch_reason(e)}")
-            if getattr(t.store, "provider", "s3") in ("azure", "gcs"):
-                a = assess_cloud(t.store, t.bucket, [r.key for r in refs[:100]])
-            elif isinstance(t.store, S3Store) and mode == "owner" and not t.store.anonymous:
-                a = assess_owner(
-                    t.store.client,
-                    t.s3control or s3control,
-                    t.bucket,
-                    t.account or acct,
-                    [r.key for r in refs[:100]],
-                )
-                if cfg.live_probe:
-                    a = merge_live_probe(a, t.bucket, cfg.endpoint_url, cfg.region)
-                if t.account or acct:
-                    save_account(self.db.engine, scan_id, t.bucket, str(t.account or acct), t.account_name)
-            elif isinstance(t.store, S3Store) and mode in ("owner", "anonymous"):  # S3, no credentials
-                a = assess_anonymous(t.bucket, cfg.endpoint_url, cfg.region)
-            else:
-                a = Assessment(None, [])
-            a = self.masked_assessment(a, (r.key for r in refs[:100]))
+            refs, _, errors = self._first_keys(t, None)
+            a = self._assess(t, mode, acct, s3control, refs[:EXPOSURE_SAMPLE_KEYS])
+            self._save_account(scan_id, t, mode, acct)
             if cfg.max_objects is not None:
                 b = Budget(
                     objects=min(cfg.max_objects, budget.objects or cfg.max_objects),
@@ -538,23 +549,106 @@ class Scanner:
             else:
                 b = budget
             chosen, sampled = select(refs, b, seed=cfg.seed)
+            public = self._save_planned(scan_id, t, a, refs, chosen, sampled, errors)
+            planned.append((0 if public else 1, t, chosen))
+        planned.sort(key=lambda x: x[0])  # stable: exposed first, then target order
+        return [(t, refs) for _, t, refs in planned]
+
+    def _first_keys(
+        self, t: Target, limit: int | None
+    ) -> tuple[list[ObjectRef], Iterator[ObjectRef], list[str]]:
+        """(the first `limit` objects listed, or all; the rest of the listing; listing errors)."""
+        self.on_progress(self.progress, f"listing {t.bucket}")
+        errors: list[str] = []
+        listing = iter(self._list(t))
+        refs: list[ObjectRef] = []
+        try:
+            for r in listing:
+                refs.append(r)
+                if limit is not None and len(refs) >= limit:
+                    break
+        except Exception as e:
+            listing = iter(())
+            errors.append(f"listing failed: {_fetch_reason(e)}")
+        return refs, listing, errors
+
+    def _plan_streamed(
+        self, scan_id: str, t: Target, mode: str, owner_context: Callable[[], tuple[str | None, Any]]
+    ) -> tuple[Target, Iterable[ObjectRef]]:
+        """One bucket read whole: its first keys are listed, its exposure is assessed on a thread of
+        its own (the settings reads and the live probe are round trips, not work), and its objects
+        are scanned meanwhile, as the listing brings them. Until the assessment is in, the bucket's
+        row says it was not assessed: a scan that dies before shows "could not verify"."""
+
+        refs, listing, errors = self._first_keys(t, EXPOSURE_SAMPLE_KEYS)
+        head = list(refs)
+
+        def assess() -> tuple[str | None, Assessment]:
+            acct, s3control = owner_context()
+            return acct, self._assess(t, mode, acct, s3control, head)
+
+        one = ThreadPoolExecutor(1, thread_name_prefix="phiscope-assess")
+        assessed = one.submit(assess)
+        one.shutdown(wait=False)  # the thread ends with its one task; `_streamed` waits for its answer
+        unassessed = Assessment(None, ["exposure not assessed: the scan ended before the assessment"])
+        self._save_planned(scan_id, t, unassessed, refs, refs, False, errors, final=False)
+        return t, self._streamed(scan_id, t, mode, assessed, refs, listing, errors)
+
+    def _assess(
+        self, t: Target, mode: str, acct: str | None, s3control: Any, keys: list[ObjectRef]
+    ) -> Assessment:
+        """The bucket's exposure, from its settings (and the live probe), sampling ACLs of `keys`."""
+        cfg = self.cfg
+        names = [r.key for r in keys]
+        if getattr(t.store, "provider", "s3") in ("azure", "gcs"):
+            a = assess_cloud(t.store, t.bucket, names)
+        elif isinstance(t.store, S3Store) and mode == "owner" and not t.store.anonymous:
+            a = assess_owner(t.store.client, t.s3control or s3control, t.bucket, t.account or acct, names)
+            if cfg.live_probe:
+                a = merge_live_probe(a, t.bucket, cfg.endpoint_url, cfg.region)
+        elif isinstance(t.store, S3Store) and mode in ("owner", "anonymous"):  # S3, no credentials
+            a = assess_anonymous(t.bucket, cfg.endpoint_url, cfg.region)
+        else:
+            a = Assessment(None, [])
+        return self.masked_assessment(a, iter(names))
+
+    def _save_account(self, scan_id: str, t: Target, mode: str, acct: str | None) -> None:
+        if isinstance(t.store, S3Store) and mode == "owner" and not t.store.anonymous and (t.account or acct):
+            save_account(self.db.engine, scan_id, t.bucket, str(t.account or acct), t.account_name)
+
+    def _save_planned(
+        self,
+        scan_id: str,
+        t: Target,
+        a: Assessment,
+        refs: list[ObjectRef],
+        chosen: list[ObjectRef],
+        sampled: bool,
+        errors: list[str],
+        *,
+        final: bool = True,
+    ) -> bool:
+        """The bucket's row (what was listed and selected, its exposure); once its listing is whole,
+        its strata and the `bucket_planned` event too. Returns whether it is exposed."""
+        if final:
             save_strata(self.db.engine, scan_id, t.bucket, refs, chosen)
-            self.db.save_bucket(
-                scan_id,
-                BucketRow(
-                    provider=getattr(t.store, "provider", None),
-                    name=t.bucket,
-                    endpoint=strip_url_credentials(t.store.endpoint),
-                    region=a.region,
-                    exposure=a.exposure,
-                    exposure_errors=a.errors + errors,
-                    objects_total=len(refs),
-                    bytes_total=sum(r.size for r in refs),
-                    objects_selected=len(chosen),
-                    sampled=sampled,
-                ),
-            )
-            public = bool(a.exposure and a.exposure.get("public"))
+        self.db.save_bucket(
+            scan_id,
+            BucketRow(
+                provider=getattr(t.store, "provider", None),
+                name=t.bucket,
+                endpoint=strip_url_credentials(t.store.endpoint),
+                region=a.region,
+                exposure=a.exposure,
+                exposure_errors=a.errors + errors,
+                objects_total=len(refs),
+                bytes_total=sum(r.size for r in refs),
+                objects_selected=len(chosen),
+                sampled=sampled,
+            ),
+        )
+        public = bool(a.exposure and a.exposure.get("public"))
+        if final:
             self.log.emit(
                 "bucket_planned",
                 bucket=t.bucket,
@@ -563,9 +657,40 @@ class Scanner:
                 selected=len(chosen),
                 exposure_errors=a.errors + errors,
             )
-            planned.append((0 if public else 1, t, chosen))
-        planned.sort(key=lambda x: x[0])  # stable: exposed first, then target order
-        return [(t, refs) for _, t, refs in planned]
+        return public
+
+    def _streamed(
+        self,
+        scan_id: str,
+        t: Target,
+        mode: str,
+        assessed: Future[tuple[str | None, Assessment]],
+        refs: list[ObjectRef],
+        listing: Iterator[ObjectRef],
+        errors: list[str],
+    ) -> Iterator[ObjectRef]:
+        """The objects listed so far, then the rest as the listing brings them; the bucket's row is
+        completed (exposure, counts, strata) when the listing ends. A listing that fails part way
+        keeps what it had listed (scanned) and says so in the bucket's errors. A scan stopped early
+        (Ctrl-C, an error) records the bucket as far as it was listed, with its exposure if that was
+        already in."""
+        whole = False
+        try:
+            yield from list(refs)
+            try:
+                for r in listing:
+                    refs.append(r)
+                    yield r
+            except Exception as e:
+                errors.append(f"listing failed: {_fetch_reason(e)}")
+            whole = True
+        finally:
+            if whole or (assessed.done() and assessed.exception() is None):
+                acct, a = assessed.result()
+                self._save_account(scan_id, t, mode, acct)
+                if not whole:
+                    errors.append("listing failed: the scan stopped before the listing ended")
+                self._save_planned(scan_id, t, a, refs, refs, False, errors)
 
     def _list(self, t: Target) -> Iterator[ObjectRef]:
         if t.only_key is not None and isinstance(t.store, LocalStore):
@@ -578,9 +703,9 @@ class Scanner:
         else:
             yield from t.store.list_objects(t.bucket, t.prefix)
 
-    def _execute(self, scan_id: str, todo: list[tuple[Target, ObjectRef]]) -> None:
+    def _execute(self, scan_id: str, todo: Iterable[tuple[Target, ObjectRef]]) -> None:
         if self.cfg.executor != "local":  # a Ray cluster (scan/executors.py); results come back here
-            return make_executor(self.cfg).execute(self, scan_id, todo)
+            return make_executor(self.cfg).execute(self, scan_id, list(todo))
         inflight_max = self._workers() * 2 + self.cfg.fetch_threads
         inflight: set[Future[Any]] = set()
         with ThreadPoolExecutor(max_workers=max(self.cfg.fetch_threads, self._workers())) as threads:

@@ -7,6 +7,7 @@ rejected credentials, or every settings read denied all give "could_not_verify" 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,9 +16,10 @@ NOT_EXPOSED = "not_exposed"
 COULD_NOT_VERIFY = "could_not_verify"
 LOCAL = "local"  # a folder or file: no network exposure to assess
 
+# (patterns, cause, hint); NoSuchBucketPolicy (no policy) is not NoSuchBucket
 _CAUSES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
-        ("NoSuchBucket", "does not exist", "no such bucket"),
+        (r"NoSuchBucket(?!Policy)", "does not exist", "no such bucket"),
         "no such bucket",
         "check the bucket name (and --endpoint-url)",
     ),
@@ -38,6 +40,7 @@ _CAUSES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     ),
 )
 _DENIED = ("AccessDenied", "403", "AllAccessDisabled")
+_LISTING_HINT = "what was listed before the failure was scanned; grant s3:ListBucket and scan again"
 _SETTINGS = ("GetBucketAcl", "GetBucketPolicy")
 
 
@@ -58,7 +61,12 @@ def _texts(bucket: Mapping[str, Any]) -> list[str]:
 
 def _cause(texts: list[str]) -> tuple[str, str] | None:
     for needles, cause, hint in _CAUSES:
-        if any(n.lower() in t.lower() for t in texts for n in needles):
+        found = re.compile("|".join(needles), re.IGNORECASE)  # patterns: words, bar one lookahead
+        # the account-level API (s3control) answering NoSuchBucket: an endpoint without that API,
+        # not a missing bucket
+        if any(
+            found.search(t) for t in texts if not (cause == "no such bucket" and t.startswith("s3control:"))
+        ):
             return cause, hint
     return None
 
@@ -98,6 +106,9 @@ def bucket_verdict(bucket: Mapping[str, Any], mode: str | None) -> tuple[str, st
         return COULD_NOT_VERIFY, cause, hint
     if found and found[0] in ("no such bucket", "endpoint unreachable"):
         return COULD_NOT_VERIFY, found[0], found[1]
+    listing = next((t for t in texts if t.startswith("listing failed")), None)
+    if listing is not None:  # objects after the failure were never seen: the bucket was not all checked
+        return COULD_NOT_VERIFY, found[0] if found else listing, found[1] if found else _LISTING_HINT
     denied = _settings_all_denied(bucket)
     if denied is not None and not _probe_definite(exposure):
         return (
@@ -105,6 +116,9 @@ def bucket_verdict(bucket: Mapping[str, Any], mode: str | None) -> tuple[str, st
             f"every settings read was denied ({denied})",
             "grant the read permissions in docs/permissions.md",
         )
+    unread = exposure.get("unread") or []
+    if unread and not _probe_definite(exposure):  # a grant may sit in what could not be read
+        return COULD_NOT_VERIFY, str(unread[0]), "grant the read permissions in docs/permissions.md"
     if mode == "anonymous" and not _probe_definite(exposure):
         cause, hint = found or ("no request got a definite answer", "check the endpoint and bucket name")
         return COULD_NOT_VERIFY, cause, hint

@@ -177,49 +177,67 @@ def _logged(job: Job, data: bytes | None) -> Any:
     return result, notes
 
 
-FETCH_THREADS = 8  # a worker's concurrent GETs for a batch of small objects
-_FETCH_POOL: Any = None
 _GETTERS: dict[Any, Any] = {}
 
 
 def _fetch_all(jobs: list[Job]) -> Iterator[bytes | tuple[ObjectResult, list[str]] | None]:
     """The bytes of the jobs whose object this worker fetches itself (None for the others), in
-    order, all requested at once on FETCH_THREADS threads and handed out as they arrive: small
-    objects of a remote store come in batches, their bytes never pass through the scan's parent
-    process, and scanning one overlaps downloading the next. A failed read becomes its status."""
-    global _FETCH_POOL
-    if not any(j.source is not None for j in jobs):
-        yield from (None for _ in jobs)
-        return
-    if _FETCH_POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
+    order, handed out as they arrive: small objects of a remote store come in batches, each run of
+    one bucket is requested at once on one connection (storage/s3fast.py), their bytes never pass
+    through the scan's parent process, and scanning one overlaps the server's work on the next. A
+    failed read becomes its status."""
+    i = 0
+    while i < len(jobs):
+        first = jobs[i]
+        if first.source is None:
+            yield None
+            i += 1
+            continue
+        end = i + 1
+        while (
+            end < len(jobs) and jobs[end].source == first.source and jobs[end].ref.bucket == first.ref.bucket
+        ):
+            end += 1
+        yield from _fetch_run(jobs[i:end])
+        i = end
 
-        _FETCH_POOL = ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="phiscope-fetch")
-    futures = [_FETCH_POOL.submit(_fetch, j) if j.source is not None else None for j in jobs]
-    for f in futures:
-        yield None if f is None else f.result()
 
+def _fetch_run(run: list[Job]) -> Iterator[bytes | tuple[ObjectResult, list[str]]]:
+    """One bucket's objects: pipelined, and through boto3 (its retries and error codes) for any
+    object the fast path did not answer plainly."""
+    import itertools
 
-def _fetch(job: Job) -> bytes | tuple[ObjectResult, list[str]]:
     from phiscope.scan.units import _fetch_reason, store_for
+    from phiscope.storage.s3fast import FastGetter, Want
 
+    fast: Iterator[bytes | None]
     try:
-        store = store_for(job.source)
-        getter = _GETTERS.get(job.source)
+        store = store_for(run[0].source)
+        getter = _GETTERS.get(run[0].source)
         if getter is None:
-            from phiscope.storage.s3fast import FastGetter
-
-            getter = _GETTERS.setdefault(job.source, FastGetter(store.client, anonymous=store.anonymous))
-        data = getter.get(job.ref.bucket, job.ref.key, job.bytes_read)
-        if data is None:  # anything but the plain answer: boto3, its retries and error codes
-            fetched = store.fetch(job.ref, _LIMITS.max_read_bytes)
+            getter = _GETTERS.setdefault(run[0].source, FastGetter(store.client, anonymous=store.anonymous))
+        wants = [Want(j.ref.key, j.bytes_read, j.truncated) for j in run]
+        fast = getter.get_many(run[0].ref.bucket, wants, _LIMITS.max_read_bytes)
+    except Exception as e:  # no client for this store: every object has the same status
+        for job in run:
+            yield ObjectResult(job.ref, Status.SKIPPED, _fetch_reason(e)), []
+        return
+    for job in run:
+        try:
+            data = next(fast)
+        except Exception:  # the fast path itself failed: the slow way for the rest
+            data, fast = None, itertools.repeat(None)
+        if data is None:
             try:
-                data = fetched.stream.read()
-            finally:
-                fetched.close()
-        return data
-    except Exception as e:
-        return ObjectResult(job.ref, Status.SKIPPED, _fetch_reason(e)), []
+                fetched = store.fetch(job.ref, _LIMITS.max_read_bytes)
+                try:
+                    data = fetched.stream.read()
+                finally:
+                    fetched.close()
+            except Exception as e:
+                yield ObjectResult(job.ref, Status.SKIPPED, _fetch_reason(e)), []
+                continue
+        yield data
 
 
 def process(job: Job, data: bytes | None = None) -> ObjectResult:

@@ -58,11 +58,35 @@ def make_client(
         read_timeout=read_timeout,
     )
     session = session or make_session(profile, region)
+    _fast_timestamps(session)
     region_name = region or session.region_name or "us-east-1"
     client = session.client(service, endpoint_url=endpoint_url, region_name=region_name, config=cfg)
     if service == "s3control" and endpoint_url:
         _keep_custom_host(client, endpoint_url)
     return deadline.install(client, endpoint_url)  # total time per call, retries included
+
+
+def parse_timestamp(value: Any) -> Any:
+    """botocore's timestamp parser, with the form every S3 listing uses (`2026-12-02T15:09:17.000Z`)
+    read by `datetime.fromisoformat` (~1 µs) instead of dateutil (~25 µs): a quarter of the CPU of
+    listing a bucket of a million objects. Any other form goes to botocore's own parser."""
+    from datetime import datetime
+
+    from botocore.utils import parse_timestamp as botocore_parse
+
+    if isinstance(value, str) and value.endswith("Z") and len(value) in (20, 24) and value[10] == "T":
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return botocore_parse(value)
+
+
+def _fast_timestamps(session: Any) -> None:
+    """Responses of clients built from this session parse timestamps with `parse_timestamp`."""
+    core = getattr(session, "_session", None)
+    if core is not None:
+        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
 
 
 def _keep_custom_host(client: Any, endpoint_url: str) -> None:

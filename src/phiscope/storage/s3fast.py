@@ -1,29 +1,144 @@
-"""GETs of small objects without botocore's per-call machinery.
+"""GETs of small objects without botocore's per-call machinery, pipelined on one connection.
 
 On a bucket of tiny objects a boto3 `get_object` costs ~1.6 ms of CPU (parameter validation,
 endpoint rules, event hooks, response parsing): more than extracting and detecting the object.
-Here the request is signed by botocore's own SigV4 signer (`S3SigV4Auth`, the same code boto3 signs
-with) and sent on a kept-alive `http.client` connection: ~0.25 ms. Only the plain case is handled:
-a 200/206 answer whose body is the object. Anything else (an error status, a redirect to another
-region, throttling, a network error) returns None and the caller reads that object through
-`S3Store.fetch`, with boto3's retries, redirects and error codes, so a status reason never depends
-on which path read the object.
+Here a worker's batch of small objects is requested at once on one kept-alive connection (HTTP/1.1
+pipelining: the requests go out in one write, the answers come back in order and are parsed by
+httptools, llhttp's C parser) and each object is handed to the scan as soon as its answer is
+complete, while the server works on the next ones: ~40 µs of CPU per object instead of ~300 µs with
+a thread per request. Each request is signed with SigV4 exactly as botocore's `S3SigV4Auth` signs
+it (tests compare the two); the derived signing key is kept per day and credentials.
+
+Only the plain case is handled: a 200/206 answer whose body is the object, no larger than the read
+limit. Anything else (an error status, a redirect to another region, throttling, a network error, a
+body over the limit) gives None for that object and the caller reads it through `S3Store.fetch`,
+with boto3's retries, redirects and error codes, so a status reason never depends on which path
+read the object. A connection that breaks is opened again once per batch and the unanswered
+requests are sent again (GETs are idempotent); a second break sends the rest the slow way.
 """
 
 from __future__ import annotations
 
-import http.client
+import hashlib
+import hmac
+import socket
+import ssl
 import threading
-from typing import Any
+from collections import deque
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
+
+import httptools
 
 from phiscope.storage import deadline
 
 _REDIRECTS = frozenset({301, 302, 307, 400})  # wrong region or addressing: this bucket goes the slow way
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()  # a GET has no body: botocore signs its empty hash
+WINDOW_BYTES = 1 << 20  # answers asked for and not yet read, at most (so neither side blocks sending)
+DEPTH = 64  # requests in flight on one connection, at most
+_RECV = 256 * 1024
+
+
+class Want(NamedTuple):
+    """One object of a batch: its key, the bytes expected (its listed size, or the read limit when
+    `ranged`), and whether to ask only for the first `expect` bytes (a Range request)."""
+
+    key: str
+    expect: int
+    ranged: bool = False
+
+
+class _Broken(Exception):
+    """The connection failed or answered what this parser does not follow: send the rest again."""
+
+
+class _TooBig(Exception):
+    """The answer in progress is larger than asked for: the connection is dropped mid-body."""
+
+
+class _Answer(NamedTuple):
+    status: int
+    body: bytes | None  # None: over the limit, not kept
+    keep_alive: bool
+
+
+class _Reader:
+    """httptools callbacks for a stream of answers: completed answers queue up in order."""
+
+    __slots__ = ("_body", "_size", "done", "limit", "over", "parser")
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.done: deque[_Answer] = deque()
+        self._body: list[bytes] = []
+        self._size = 0
+        self.limit = 0  # bytes kept per answer; a larger body is not kept
+        self.over = False  # the answer in progress went past the limit
+
+    def on_message_begin(self) -> None:
+        self._body, self._size, self.over = [], 0, False
+
+    def on_body(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size <= self.limit:
+            self._body.append(chunk)
+        else:
+            self.over = True
+
+    def on_message_complete(self) -> None:
+        body = b"".join(self._body) if self._size <= self.limit else None
+        p = self.parser
+        self.done.append(_Answer(p.get_status_code(), body, p.should_keep_alive()))
+        self.over = False
+
+
+class _Pipe:
+    """One kept-alive connection of one thread, and the parser of its answers."""
+
+    def __init__(self, host: str, port: int, https: bool, server_name: str) -> None:
+        sock = socket.create_connection((host, port), timeout=deadline.READ_TIMEOUT)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(deadline.READ_TIMEOUT)
+        if https:
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=server_name)
+        self.sock = sock
+        self.reader = _Reader()
+
+    def send(self, requests: list[bytes]) -> None:
+        try:
+            self.sock.sendall(b"".join(requests))
+        except OSError as e:
+            raise _Broken(str(e)) from e
+
+    def next_answer(self, limit: int) -> _Answer:
+        reader = self.reader
+        reader.limit = limit
+        while not reader.done:
+            if reader.over:
+                raise _TooBig()
+            try:
+                data = self.sock.recv(_RECV)
+            except OSError as e:
+                raise _Broken(str(e)) from e
+            if not data:
+                raise _Broken("connection closed")
+            try:
+                reader.parser.feed_data(data)
+            except httptools.HttpParserError as e:
+                raise _Broken(str(e)) from e
+        return reader.done.popleft()
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
 
 
 class FastGetter:
-    """Signed (or, for an anonymous store, unsigned) GETs through the connections of the calling
+    """Signed (or, for an anonymous store, unsigned) GETs through the connection of the calling
     thread. Built from the store's boto3 client: the same endpoint, region, addressing style and
     credentials (refreshed through botocore's own provider)."""
 
@@ -39,30 +154,72 @@ class FastGetter:
         self.disabled = not anonymous and self.credentials is None
         self._local = threading.local()
         self._slow_buckets: set[str] = set()
+        self._keys: dict[tuple[str, str], bytes] = {}  # (secret key, day) -> SigV4 signing key
 
     def get(self, bucket: str, key: str, max_bytes: int) -> bytes | None:
-        """The object's first `max_bytes` bytes, or None: read it the slow way."""
-        if self.disabled or bucket in self._slow_buckets:
-            return None
-        host, path = self._where(bucket, key)
-        headers = {"Range": f"bytes=0-{max_bytes - 1}"} if max_bytes > 0 else {}
-        try:
-            if not self.anonymous:
-                headers = self._signed(host, path, headers)
-            conn = self._connection(host)
-            conn.request("GET", path, headers=headers)
-            resp = conn.getresponse()
-            body = resp.read()
-        except Exception:
-            self._drop(host)
-            return None
-        if resp.status in (200, 206):
-            return body[:max_bytes] if max_bytes > 0 else body
-        if resp.status in _REDIRECTS:
-            self._slow_buckets.add(bucket)
-        if resp.will_close:
-            self._drop(host)
-        return None
+        """One object's first `max_bytes` bytes, or None: read it the slow way."""
+        return next(self.get_many(bucket, [Want(key, max_bytes, ranged=max_bytes > 0)], max_bytes))
+
+    def get_many(self, bucket: str, wants: Sequence[Want], limit: int) -> Iterator[bytes | None]:
+        """The objects' bytes in order, each as soon as its answer is complete; None for one to read
+        the slow way. `limit`: the most bytes kept of a body asked for whole (the read limit); an
+        object that grew past it since the listing goes the slow way."""
+        n, done, sent, in_flight, breaks = len(wants), 0, 0, 0, 0
+        pipe: _Pipe | None = None
+        while done < n:
+            if self.disabled or (bucket in self._slow_buckets and done == sent):
+                yield from (None for _ in range(n - done))  # a redirect stopped the sending
+                return
+            want = wants[done]
+            try:
+                if pipe is None:
+                    pipe = self._pipe(self._where(bucket, want.key)[0])
+                if bucket not in self._slow_buckets:
+                    batch: list[bytes] = []
+                    while sent < n and (
+                        sent == done
+                        or (sent - done < DEPTH and in_flight + wants[sent].expect <= WINDOW_BYTES)
+                    ):
+                        batch.append(self._request(bucket, wants[sent]))
+                        in_flight += wants[sent].expect
+                        sent += 1
+                    if batch:
+                        pipe.send(batch)
+                answer = pipe.next_answer(want.expect if want.ranged else limit)
+            except _TooBig:  # the body goes on past the limit: stop it, read the object the slow way
+                answer = _Answer(0, None, False)
+            except (_Broken, OSError):
+                breaks += 1
+                if breaks > 1:  # broken twice in one batch: the rest the slow way
+                    self._drop_pipe(pipe)
+                    yield from (None for _ in range(n - done))
+                    return
+                answer = None
+            if answer is None or not answer.keep_alive:  # the unanswered requests: on a new connection
+                self._drop_pipe(pipe)
+                pipe, sent, in_flight = None, done + (answer is not None), 0
+            if answer is None:
+                continue
+            done += 1
+            in_flight -= want.expect
+            if answer.status in _REDIRECTS:
+                self._slow_buckets.add(bucket)
+            if answer.status in (200, 206) and answer.body is not None:
+                yield answer.body[: want.expect] if want.ranged else answer.body
+            else:
+                yield None
+
+    @staticmethod
+    def _room(waiting: int, in_flight: int, want: Want) -> bool:
+        return waiting < DEPTH and in_flight + want.expect <= WINDOW_BYTES
+
+    def _request(self, bucket: str, want: Want) -> bytes:
+        host, path = self._where(bucket, want.key)
+        headers = {"Range": f"bytes=0-{want.expect - 1}"} if want.ranged and want.expect > 0 else {}
+        if not self.anonymous:
+            headers = self._signed(host, path, headers)
+        lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        return f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{lines}\r\n".encode()
 
     def _where(self, bucket: str, key: str) -> tuple[str, str]:
         """(host, path) of the object, addressed as boto3 addresses it (path or virtual-hosted, the
@@ -78,26 +235,86 @@ class FastGetter:
         return base[0], f"{base[1]}/{quote(key, safe='/~')}"
 
     def _signed(self, host: str, path: str, headers: dict[str, str]) -> dict[str, str]:
-        from botocore.auth import S3SigV4Auth
-        from botocore.awsrequest import AWSRequest
-
+        """`headers` plus the SigV4 ones, as botocore's S3SigV4Auth adds them to a GET."""
         creds = self.credentials.get_frozen_credentials()  # type: ignore[union-attr]
-        request = AWSRequest("GET", f"{self.endpoint.scheme}://{host}{path}", headers=dict(headers))
-        S3SigV4Auth(creds, "s3", self.region).add_auth(request)
-        return dict(request.headers.items())
+        now = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return sigv4_get_headers(
+            host=host,
+            path=path,
+            headers=headers,
+            access_key=creds.access_key,
+            signing_key=self._signing_key(creds.secret_key, now[:8]),
+            token=creds.token,
+            region=self.region,
+            amz_date=now,
+        )
 
-    def _connection(self, host: str) -> http.client.HTTPConnection:
-        conns: dict[str, http.client.HTTPConnection] = self._local.__dict__.setdefault("conns", {})
-        conn = conns.get(host)
-        if conn is None:
+    def _signing_key(self, secret: str, day: str) -> bytes:
+        key = self._keys.get((secret, day))
+        if key is None:
+            self._keys.clear()  # only today's is used
+            key = self._keys[(secret, day)] = signing_key(secret, day, self.region)
+        return key
+
+    def _pipe(self, host: str) -> _Pipe:
+        pipes: dict[str, _Pipe] = self._local.__dict__.setdefault("pipes", {})
+        pipe = pipes.get(host)
+        if pipe is None:
             https = self.endpoint.scheme == "https"
-            cls = http.client.HTTPSConnection if https else http.client.HTTPConnection
-            conn = cls(host, timeout=deadline.READ_TIMEOUT)
-            conns[host] = conn
-        return conn
+            where = urlsplit(f"//{host}")
+            pipe = _Pipe(
+                where.hostname or host, where.port or (443 if https else 80), https, where.hostname or host
+            )
+            pipes[host] = pipe
+        return pipe
 
-    def _drop(self, host: str) -> None:
-        conns = self._local.__dict__.get("conns", {})
-        conn = conns.pop(host, None)
-        if conn is not None:
-            conn.close()
+    def _drop_pipe(self, pipe: _Pipe | None) -> None:
+        pipes: dict[str, _Pipe] = self._local.__dict__.get("pipes", {})
+        for host, p in list(pipes.items()):
+            if p is pipe:
+                del pipes[host]
+        if pipe is not None:
+            pipe.close()
+
+
+def signing_key(secret: str, day: str, region: str, service: str = "s3") -> bytes:
+    """SigV4's derived key for one day, region and service."""
+    key = hmac.new(f"AWS4{secret}".encode(), day.encode(), hashlib.sha256).digest()
+    for part in (region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def sigv4_get_headers(
+    *,
+    host: str,
+    path: str,
+    headers: dict[str, str],
+    access_key: str,
+    signing_key: bytes,
+    token: str | None,
+    region: str,
+    amz_date: str,
+) -> dict[str, str]:
+    """The headers of a signed S3 GET without a query: what botocore's S3SigV4Auth.add_auth adds
+    (X-Amz-Date, X-Amz-Security-Token, X-Amz-Content-SHA256 of the empty body, Authorization).
+    `path` is the request path as sent (S3 signs it as it is, already percent-encoded)."""
+    out = dict(headers)
+    out["X-Amz-Date"] = amz_date
+    if token:
+        out["X-Amz-Security-Token"] = token
+    out["X-Amz-Content-SHA256"] = EMPTY_SHA256
+    signed = {k.lower(): " ".join(v.split()) for k, v in out.items()}
+    signed["host"] = host
+    names = sorted(signed)
+    canonical = "\n".join(
+        ["GET", path, "", *(f"{k}:{signed[k]}" for k in names), "", ";".join(names), EMPTY_SHA256]
+    )
+    scope = f"{amz_date[:8]}/{region}/s3/aws4_request"
+    to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    signature = hmac.new(signing_key, to_sign.encode(), hashlib.sha256).hexdigest()
+    out["Authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, "
+        f"SignedHeaders={';'.join(names)}, Signature={signature}"
+    )
+    return out
