@@ -4,16 +4,13 @@ the bucket's errors (before, a failed page dropped every object listed so far)."
 
 from __future__ import annotations
 
-import http.client
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from throttle_proxy import ThrottlingProxy
 
 from conftest import S3Server
 from phiscope.db.store import Store
@@ -26,73 +23,22 @@ DENIED = (
 )
 
 
-class _SecondPageDenied:
-    """A loopback proxy in front of the S3 server that denies every listing page after the first."""
-
-    def __init__(self, upstream: str) -> None:
-        target = urlsplit(upstream)
-        self.denied = 0
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _forward(self) -> None:
-                query = parse_qs(urlsplit(self.path).query)
-                if "list-type" in query and "continuation-token" in query:
-                    owner.denied += 1
-                    self.send_response(403)
-                    self.send_header("Content-Type", "application/xml")
-                    self.send_header("Content-Length", str(len(DENIED)))
-                    self.end_headers()
-                    self.wfile.write(DENIED)
-                    return
-                size = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(size) if size else None
-                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in (
-                        "content-length",
-                        "transfer-encoding",
-                        "connection",
-                        "date",
-                        "server",
-                    ):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-                conn.close()
-
-            do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = _forward
-
-            def log_message(self, *_: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.endpoint_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def _second_page_denied(method: str, path: str) -> tuple[int, bytes] | None:
+    """Every listing page after the first is refused."""
+    query = parse_qs(urlsplit(path).query)
+    return (
+        (403, DENIED) if method == "GET" and "list-type" in query and "continuation-token" in query else None
+    )
 
 
 @pytest.fixture
-def proxy(s3: S3Server) -> Iterator[_SecondPageDenied]:
-    p = _SecondPageDenied(s3.endpoint_url)
-    yield p
-    p.close()
+def proxy(s3: S3Server) -> Iterator[ThrottlingProxy]:
+    with ThrottlingProxy(s3.endpoint_url, every=0, fault=_second_page_denied) as p:
+        yield p
 
 
 def test_a_listing_that_fails_part_way_keeps_what_it_listed(
-    s3: S3Server, proxy: _SecondPageDenied, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3: S3Server, proxy: ThrottlingProxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -108,14 +54,14 @@ def test_a_listing_that_fails_part_way_keeps_what_it_listed(
     db = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
     cfg = ScanConfig(
         targets=[f"s3://{bucket}"],
-        endpoint_url=proxy.endpoint_url,
+        endpoint_url=proxy.url,
         secret=b"k" * 32,
         workers=2,
         full=True,
         live_probe=False,
     )
     report = build_report(db, Scanner(cfg, db).run())
-    assert proxy.denied >= 1  # the second page really was refused
+    assert proxy.seen > 0
     (b,) = report["buckets"]
     assert any("listing failed: read failed: AccessDenied" in str(e) for e in b["exposure_errors"])
     # the first page's objects were all scanned, and the bucket's row counts them

@@ -1,12 +1,14 @@
 """A loopback HTTP proxy in front of the S3 test server that answers 503 SlowDown to a share of requests.
 
-Deterministic: every `every`-th request is throttled, so a test can assert how many were injected.
+Deterministic: every `every`-th request is throttled (0: none), so a test can assert how many were
+injected; `fault(method, path)` may answer a request itself instead (status, XML body).
 """
 
 from __future__ import annotations
 
 import http.client
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -18,9 +20,15 @@ SLOWDOWN = (
 
 
 class ThrottlingProxy:
-    def __init__(self, upstream: str, every: int = 3) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        every: int = 3,
+        fault: Callable[[str, str], tuple[int, bytes] | None] | None = None,
+    ) -> None:
         self.upstream = urlsplit(upstream)
         self.every = every
+        self.fault = fault
         self.seen = 0
         self.throttled = 0
         self._lock = threading.Lock()
@@ -37,14 +45,15 @@ class ThrottlingProxy:
                 body = self.rfile.read(length) if length else b""
                 with proxy._lock:
                     proxy.seen += 1
-                    throttle = proxy.seen % proxy.every == 0
+                    throttle = proxy.every > 0 and proxy.seen % proxy.every == 0
                     proxy.throttled += int(throttle)
-                if throttle:
-                    self.send_response(503)
+                answer = (503, SLOWDOWN) if throttle else proxy.fault and proxy.fault(self.command, self.path)
+                if answer:
+                    self.send_response(answer[0])
                     self.send_header("Content-Type", "application/xml")
-                    self.send_header("Content-Length", str(len(SLOWDOWN)))
+                    self.send_header("Content-Length", str(len(answer[1])))
                     self.end_headers()
-                    self.wfile.write(SLOWDOWN)
+                    self.wfile.write(answer[1])
                     return
                 conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
