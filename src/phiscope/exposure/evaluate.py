@@ -275,7 +275,7 @@ def evaluate_snapshot(snapshot: dict[str, Any]) -> ExposureVerdict:
         )
     if not public and not v.reasons:
         v.reasons.append("no ACL grant or policy statement reaches anonymous users or other AWS accounts")
-    return {
+    verdict: ExposureVerdict = {
         "bucket": bucket,
         "public": public,
         "policy_is_public": policy_is_public,
@@ -285,8 +285,10 @@ def evaluate_snapshot(snapshot: dict[str, Any]) -> ExposureVerdict:
         "latent": v.latent,
         "reasons": v.reasons,
         "evidence": v.evidence,
-        **({"unread": unread} if unread else {}),
     }
+    if unread:
+        verdict["unread"] = unread
+    return verdict
 
 
 def _classify_policy_grant(
