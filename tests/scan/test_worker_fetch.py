@@ -183,7 +183,7 @@ class _Pipelined:
     by its key: `close-*` ends the connection after answering, `chunked-*` is sent chunked,
     `drop-*` closes the connection without answering (once), `big-*` is larger than the read limit (4 MB)."""
 
-    def __init__(self) -> None:
+    def __init__(self, protocol: str = "HTTP/1.1") -> None:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -193,7 +193,7 @@ class _Pipelined:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = protocol  # HTTP/1.0: one answer per connection
 
             def setup(self) -> None:
                 super().setup()
@@ -265,6 +265,31 @@ def test_pipelined_batch_survives_closes_chunks_drops_and_oversized_bodies(
         # broken twice in one batch: the rest goes the slow way, nothing is lost or reordered
         got = list(getter.get_many("bkt", [Want(k, 20) for k in ["drop-x", "drop-y", "z"]], limit=100))
         assert got == [b"body of drop-x", None, None]
+    finally:
+        srv.close()
+
+
+def test_an_endpoint_answering_once_per_connection_gets_single_requests_in_parallel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from phiscope.storage.s3fast import Want
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    srv = _Pipelined(protocol="HTTP/1.0")
+    try:
+        store = S3Store(endpoint_url=srv.endpoint_url, region="us-east-1", path_style=True)
+        getter = FastGetter(store.client, anonymous=False)
+        keys = [f"k{i}" for i in range(12)]
+        got = list(getter.get_many("bkt", [Want(k, 20) for k in keys], limit=100))
+        assert got == [f"body of {k}".encode() for k in keys]  # every object, in order, none lost
+        assert not getter.pipelining  # connections that closed after one answer: pipelining given up
+        before, asked = srv.connections, len(srv.requests)
+        more = [f"m{i}" for i in range(10)]
+        got = list(getter.get_many("bkt", [Want(k, 20) for k in more], limit=100))
+        assert got == [f"body of {k}".encode() for k in more]
+        # now one request per connection, each object asked for once
+        assert srv.connections - before == 10 and srv.requests[asked:].count("m3") == 1
     finally:
         srv.close()
 

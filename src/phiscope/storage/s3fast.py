@@ -14,7 +14,9 @@ limit. Anything else (an error status, a redirect to another region, throttling,
 body over the limit) gives None for that object and the caller reads it through `S3Store.fetch`,
 with boto3's retries, redirects and error codes, so a status reason never depends on which path
 read the object. A connection that breaks is opened again once per batch and the unanswered
-requests are sent again (GETs are idempotent); a second break sends the rest the slow way.
+requests are sent again (GETs are idempotent); a second break sends the rest the slow way. An
+endpoint that takes one request per connection (it closes after one answer with more requests
+sent) is not pipelined to any more: its requests go one at a time on FALLBACK_THREADS connections.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ _REDIRECTS = frozenset({301, 302, 307, 400})  # wrong region or addressing: this
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()  # a GET has no body: botocore signs its empty hash
 WINDOW_BYTES = 1 << 20  # answers asked for and not yet read, at most (so neither side blocks sending)
 DEPTH = 64  # requests in flight on one connection, at most
+# Connections closed with pipelined requests unanswered before this process stops pipelining to the
+# endpoint (a server or proxy that takes one request per connection) and overlaps single requests on
+# FALLBACK_THREADS connections instead.
+PIPELINE_BREAKS = 3
+FALLBACK_THREADS = 8
 _RECV = 256 * 1024
 
 
@@ -105,6 +112,7 @@ class _Pipe:
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=server_name)
         self.sock = sock
         self.reader = _Reader()
+        self.answered = 0
 
     def send(self, requests: list[bytes]) -> None:
         try:
@@ -128,6 +136,7 @@ class _Pipe:
                 reader.parser.feed_data(data)
             except httptools.HttpParserError as e:
                 raise _Broken(str(e)) from e
+        self.answered += 1
         return reader.done.popleft()
 
     def close(self) -> None:
@@ -155,6 +164,10 @@ class FastGetter:
         self._local = threading.local()
         self._slow_buckets: set[str] = set()
         self._keys: dict[tuple[str, str], bytes] = {}  # (secret key, day) -> SigV4 signing key
+        self.pipelining = True  # off once connections broke with requests outstanding (see PIPELINE_BREAKS)
+        self._short_lived = 0  # connections that ended after one answer with more requests on them
+        self._threads: Any = None
+        self._lock = threading.Lock()
 
     def get(self, bucket: str, key: str, max_bytes: int) -> bytes | None:
         """One object's first `max_bytes` bytes, or None: read it the slow way."""
@@ -164,11 +177,20 @@ class FastGetter:
         """The objects' bytes in order, each as soon as its answer is complete; None for one to read
         the slow way. `limit`: the most bytes kept of a body asked for whole (the read limit); an
         object that grew past it since the listing goes the slow way."""
+        if self.pipelining:
+            yield from self._pipelined(bucket, wants, limit)
+        else:
+            yield from self._threaded(bucket, wants, limit)
+
+    def _pipelined(self, bucket: str, wants: Sequence[Want], limit: int) -> Iterator[bytes | None]:
         n, done, sent, in_flight, breaks = len(wants), 0, 0, 0, 0
         pipe: _Pipe | None = None
         while done < n:
             if self.disabled or (bucket in self._slow_buckets and done == sent):
                 yield from (None for _ in range(n - done))  # a redirect stopped the sending
+                return
+            if not self.pipelining and sent == done and n - done > 1:  # given up: the rest one by one
+                yield from self._threaded(bucket, wants[done:], limit)
                 return
             want = wants[done]
             try:
@@ -176,10 +198,7 @@ class FastGetter:
                     pipe = self._pipe(self._where(bucket, want.key)[0])
                 if bucket not in self._slow_buckets:
                     batch: list[bytes] = []
-                    while sent < n and (
-                        sent == done
-                        or (sent - done < DEPTH and in_flight + wants[sent].expect <= WINDOW_BYTES)
-                    ):
+                    while sent < n and (sent == done or self._room(sent - done, in_flight, wants[sent])):
                         batch.append(self._request(bucket, wants[sent]))
                         in_flight += wants[sent].expect
                         sent += 1
@@ -189,6 +208,7 @@ class FastGetter:
             except _TooBig:  # the body goes on past the limit: stop it, read the object the slow way
                 answer = _Answer(0, None, False)
             except (_Broken, OSError):
+                self._ended(pipe, outstanding=sent - done)
                 breaks += 1
                 if breaks > 1:  # broken twice in one batch: the rest the slow way
                     self._drop_pipe(pipe)
@@ -196,6 +216,8 @@ class FastGetter:
                     return
                 answer = None
             if answer is None or not answer.keep_alive:  # the unanswered requests: on a new connection
+                if answer is not None:
+                    self._ended(pipe, outstanding=sent - done - 1)
                 self._drop_pipe(pipe)
                 pipe, sent, in_flight = None, done + (answer is not None), 0
             if answer is None:
@@ -208,6 +230,32 @@ class FastGetter:
                 yield answer.body[: want.expect] if want.ranged else answer.body
             else:
                 yield None
+
+    def _ended(self, pipe: _Pipe | None, outstanding: int) -> None:
+        """A connection ended with requests unanswered: if it answered at most one, the endpoint
+        (or a proxy before it) takes one request per connection, and after PIPELINE_BREAKS such
+        connections this process stops pipelining to it."""
+        if outstanding > 0 and (pipe is None or pipe.answered <= 1):
+            self._short_lived += 1
+            if self._short_lived >= PIPELINE_BREAKS:
+                self.pipelining = False
+
+    def _threaded(self, bucket: str, wants: Sequence[Want], limit: int) -> Iterator[bytes | None]:
+        """For an endpoint that does not take pipelined requests: one request at a time on each of
+        FALLBACK_THREADS kept-alive connections, so the round trips still overlap."""
+        with self._lock:
+            if self._threads is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._threads = ThreadPoolExecutor(FALLBACK_THREADS, thread_name_prefix="phiscope-get")
+        futures = [self._threads.submit(self._alone, bucket, w, limit) for w in wants]
+        for f in futures:
+            yield f.result()
+
+    def _alone(self, bucket: str, want: Want, limit: int) -> bytes | None:
+        for got in self._pipelined(bucket, [want], limit):
+            return got
+        return None
 
     @staticmethod
     def _room(waiting: int, in_flight: int, want: Want) -> bool:
