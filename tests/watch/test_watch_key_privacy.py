@@ -27,11 +27,12 @@ from watch_loopback import (
     make_queue,
     notify_queue,
     public_read_policy,
+    quiet_watch,
 )
 
 from conftest import S3Server
 from phiscope.textsafe import mask_label
-from phiscope.watch.loop import WatchConfig, Watcher
+from phiscope.watch.loop import Watcher
 
 NAME, SSN = PEOPLE[1][0], PEOPLE[1][1]
 KEY = f"exports/{NAME} {SSN}.csv"  # what an export job names a file
@@ -94,16 +95,13 @@ def test_sqs_mode_keeps_and_sends_only_the_masked_key(
     notify_queue(s3.client, bucket, qarn)
     hook, slack = Receiver().start(), Receiver().start()
     db = tmp_path / "w.db"
-    cfg = WatchConfig(
+    cfg = quiet_watch(
         targets=[f"s3://{bucket}"],
         endpoint_url=s3.endpoint_url,
         queue_url=qurl,
         alerts=[f"webhook={hook.url}", f"slack={slack.url}/s", "email=dpo@example.org", "securityhub"],
         db_url=f"sqlite:///{db}",
         metrics_addr="127.0.0.1:0",
-        secret=b"k" * 32,
-        ocr=False,
-        audio=False,
     )
     watcher = Watcher(cfg)
     with Running(watcher):
@@ -146,17 +144,10 @@ def test_polling_restart_matches_the_ledger_by_fingerprint(
     s3.client.put_bucket_policy(Bucket=bucket, Policy=public_read_policy(bucket))
     hook = Receiver().start()
     db = tmp_path / "w.db"
-    cfg = dict(
-        targets=[f"s3://{bucket}"],
-        endpoint_url=s3.endpoint_url,
-        alerts=[f"webhook={hook.url}"],
-        db_url=f"sqlite:///{db}",
-        metrics_addr="127.0.0.1:0",
-        secret=b"k" * 32,
-        ocr=False,
-        audio=False,
+    cfg = quiet_watch(
+        [f"s3://{bucket}"], f"sqlite:///{db}", hook, endpoint_url=s3.endpoint_url, metrics_addr="127.0.0.1:0"
     )
-    w = Watcher(WatchConfig(**cfg))  # type: ignore[arg-type]
+    w = Watcher(cfg)
     try:
         w.step(drift=True, poll=True)
     finally:
@@ -166,7 +157,7 @@ def test_polling_restart_matches_the_ledger_by_fingerprint(
     ledger = json.loads(db_rows(db)["watch_objects"])
     assert len(ledger) == 1 and len(ledger[0][2]) == 64 and ledger[0][3].startswith(f"{SHOWN}~")
 
-    w2 = Watcher(WatchConfig(**cfg))  # type: ignore[arg-type]
+    w2 = Watcher(cfg)
     try:
         assert w2.scan_id == w.scan_id
         w2.start_services()
@@ -197,15 +188,12 @@ def test_local_folder_mode(tmp_path: Path, logs: pytest.LogCaptureFixture) -> No
     (folder / "notes.txt").write_text("meeting notes\n")
     hook = Receiver().start()
     db = tmp_path / "w.db"
-    cfg = WatchConfig(
-        targets=[str(folder)],
+    cfg = quiet_watch(
+        [str(folder)],
+        f"sqlite:///{db}",
+        hook,
         interval=3600,  # only filesystem events bring changes in time
-        alerts=[f"webhook={hook.url}"],
-        db_url=f"sqlite:///{db}",
         metrics_addr="127.0.0.1:0",
-        secret=b"k" * 32,
-        ocr=False,
-        audio=False,
     )
     with Running(Watcher(cfg)) as watcher:
         (folder / "exports").mkdir()
@@ -234,13 +222,10 @@ def test_a_vanished_folder_is_found_by_listing(tmp_path: Path) -> None:
     (folder / "keep.txt").write_text("x\n")
     hook = Receiver().start()
     w = Watcher(
-        WatchConfig(
+        quiet_watch(
             targets=[str(folder)],
-            alerts=[f"webhook={hook.url}"],
+            hook=hook,
             db_url=f"sqlite:///{tmp_path / 'w.db'}",
-            secret=b"k" * 32,
-            ocr=False,
-            audio=False,
         )
     )
     try:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from watch_loopback import Receiver, cloudtrail_message, csv_bytes, public_read_policy
+from watch_loopback import Receiver, cloudtrail_message, csv_bytes, public_read_policy, quiet_watch
 
 from conftest import S3Server
 from phiscope.storage.embedded import free_port
@@ -20,13 +20,10 @@ def test_rate_limit_holds_then_combines(tmp_path: Path) -> None:
     folder.mkdir()
     hook = Receiver().start()
     w = Watcher(
-        WatchConfig(
+        quiet_watch(
             targets=[str(folder)],
-            alerts=[f"webhook={hook.url}"],
+            hook=hook,
             db_url=f"sqlite:///{tmp_path / 'w.db'}",
-            secret=b"k" * 32,
-            ocr=False,
-            audio=False,
             max_alerts_per_bucket=1,
             rate_window=3600,
         )
@@ -56,14 +53,11 @@ def test_rate_limit_holds_then_combines(tmp_path: Path) -> None:
 def test_dead_endpoint_is_could_not_verify(tmp_path: Path) -> None:
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     w = Watcher(
-        WatchConfig(
+        quiet_watch(
             targets=["s3://gone-bucket"],
             endpoint_url=dead,
             once=True,
             db_url=f"sqlite:///{tmp_path / 'w.db'}",
-            secret=b"k" * 32,
-            ocr=False,
-            audio=False,
         )
     )
     assert w.run() == 1
@@ -120,14 +114,11 @@ def test_throttled_endpoint_still_alerts(s3: S3Server, tmp_path: Path) -> None:
     hook = Receiver().start()
     with ThrottlingProxy(s3.endpoint_url, every=3) as proxy:
         w = Watcher(
-            WatchConfig(
+            quiet_watch(
                 targets=[f"s3://{bucket}"],
                 endpoint_url=proxy.url,
-                alerts=[f"webhook={hook.url}"],
+                hook=hook,
                 db_url=f"sqlite:///{tmp_path / 'w.db'}",
-                secret=b"k" * 32,
-                ocr=False,
-                audio=False,
             )
         )
         try:
@@ -153,15 +144,12 @@ def test_put_object_acl_event_reevaluates_that_object(s3: S3Server, tmp_path: Pa
     s3.client.put_object(Bucket=bucket, Key="one.csv", Body=csv_bytes())
     hook = Receiver().start()
     w = Watcher(
-        WatchConfig(
+        quiet_watch(
             targets=[f"s3://{bucket}"],
             endpoint_url=s3.endpoint_url,
             interval=3600,
-            alerts=[f"webhook={hook.url}"],
+            hook=hook,
             db_url=f"sqlite:///{tmp_path / 'w.db'}",
-            secret=b"k" * 32,
-            ocr=False,
-            audio=False,
         )
     )
     try:

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from phiscope.watch.loop import WatchConfig
+
 # Synthetic people: made-up names, SSN-format numbers and dates of birth that belong to no one.
 PEOPLE = [
     ("Ada Quinn", "512-38-4471", "1961-03-14", "type 2 diabetes"),
@@ -331,3 +333,10 @@ class Running:
         assert not self.thread.is_alive(), "the watcher did not stop"
         if self.error is not None and exc[0] is None:
             raise self.error
+
+
+def quiet_watch(targets: list[str], db_url: str, hook: Receiver | None = None, **kw: Any) -> WatchConfig:
+    """The tests' watcher: these targets, alerts to one webhook (if given), no OCR or speech-to-text."""
+    if hook is not None:
+        kw.setdefault("alerts", [f"webhook={hook.url}"])
+    return WatchConfig(targets=targets, db_url=db_url, secret=b"k" * 32, ocr=False, audio=False, **kw)
