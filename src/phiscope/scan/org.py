@@ -72,6 +72,8 @@ def assumed_session(sts: Any, account_id: str, role: str, region: str | None) ->
     import botocore.session
     from botocore.credentials import RefreshableCredentials
 
+    from phiscope.storage.s3 import share_loader
+
     arn = role if role.startswith("arn:") else f"arn:aws:iam::{account_id}:role/{role}"
 
     def refresh() -> dict[str, str]:
@@ -86,6 +88,7 @@ def assumed_session(sts: Any, account_id: str, role: str, region: str | None) ->
     creds = RefreshableCredentials.create_from_metadata(refresh(), refresh, "sts-assume-role")
     core = botocore.session.get_session()
     core._credentials = creds  # the documented-in-practice way to hand boto3 refreshable credentials
+    share_loader(core)  # one account's clients no longer parse botocore's models again
     return boto3.session.Session(botocore_session=core, region_name=region)
 
 

@@ -785,7 +785,17 @@ def make_pool(cfg: ScanConfig, secret: bytes) -> WorkerPool:
         initializer=worker.init_worker,
         initargs=(secret, cfg.limits()),
         max_memory=cfg.worker_memory,
+        preload=_preload(cfg),
     )
+
+
+def _preload(cfg: ScanConfig) -> list[str]:
+    """Modules every worker of this scan imports, imported once in the fork server instead: the
+    detection engine's code, and boto3 with botocore's S3 model when a target is in object storage."""
+    modules = ["phiscope.scan.worker", "phiscope.detect.engine"]
+    if cfg.endpoint_url or any(t.partition("://")[0].lower() == "s3" for t in cfg.targets):
+        modules.append("phiscope.storage.s3warm")
+    return modules
 
 
 def prestarted_pool(cfg: ScanConfig) -> WorkerPool | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -118,6 +118,7 @@ class WorkerPool:
         max_memory: int | None = None,
         start_timeout: float = 600.0,
         mp_context: Any = None,
+        preload: Sequence[str] = ("phiscope.scan.worker",),
     ) -> None:
         import multiprocessing
 
@@ -129,7 +130,9 @@ class WorkerPool:
         self.start_timeout = start_timeout
         if mp_context is None:
             mp_context = multiprocessing.get_context("forkserver")
-            mp_context.set_forkserver_preload(["phiscope.scan.worker"])
+            # imported once in the fork server, inherited by every worker forked from it (the fork
+            # server is per process: the first pool to start it decides)
+            mp_context.set_forkserver_preload(list(preload))
         self._ctx = mp_context
         self._idle: list[_Worker] = []
         self._count = 0  # workers alive, idle or busy

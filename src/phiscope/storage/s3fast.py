@@ -17,6 +17,11 @@ read the object. A connection that breaks is opened again once per batch and the
 requests are sent again (GETs are idempotent); a second break sends the rest the slow way. An
 endpoint that takes one request per connection (it closes after one answer with more requests
 sent) is not pipelined to any more: its requests go one at a time on FALLBACK_THREADS connections.
+
+Listing pages (ListObjectsV2) go the same way, one request at a time, their XML read by
+ElementTree's C parser: botocore's modelled parse cost ~50 µs per key (a DOM walk in Python, and
+the whole page parsed twice to look for an error inside a 200). A page that is not a plain 200
+listing hands the rest of the listing, from that page on, to boto3.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote_plus, urlsplit
+from xml.etree import ElementTree
 
 import httptools
 
@@ -46,6 +52,8 @@ DEPTH = 64  # requests in flight on one connection, at most
 PIPELINE_BREAKS = 3
 FALLBACK_THREADS = 8
 _RECV = 256 * 1024
+PAGE_KEYS = 1000  # keys asked for per listing page (S3's most)
+PAGE_BYTES = 16 << 20  # a listing page larger than this goes the slow way
 
 
 class Want(NamedTuple):
@@ -63,6 +71,24 @@ class _Broken(Exception):
 
 class _TooBig(Exception):
     """The answer in progress is larger than asked for: the connection is dropped mid-body."""
+
+
+class SlowListing(Exception):
+    """The listing goes on through boto3 from `token` (None: from the start)."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__(token)
+        self.token = token
+
+
+class Listed(NamedTuple):
+    """One key of a listing page, as S3 gives it."""
+
+    key: str
+    size: int
+    etag: str | None
+    last_modified: str | None  # the timestamp text; the caller parses it
+    storage_class: str | None
 
 
 class _Answer(NamedTuple):
@@ -231,6 +257,43 @@ class FastGetter:
             else:
                 yield None
 
+    def list_pages(self, bucket: str, prefix: str) -> Iterator[list[Listed]]:
+        """The bucket's keys under `prefix`, a page at a time, as ListObjectsV2 gives them (with
+        encoding-type=url, decoded as botocore decodes them). Raises SlowListing (with the token of
+        the page to ask next) for anything but a plain 200 listing: an error, a redirect, a body
+        this does not read; the caller goes on with boto3 from there."""
+        token: str | None = None
+        while True:
+            if self.disabled or bucket in self._slow_buckets:
+                raise SlowListing(token)
+            query = {"list-type": "2", "max-keys": str(PAGE_KEYS), "prefix": prefix, "encoding-type": "url"}
+            if token is not None:
+                query["continuation-token"] = token
+            host, path = self._where(bucket, "")
+            request = self._request_to(host, path[:-1] or "/", canonical_query(query), {})
+            pipe: _Pipe | None = None
+            try:
+                pipe = self._pipe(host)
+                pipe.send([request])
+                answer = pipe.next_answer(PAGE_BYTES)
+            except (_Broken, _TooBig, OSError):
+                self._drop_pipe(pipe)
+                raise SlowListing(token) from None
+            if not answer.keep_alive:
+                self._drop_pipe(pipe)
+            if answer.status != 200 or answer.body is None:
+                raise SlowListing(token)
+            try:
+                keys, truncated, token_next = parse_listing(answer.body)
+            except ValueError:
+                raise SlowListing(token) from None
+            yield keys
+            if not truncated or not token_next:
+                return
+            if token_next == token:  # a server repeating itself (boto3's paginator refuses it too)
+                raise SlowListing(token)
+            token = token_next
+
     def _ended(self, pipe: _Pipe | None, outstanding: int) -> None:
         """A connection ended with requests unanswered: if it answered at most one, the endpoint
         (or a proxy before it) takes one request per connection, and after PIPELINE_BREAKS such
@@ -264,10 +327,14 @@ class FastGetter:
     def _request(self, bucket: str, want: Want) -> bytes:
         host, path = self._where(bucket, want.key)
         headers = {"Range": f"bytes=0-{want.expect - 1}"} if want.ranged and want.expect > 0 else {}
+        return self._request_to(host, path, "", headers)
+
+    def _request_to(self, host: str, path: str, query: str, headers: dict[str, str]) -> bytes:
         if not self.anonymous:
-            headers = self._signed(host, path, headers)
+            headers = self._signed(host, path, headers, query)
         lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        return f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{lines}\r\n".encode()
+        target = f"{path}?{query}" if query else path
+        return f"GET {target} HTTP/1.1\r\nHost: {host}\r\n{lines}\r\n".encode()
 
     def _where(self, bucket: str, key: str) -> tuple[str, str]:
         """(host, path) of the object, addressed as boto3 addresses it (path or virtual-hosted, the
@@ -282,13 +349,14 @@ class FastGetter:
             base = self._bases[bucket] = (url.netloc, url.path[: -len("/k")])
         return base[0], f"{base[1]}/{quote(key, safe='/~')}"
 
-    def _signed(self, host: str, path: str, headers: dict[str, str]) -> dict[str, str]:
+    def _signed(self, host: str, path: str, headers: dict[str, str], query: str = "") -> dict[str, str]:
         """`headers` plus the SigV4 ones, as botocore's S3SigV4Auth adds them to a GET."""
         creds = self.credentials.get_frozen_credentials()  # type: ignore[union-attr]
         now = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         return sigv4_get_headers(
             host=host,
             path=path,
+            query=query,
             headers=headers,
             access_key=creds.access_key,
             signing_key=self._signing_key(creds.secret_key, now[:8]),
@@ -343,10 +411,12 @@ def sigv4_get_headers(
     token: str | None,
     region: str,
     amz_date: str,
+    query: str = "",
 ) -> dict[str, str]:
-    """The headers of a signed S3 GET without a query: what botocore's S3SigV4Auth.add_auth adds
-    (X-Amz-Date, X-Amz-Security-Token, X-Amz-Content-SHA256 of the empty body, Authorization).
-    `path` is the request path as sent (S3 signs it as it is, already percent-encoded)."""
+    """The headers of a signed S3 GET: what botocore's S3SigV4Auth.add_auth adds (X-Amz-Date,
+    X-Amz-Security-Token, X-Amz-Content-SHA256 of the empty body, Authorization). `path` is the
+    request path as sent (S3 signs it as it is, already percent-encoded); `query` the canonical
+    query string (`canonical_query`), sent as it is signed."""
     out = dict(headers)
     out["X-Amz-Date"] = amz_date
     if token:
@@ -356,7 +426,7 @@ def sigv4_get_headers(
     signed["host"] = host
     names = sorted(signed)
     canonical = "\n".join(
-        ["GET", path, "", *(f"{k}:{signed[k]}" for k in names), "", ";".join(names), EMPTY_SHA256]
+        ["GET", path, query, *(f"{k}:{signed[k]}" for k in names), "", ";".join(names), EMPTY_SHA256]
     )
     scope = f"{amz_date[:8]}/{region}/s3/aws4_request"
     to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
@@ -366,3 +436,54 @@ def sigv4_get_headers(
         f"SignedHeaders={';'.join(names)}, Signature={signature}"
     )
     return out
+
+
+def canonical_query(params: dict[str, str]) -> str:
+    """SigV4's canonical query string: names and values percent-encoded (RFC 3986 unreserved
+    characters kept), sorted by name."""
+    pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in params.items())
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def parse_listing(body: bytes) -> tuple[list[Listed], bool, str | None]:
+    """(keys, truncated, next continuation token) of a ListObjectsV2 answer. Keys are decoded as
+    botocore decodes them (unquote_plus, only when the answer says EncodingType url). ValueError
+    for anything that is not such an answer."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as e:
+        raise ValueError(str(e)) from None
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    if root.tag != f"{ns}ListBucketResult":
+        raise ValueError(f"not a listing: {root.tag[len(ns) :]}")
+    contents, key_tag, size_tag, etag_tag = f"{ns}Contents", f"{ns}Key", f"{ns}Size", f"{ns}ETag"
+    modified_tag, class_tag = f"{ns}LastModified", f"{ns}StorageClass"
+    raw: list[tuple[str, str, str | None, str | None, str | None]] = []
+    truncated, token, encoded = False, None, False
+    for el in root:
+        tag = el.tag
+        if tag == contents:
+            key = size = etag = modified = klass = None
+            for f in el:
+                t = f.tag
+                if t == key_tag:
+                    key = f.text or ""
+                elif t == size_tag:
+                    size = f.text
+                elif t == etag_tag:
+                    etag = f.text
+                elif t == modified_tag:
+                    modified = f.text
+                elif t == class_tag:
+                    klass = f.text
+            if key is None:
+                raise ValueError("a listed object without a key")
+            raw.append((key, size or "0", etag, modified, klass))
+        elif tag == f"{ns}IsTruncated":
+            truncated = (el.text or "").strip().lower() == "true"
+        elif tag == f"{ns}NextContinuationToken":
+            token = el.text
+        elif tag == f"{ns}EncodingType":
+            encoded = (el.text or "").strip() == "url"
+    keys = [Listed(unquote_plus(k) if encoded else k, int(n), e, m, c) for k, n, e, m, c in raw]
+    return keys, truncated, token
