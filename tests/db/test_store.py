@@ -105,3 +105,45 @@ def test_person_records_of_scans_written_before_0010_are_still_read(store: Store
         ("b", frozenset({"NAME_DOB:x", "US_SSN:a"})),
         ("b", frozenset({"US_SSN:b"})),
     ]
+
+
+def test_object_rows_read_what_sqlalchemy_reads_and_repeated_values_are_not_shared(
+    store: Store, request: pytest.FixtureRequest
+) -> None:
+    """object_rows reads through driver SQL with remembered result processors (issue 23): the rows
+    must be what SQLAlchemy's own select gives, on both databases, and a list two rows share in
+    the database must be two lists in Python (a caller changing one must not change the other)."""
+    from phiscope.db.store import objects
+
+    scan_id = f"rows-{request.node.callspec.id}-{id(store)}"
+    store.create_scan(scan_id, targets=["s3://b"], endpoint=None, mode="owner", options={}, version="t")
+    results = []
+    for i in range(40):
+        dets = {}
+        if i % 2:
+            d = DetectionSummary("US_SSN", "identity")
+            d.add(Detection("US_SSN", 0.95, Location(row=1), "***-**-6789", f"fp{i}"))
+            dets = {"US_SSN": d}
+        f = ContentFindings(detections=dets, health=i % 3 == 0)
+        f.organisations.update({f"org {i % 4}"} if i % 5 == 0 else set())
+        results.append(
+            ObjectResult(
+                ObjectRef("b", f"k/{i:03d}.txt", i),
+                Status.COMPLETE if i % 7 else Status.SKIPPED,
+                reason=None if i % 7 else "too large",
+                content_type="text/plain",
+                findings=f,
+                seconds=i / 1000,
+            )
+        )
+    assert store.record_objects(scan_id, results) == 40
+    with store.engine.connect() as c:
+        rows = c.execute(
+            select(objects).where(objects.c.scan_id == scan_id).order_by(objects.c.bucket, objects.c.key)
+        )
+        reference = [dict(r) for r in rows.mappings()]
+    mine = list(store.object_rows(scan_id))
+    assert mine == reference
+    assert mine[1]["categories"] == mine[3]["categories"] == ["identity"]
+    assert mine[1]["categories"] is not mine[3]["categories"]
+    assert {type(r["finished_at"]).__name__ for r in mine} == {"datetime"}
