@@ -170,3 +170,28 @@ def test_html_is_self_contained_and_escapes_keys() -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "<link" not in page and "@import" not in page
     assert "default-src 'none'" in page  # the page may not fetch anything
+
+
+def test_report_json_reads_back_whole_with_one_line_per_object(tmp_path: Path) -> None:
+    """The report JSON is indented except the items of its long lists, one per line (issue 23: the
+    indenting encoder was most of the time spent writing a report of 20,000 objects)."""
+    r = make_report(150)
+    r["scan"]["note"] = 'a "quoted"\nline and ünïcode'  # a raw newline in a string stays escaped
+    paths = write_reports(r, tmp_path / "out", ["json"], console=Console(file=io.StringIO()))
+    text = paths["json"].read_text(encoding="utf-8")
+    assert json.loads(text) == json.loads(json.dumps(r, default=str))
+    lines = text.splitlines()
+    start = lines.index('  "objects": [')
+    object_lines = lines[start + 1 : start + 1 + len(r["objects"])]
+    assert [json.loads(line.strip().rstrip(",")) for line in object_lines] == r["objects"]
+    assert lines[start + 1 + len(r["objects"])] == "  ],"
+    assert '  "scan": {' in lines and "ünïcode" in text  # short values still indented, UTF-8 kept
+
+
+@pytest.mark.parametrize(
+    "value", [{}, [], {"a": []}, {"a": [1] * 51, "b": {"c": [1, 2]}}, [1] * 60, "x", None]
+)
+def test_pretty_json_is_json(value: Any) -> None:
+    from phiscope.report.render import pretty_json
+
+    assert json.loads(pretty_json(value)) == value
