@@ -8,12 +8,37 @@ result leaves it.
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 
+def pickled_by_fields(cls: type[_T]) -> type[_T]:
+    """A slots dataclass pickled as (class, field values), rebuilt by its __init__: the default for
+    slots dataclasses walks `dataclasses.fields()` in Python on both sides (~20 µs per job and per
+    result crossing to and from a worker, more than a tiny object's detection). Subclasses keep the
+    default."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    if any(not f.init for f in fields(cls)):  # type: ignore[arg-type]
+        raise TypeError(f"{cls.__name__}: every field must be an __init__ argument")
+    get = operator.attrgetter(*names)
+    one = len(names) == 1
+
+    def __reduce_ex__(self: Any, protocol: Any) -> Any:
+        if type(self) is not cls:
+            return object.__reduce_ex__(self, protocol)
+        values = get(self)
+        return cls, (values,) if one else values
+
+    cls.__reduce_ex__ = __reduce_ex__  # type: ignore[method-assign]
+    return cls
+
+
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ObjectRef:
     """One object in one store: enough to fetch it and to name it in a report."""
@@ -30,6 +55,7 @@ class ObjectRef:
         return f"s3://{self.bucket}/{self.key}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where inside an object a piece of text came from.
@@ -127,6 +153,7 @@ CATEGORIES = (
 PERSON_CATEGORIES = frozenset({"identity", "contact", "financial"})
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Detection:
     """One occurrence of a sensitive value, already made safe to keep.
@@ -143,6 +170,7 @@ class Detection:
     category: str = "identity"
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class DetectionSummary:
     """All occurrences of one type in one object, capped like Macie's occurrence lists.
@@ -255,6 +283,7 @@ class DetectionSummary:
         }
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class ContentFindings:
     """What detection found in one object's text.
@@ -289,6 +318,7 @@ class ContentFindings:
         self.health = self.health or other.health
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class ObjectResult:
     """The outcome for one object: its status (always set) and what was found."""

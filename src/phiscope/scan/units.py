@@ -9,6 +9,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from phiscope.model import pickled_by_fields
+
 
 @dataclass(slots=True)
 class Target:
@@ -35,6 +37,7 @@ def _unlink(path: str) -> None:
         os.unlink(path)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class StoreSpec:
     """How a remote worker reaches a target's objects itself (no credentials inside)."""

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 from phiscope.extract.base import ExtractContext, Item, Limits, SkipObject
 from phiscope.extract.locs import NOWHERE
 from phiscope.impact.people import compress_records
-from phiscope.model import ContentFindings, ObjectRef, ObjectResult, Segment, Status
+from phiscope.model import ContentFindings, ObjectRef, ObjectResult, Segment, Status, pickled_by_fields
 from phiscope.runtime import settle_heap
 from phiscope.scan.keys import mask_key
 from phiscope.textsafe import mask_label, name_as_text, server_message
@@ -30,6 +30,7 @@ _SECRET = b""
 _LIMITS = Limits()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Job:
     """What a worker needs: the object, where its bytes are, and whether they were cut short."""
