@@ -97,7 +97,7 @@ def run_batch(scanner: Any, target: Any, refs: list[ObjectRef]) -> list[ObjectRe
                 continue
             if prepared.delete_after:
                 spooled.append(prepared.path)
-            jobs.append(replace(prepared, delete_after=False))
+            jobs.append(replace(prepared, delete_after=False) if prepared.delete_after else prepared)
         if not jobs:
             return results
         try:

@@ -141,6 +141,11 @@ class EventLog:
         self._f: TextIO | None = open(path, "a", encoding="utf-8") if path else None  # noqa: SIM115
         self._lock = threading.Lock()
 
+    @property
+    def enabled(self) -> bool:
+        """False without --log-json: callers skip building an event nobody writes."""
+        return self._f is not None
+
     def emit(self, event: str, **fields: Any) -> None:
         if self._f is None:
             return
@@ -356,10 +361,10 @@ class Scanner:
         """The worker's job for one object (its local path, or its bytes fetched to a spool file), or
         the object's final status when it is not to be read (archived, too large, not a regular
         file, past the scan deadline, fetch failed)."""
-        limits = self.cfg.limits()
+        cfg = self.cfg  # its two sizes, not cfg.limits(): a Limits built per object showed in profiles
         if ref.storage_class in ARCHIVE_CLASSES:
             return ObjectResult(ref, Status.SKIPPED, f"archived ({ref.storage_class}): not restored")
-        if ref.size > limits.max_object_bytes:
+        if ref.size > cfg.max_object_bytes:
             return ObjectResult(ref, Status.SKIPPED, f"too large ({ref.size} bytes > max object size)")
         left = self._time_left()
         if left is not None and left <= 0:
@@ -370,19 +375,19 @@ class Scanner:
                 return worker.Job(
                     ref,
                     store.raw_path(ref),
-                    min(ref.size, limits.max_read_bytes),
-                    ref.size > limits.max_read_bytes,
+                    min(ref.size, cfg.max_read_bytes),
+                    ref.size > cfg.max_read_bytes,
                     delete_after=False,
                     root=store.root_str,
                 )
             if remote and isinstance(store, S3Store) and not target.account:
                 # a small object of a batch: the worker fetches it (scan/worker.py, storage/s3fast.py)
-                n = min(ref.size, limits.max_read_bytes)
+                n = min(ref.size, cfg.max_read_bytes)
                 spec = self._specs.get(id(store))
                 if spec is None:
                     spec = self._specs[id(store)] = store_spec(target, self.cfg)
                 return worker.Job(ref, "", n, ref.size > n, delete_after=False, source=spec)
-            return self._fetch_to_file(store, ref, limits.max_read_bytes)
+            return self._fetch_to_file(store, ref, cfg.max_read_bytes)
         except Exception as e:
             return ObjectResult(ref, Status.SKIPPED, _fetch_reason(e))
 
@@ -757,19 +762,21 @@ class Scanner:
         p = self.progress
         p.objects_done += 1
         p.bytes_done += r.bytes_read
-        p.findings += sum(s.count for s in r.findings.detections.values())
-        p.phi_objects += int(r.contains_phi)
+        if r.findings.detections:
+            p.findings += sum(s.count for s in r.findings.detections.values())
+            p.phi_objects += int(r.contains_phi)
         p.by_status[r.status.value] += 1
-        self.log.emit(
-            "object_done",
-            bucket=r.ref.bucket,
-            key=r.ref.key,
-            status=r.status.value,
-            reason=r.reason,
-            content_type=r.content_type,
-            detections={t: s.count for t, s in r.findings.detections.items()},
-            seconds=round(r.seconds, 3),
-        )
+        if self.log.enabled:
+            self.log.emit(
+                "object_done",
+                bucket=r.ref.bucket,
+                key=r.ref.key,
+                status=r.status.value,
+                reason=r.reason,
+                content_type=r.content_type,
+                detections={t: s.count for t, s in r.findings.detections.items()},
+                seconds=round(r.seconds, 3),
+            )
         self.on_progress(p, r.ref.uri)
 
 
