@@ -219,3 +219,77 @@ def test_listing_pages_parse(body: bytes, expected: tuple[list[Listed], bool, st
 def test_what_is_not_a_listing_page_is_refused(body: bytes) -> None:
     with pytest.raises(ValueError):
         parse_listing(body)
+
+
+def _listing_xml(key: str) -> bytes:
+    return _page(_contents(key) + "<IsTruncated>false</IsTruncated>")
+
+
+class _TricklingEndpoint:
+    """A loopback endpoint whose first connection gets its listing a byte every 20 ms (each byte well
+    within the read timeout); later connections get a plain answer at once."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self.connections = 0
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import threading
+
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._answer, args=(conn, self.connections == 1), daemon=True).start()
+
+    def _answer(self, conn: Any, trickle: bool) -> None:
+        with conn:
+            while True:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    request += chunk
+                body = _listing_xml("from-the-trickle" if trickle else "from-boto3")
+                head = (
+                    f"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {len(body)}\r\n\r\n"
+                )
+                data = head.encode() + body
+                if not trickle:
+                    conn.sendall(data)
+                    continue
+                try:
+                    for i in range(len(data)):
+                        if self._stop.wait(0.02):
+                            return
+                        conn.sendall(data[i : i + 1])
+                except OSError:
+                    return
+
+    def close(self) -> None:
+        self._stop.set()
+        self.server.close()
+
+
+def test_a_listing_page_that_trickles_is_given_up_and_read_by_boto3(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setattr(s3fast, "PAGE_SECONDS", 0.3)
+    endpoint = _TricklingEndpoint()
+    try:
+        store = S3Store(endpoint_url=endpoint.url, region="us-east-1")
+        calls = _boto3_calls(store)
+        keys = [r.key for r in store.list_objects("bkt")]
+    finally:
+        endpoint.close()
+    assert keys == ["from-boto3"]  # not the page still trickling in
+    assert len(calls) == 1 and "continuation-token" not in calls[0]

@@ -31,6 +31,7 @@ import hmac
 import socket
 import ssl
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -54,6 +55,9 @@ FALLBACK_THREADS = 8
 _RECV = 256 * 1024
 PAGE_KEYS = 1000  # keys asked for per listing page (S3's most)
 PAGE_BYTES = 16 << 20  # a listing page larger than this goes the slow way
+# Seconds a listing page may take to arrive before boto3 (with its own total deadline and circuit
+# breaker) asks for it instead: the listing runs in the scan's parent, which no job deadline guards.
+PAGE_SECONDS = deadline.CALL_DEADLINE
 
 
 class Want(NamedTuple):
@@ -146,12 +150,16 @@ class _Pipe:
         except OSError as e:
             raise _Broken(str(e)) from e
 
-    def next_answer(self, limit: int) -> _Answer:
+    def next_answer(self, limit: int, until: float | None = None) -> _Answer:
+        """The next complete answer. `until` (time.monotonic): past it, an answer still arriving is
+        given up (_Broken) — a server trickling bytes, each within the read timeout, is bounded."""
         reader = self.reader
         reader.limit = limit
         while not reader.done:
             if reader.over:
                 raise _TooBig()
+            if until is not None and time.monotonic() > until:
+                raise _Broken("answer too slow")
             try:
                 data = self.sock.recv(_RECV)
             except OSError as e:
@@ -275,7 +283,7 @@ class FastGetter:
             try:
                 pipe = self._pipe(host)
                 pipe.send([request])
-                answer = pipe.next_answer(PAGE_BYTES)
+                answer = pipe.next_answer(PAGE_BYTES, until=time.monotonic() + PAGE_SECONDS)
             except (_Broken, _TooBig, OSError):
                 self._drop_pipe(pipe)
                 raise SlowListing(token) from None
