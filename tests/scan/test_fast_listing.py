@@ -226,8 +226,8 @@ def _listing_xml(key: str) -> bytes:
 
 
 class _TricklingEndpoint:
-    """A loopback endpoint whose first connection gets its listing a byte every 20 ms (each byte well
-    within the read timeout); later connections get a plain answer at once."""
+    """A loopback endpoint that sends its listing a byte every 20 ms (each byte well within the read
+    timeout)."""
 
     def __init__(self) -> None:
         import socket
@@ -248,9 +248,9 @@ class _TricklingEndpoint:
             except OSError:
                 return
             self.connections += 1
-            threading.Thread(target=self._answer, args=(conn, self.connections == 1), daemon=True).start()
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
 
-    def _answer(self, conn: Any, trickle: bool) -> None:
+    def _answer(self, conn: Any) -> None:
         with conn:
             while True:
                 request = b""
@@ -259,14 +259,11 @@ class _TricklingEndpoint:
                     if not chunk:
                         return
                     request += chunk
-                body = _listing_xml("from-the-trickle" if trickle else "from-boto3")
+                body = _listing_xml("from-the-trickle")
                 head = (
                     f"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {len(body)}\r\n\r\n"
                 )
                 data = head.encode() + body
-                if not trickle:
-                    conn.sendall(data)
-                    continue
                 try:
                     for i in range(len(data)):
                         if self._stop.wait(0.02):
@@ -280,7 +277,14 @@ class _TricklingEndpoint:
         self.server.close()
 
 
-def test_a_listing_page_that_trickles_is_given_up_and_read_by_boto3(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_listing_page_that_trickles_fails_within_the_deadline_and_trips_the_breaker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each byte comes within the read timeout, so only a total deadline ends the page; then, as
+    for boto3's calls (storage/deadline.py), two overruns open the endpoint's breaker and the next
+    listing fails at once, without a connection."""
+    from phiscope.storage import deadline
+
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setattr(s3fast, "PAGE_SECONDS", 0.3)
@@ -288,8 +292,14 @@ def test_a_listing_page_that_trickles_is_given_up_and_read_by_boto3(monkeypatch:
     try:
         store = S3Store(endpoint_url=endpoint.url, region="us-east-1")
         calls = _boto3_calls(store)
-        keys = [r.key for r in store.list_objects("bkt")]
+        for _ in range(2):
+            with pytest.raises(deadline.EndpointTimeout, match=r"no complete answer within 0\.3 s"):
+                list(store.list_objects("bkt"))
+        seen = endpoint.connections
+        with pytest.raises(deadline.EndpointTimeout, match="endpoint not answering"):
+            list(store.list_objects("bkt"))
+        assert endpoint.connections == seen  # the breaker answered, not the endpoint
+        assert calls == []  # boto3 would only have waited again
     finally:
         endpoint.close()
-    assert keys == ["from-boto3"]  # not the page still trickling in
-    assert len(calls) == 1 and "continuation-token" not in calls[0]
+        deadline.reset()

@@ -58,6 +58,13 @@ def _answered(endpoint: str) -> None:
         _open_until.pop(endpoint, None)
 
 
+# For a caller that bounds its own call (storage/s3fast.py's listing pages, which are read on one
+# kept-alive connection, not in a helper thread): the same breaker and the same overrun counts.
+check_breaker = _check_breaker
+overran = _overran
+answered = _answered
+
+
 def reset() -> None:
     """Forget every endpoint's history (tests, long-running services)."""
     with _lock:

@@ -215,7 +215,7 @@ class S3Store:
         if self._fast is None:
             self._fast = FastGetter(self.client, anonymous=self.anonymous)
         try:
-            for page in self._fast.list_pages(bucket, prefix):
+            for page in self._fast.list_pages(bucket, prefix, self.endpoint or "aws"):
                 for o in page:
                     if not (o.key.endswith("/") and o.size == 0):
                         yield ObjectRef(

@@ -55,8 +55,8 @@ FALLBACK_THREADS = 8
 _RECV = 256 * 1024
 PAGE_KEYS = 1000  # keys asked for per listing page (S3's most)
 PAGE_BYTES = 16 << 20  # a listing page larger than this goes the slow way
-# Seconds a listing page may take to arrive before boto3 (with its own total deadline and circuit
-# breaker) asks for it instead: the listing runs in the scan's parent, which no job deadline guards.
+# Seconds a listing page may take to arrive: the API call deadline boto3's calls have (the listing
+# runs in the scan's parent, which no job deadline guards).
 PAGE_SECONDS = deadline.CALL_DEADLINE
 
 
@@ -71,6 +71,10 @@ class Want(NamedTuple):
 
 class _Broken(Exception):
     """The connection failed or answered what this parser does not follow: send the rest again."""
+
+
+class _Slow(_Broken):
+    """No complete answer in time (`until` passed, or nothing received for the read timeout)."""
 
 
 class _TooBig(Exception):
@@ -151,17 +155,24 @@ class _Pipe:
             raise _Broken(str(e)) from e
 
     def next_answer(self, limit: int, until: float | None = None) -> _Answer:
-        """The next complete answer. `until` (time.monotonic): past it, an answer still arriving is
-        given up (_Broken) — a server trickling bytes, each within the read timeout, is bounded."""
+        """The next complete answer. `until` (time.monotonic): past it, or after the read timeout
+        with nothing received, the answer is given up (_Slow): a server trickling bytes, each within
+        the read timeout, is bounded too."""
         reader = self.reader
         reader.limit = limit
         while not reader.done:
             if reader.over:
                 raise _TooBig()
             if until is not None and time.monotonic() > until:
-                raise _Broken("answer too slow")
+                raise _Slow(f"no complete answer within {PAGE_SECONDS:g} s")
             try:
                 data = self.sock.recv(_RECV)
+            except TimeoutError as e:
+                if until is not None:
+                    raise _Slow(
+                        f"no complete answer within {deadline.READ_TIMEOUT:g} s (nothing received)"
+                    ) from e
+                raise _Broken(str(e)) from e
             except OSError as e:
                 raise _Broken(str(e)) from e
             if not data:
@@ -265,15 +276,18 @@ class FastGetter:
             else:
                 yield None
 
-    def list_pages(self, bucket: str, prefix: str) -> Iterator[list[Listed]]:
+    def list_pages(self, bucket: str, prefix: str, endpoint_key: str = "aws") -> Iterator[list[Listed]]:
         """The bucket's keys under `prefix`, a page at a time, as ListObjectsV2 gives them (with
         encoding-type=url, decoded as botocore decodes them). Raises SlowListing (with the token of
         the page to ask next) for anything but a plain 200 listing: an error, a redirect, a body
-        this does not read; the caller goes on with boto3 from there."""
+        this does not read; the caller goes on with boto3 from there. A page not complete within the
+        call deadline (or silent for the read timeout) raises deadline.EndpointTimeout, counted
+        against `endpoint_key`'s circuit breaker as boto3's calls are: boto3 would only wait again."""
         token: str | None = None
         while True:
             if self.disabled or bucket in self._slow_buckets:
                 raise SlowListing(token)
+            deadline.check_breaker(endpoint_key)  # a dead endpoint fails at once, as through boto3
             query = {"list-type": "2", "max-keys": str(PAGE_KEYS), "prefix": prefix, "encoding-type": "url"}
             if token is not None:
                 query["continuation-token"] = token
@@ -284,9 +298,18 @@ class FastGetter:
                 pipe = self._pipe(host)
                 pipe.send([request])
                 answer = pipe.next_answer(PAGE_BYTES, until=time.monotonic() + PAGE_SECONDS)
+            except _Slow as e:
+                self._drop_pipe(pipe)
+                deadline.overran(endpoint_key)
+                raise deadline.EndpointTimeout(str(e)) from None
+            except TimeoutError:  # connecting timed out
+                self._drop_pipe(pipe)
+                deadline.overran(endpoint_key)
+                raise deadline.EndpointTimeout(f"no connection within {deadline.READ_TIMEOUT:g} s") from None
             except (_Broken, _TooBig, OSError):
                 self._drop_pipe(pipe)
                 raise SlowListing(token) from None
+            deadline.answered(endpoint_key)
             if not answer.keep_alive:
                 self._drop_pipe(pipe)
             if answer.status != 200 or answer.body is None:
