@@ -303,3 +303,60 @@ def test_a_listing_page_that_trickles_fails_within_the_deadline_and_trips_the_br
     finally:
         endpoint.close()
         deadline.reset()
+
+
+class _OneAnswerPerConnection:
+    """A loopback endpoint that promises keep-alive but closes each connection after one answer, as
+    a server closing an idle connection between two listing pages does; a two-page listing."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    request += chunk
+                if not request:
+                    continue
+                second = b"continuation-token=" in request.split(b"\r\n", 1)[0]
+                inner = _contents("b.txt") + "<IsTruncated>false</IsTruncated>"
+                if not second:
+                    inner = _contents("a.txt") + "<IsTruncated>true</IsTruncated>"
+                    inner += "<NextContinuationToken>t1</NextContinuationToken>"
+                body = _page(inner)
+                head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n"
+                conn.sendall(head.encode() + body)
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_a_connection_closed_between_two_pages_is_opened_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    endpoint = _OneAnswerPerConnection()
+    try:
+        store = S3Store(endpoint_url=endpoint.url, region="us-east-1")
+        calls = _boto3_calls(store)
+        keys = [r.key for r in store.list_objects("bkt")]
+    finally:
+        endpoint.close()
+    assert keys == ["a.txt", "b.txt"]
+    assert calls == []  # the second page was asked again on a new connection, not of boto3
+    assert endpoint.connections == 2

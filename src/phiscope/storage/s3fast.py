@@ -293,25 +293,8 @@ class FastGetter:
                 query["continuation-token"] = token
             host, path = self._where(bucket, "")
             request = self._request_to(host, path[:-1] or "/", canonical_query(query), {})
-            pipe: _Pipe | None = None
-            try:
-                pipe = self._pipe(host)
-                pipe.send([request])
-                answer = pipe.next_answer(PAGE_BYTES, until=time.monotonic() + PAGE_SECONDS)
-            except _Slow as e:
-                self._drop_pipe(pipe)
-                deadline.overran(endpoint_key)
-                raise deadline.EndpointTimeout(str(e)) from None
-            except TimeoutError:  # connecting timed out
-                self._drop_pipe(pipe)
-                deadline.overran(endpoint_key)
-                raise deadline.EndpointTimeout(f"no connection within {deadline.READ_TIMEOUT:g} s") from None
-            except (_Broken, _TooBig, OSError):
-                self._drop_pipe(pipe)
-                raise SlowListing(token) from None
+            answer = self._page(host, request, endpoint_key, token)
             deadline.answered(endpoint_key)
-            if not answer.keep_alive:
-                self._drop_pipe(pipe)
             if answer.status != 200 or answer.body is None:
                 raise SlowListing(token)
             try:
@@ -324,6 +307,39 @@ class FastGetter:
             if token_next == token:  # a server repeating itself (boto3's paginator refuses it too)
                 raise SlowListing(token)
             token = token_next
+
+    def _page(self, host: str, request: bytes, endpoint_key: str, token: str | None) -> _Answer:
+        """One listing page's answer. A kept-alive connection the server closed while idle between
+        two pages is opened again once; any other failure hands the listing to boto3 (SlowListing)
+        or, past the deadline, raises EndpointTimeout."""
+        for attempt in (1, 2):
+            pipe: _Pipe | None = None
+            reused = False
+            try:
+                pipe = self._pipe(host)
+                reused = pipe.answered > 0
+                pipe.send([request])
+                answer = pipe.next_answer(PAGE_BYTES, until=time.monotonic() + PAGE_SECONDS)
+                if not answer.keep_alive:
+                    self._drop_pipe(pipe)
+                return answer
+            except _Slow as e:
+                self._drop_pipe(pipe)
+                deadline.overran(endpoint_key)
+                raise deadline.EndpointTimeout(str(e)) from None
+            except TimeoutError:  # connecting timed out
+                self._drop_pipe(pipe)
+                deadline.overran(endpoint_key)
+                raise deadline.EndpointTimeout(f"no connection within {deadline.READ_TIMEOUT:g} s") from None
+            except _Broken:
+                self._drop_pipe(pipe)
+                if attempt == 1 and reused:
+                    continue  # closed while idle: once more on a new connection
+                raise SlowListing(token) from None
+            except (_TooBig, OSError):
+                self._drop_pipe(pipe)
+                raise SlowListing(token) from None
+        raise SlowListing(token)  # not reached: the second attempt returns or raises
 
     def _ended(self, pipe: _Pipe | None, outstanding: int) -> None:
         """A connection ended with requests unanswered: if it answered at most one, the endpoint
