@@ -360,3 +360,30 @@ def test_a_connection_closed_between_two_pages_is_opened_again(monkeypatch: pyte
     assert keys == ["a.txt", "b.txt"]
     assert calls == []  # the second page was asked again on a new connection, not of boto3
     assert endpoint.connections == 2
+
+
+def test_a_bucket_whose_listing_redirects_is_listed_by_boto3_from_then_on(
+    s3: S3Server, listed_bucket: str
+) -> None:
+    """A redirect (the bucket is in another region, S3 answers 301 or 400 with the region) sends
+    this bucket's listings to boto3, which follows redirects; the fast path does not try again."""
+    fast_asks: list[str] = []
+
+    def redirect_the_fast_path(method: str, path: str) -> tuple[int, bytes] | None:
+        query = urlsplit(path).query
+        if method == "GET" and query.startswith("encoding-type="):  # the fast path's sorted query
+            fast_asks.append(path)
+            return (
+                301,
+                b"<Error><Code>PermanentRedirect</Code><Message>Use the bucket's endpoint.</Message></Error>",
+            )
+        return None
+
+    with ThrottlingProxy(s3.endpoint_url, every=0, fault=redirect_the_fast_path) as proxy:
+        store = S3Store(endpoint_url=proxy.url, region="us-east-1")
+        calls = _boto3_calls(store)
+        first = list(store.list_objects(listed_bucket))
+        second = list(store.list_objects(listed_bucket))
+    assert first == second and len(first) == len(KEYS) - 1 + 7
+    assert len(fast_asks) == 1  # asked once, then the bucket went to boto3
+    assert len(calls) == 2

@@ -295,6 +295,8 @@ class FastGetter:
             request = self._request_to(host, path[:-1] or "/", canonical_query(query), {})
             answer = self._page(host, request, endpoint_key, token)
             deadline.answered(endpoint_key)
+            if answer.status in _REDIRECTS:  # another region or addressing: boto3 lists this bucket
+                self._slow_buckets.add(bucket)
             if answer.status != 200 or answer.body is None:
                 raise SlowListing(token)
             try:
