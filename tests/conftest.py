@@ -26,6 +26,29 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.pop("AWS_PROFILE", None)
 
 
+class _Captured(Exception):
+    pass
+
+
+def boto3_request(client: Any, operation: str, method: str, **params: Any) -> Any:
+    """The request boto3 would send for `client.method(**params)` (operation: its S3 name, e.g.
+    GetObject), captured before it is sent: what the fast paths' requests are compared with."""
+    seen: dict[str, Any] = {}
+
+    def capture(request: Any, **_: Any) -> None:
+        seen["request"] = request
+        raise _Captured()
+
+    event = f"before-send.s3.{operation}"
+    client.meta.events.register(event, capture)
+    try:
+        with pytest.raises(_Captured):
+            getattr(client, method)(**params)
+    finally:
+        client.meta.events.unregister(event, capture)
+    return seen["request"]
+
+
 @dataclass
 class S3Server:
     endpoint_url: str

@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from throttle_proxy import ThrottlingProxy
 
-from conftest import S3Server
+from conftest import S3Server, boto3_request
+from hostile.servers import FaultyEndpoint
 from phiscope.storage import s3fast
 from phiscope.storage.s3 import S3Store
 from phiscope.storage.s3fast import FastGetter, Listed, canonical_query, parse_listing
@@ -29,26 +30,6 @@ KEYS = [
 ]
 
 
-class _Captured(Exception):
-    pass
-
-
-def _boto3_listing_request(client: Any, **kw: Any) -> Any:
-    seen: dict[str, Any] = {}
-
-    def capture(request: Any, **_: Any) -> None:
-        seen["request"] = request
-        raise _Captured()
-
-    client.meta.events.register("before-send.s3.ListObjectsV2", capture)
-    try:
-        with pytest.raises(_Captured):
-            client.list_objects_v2(**kw)
-    finally:
-        client.meta.events.unregister("before-send.s3.ListObjectsV2", capture)
-    return seen["request"]
-
-
 @pytest.mark.parametrize("path_style", [True, False])
 @pytest.mark.parametrize("prefix", ["", "dir/with space & plus+", "ünï/~x"])
 def test_fast_listing_signs_exactly_as_boto3(
@@ -63,8 +44,14 @@ def test_fast_listing_signs_exactly_as_boto3(
     query = {"list-type": "2", "max-keys": "1000", "prefix": prefix, "encoding-type": "url"}
     query["continuation-token"] = token
     for _ in range(5):  # both signatures must fall in the same second (X-Amz-Date)
-        sent = _boto3_listing_request(
-            store.client, Bucket="bucket-1", Prefix=prefix, MaxKeys=1000, ContinuationToken=token
+        sent = boto3_request(
+            store.client,
+            "ListObjectsV2",
+            "list_objects_v2",
+            Bucket="bucket-1",
+            Prefix=prefix,
+            MaxKeys=1000,
+            ContinuationToken=token,
         )
         host, path = getter._where("bucket-1", "")
         mine = getter._signed(host, path[:-1] or "/", {}, canonical_query(query))
@@ -221,62 +208,6 @@ def test_what_is_not_a_listing_page_is_refused(body: bytes) -> None:
         parse_listing(body)
 
 
-def _listing_xml(key: str) -> bytes:
-    return _page(_contents(key) + "<IsTruncated>false</IsTruncated>")
-
-
-class _TricklingEndpoint:
-    """A loopback endpoint that sends its listing a byte every 20 ms (each byte well within the read
-    timeout)."""
-
-    def __init__(self) -> None:
-        import socket
-        import threading
-
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
-        self.connections = 0
-        self._stop = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        import threading
-
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn: Any) -> None:
-        with conn:
-            while True:
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    request += chunk
-                body = _listing_xml("from-the-trickle")
-                head = (
-                    f"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {len(body)}\r\n\r\n"
-                )
-                data = head.encode() + body
-                try:
-                    for i in range(len(data)):
-                        if self._stop.wait(0.02):
-                            return
-                        conn.sendall(data[i : i + 1])
-                except OSError:
-                    return
-
-    def close(self) -> None:
-        self._stop.set()
-        self.server.close()
-
-
 def test_a_listing_page_that_trickles_fails_within_the_deadline_and_trips_the_breaker(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -288,20 +219,19 @@ def test_a_listing_page_that_trickles_fails_within_the_deadline_and_trips_the_br
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setattr(s3fast, "PAGE_SECONDS", 0.3)
-    endpoint = _TricklingEndpoint()
     try:
-        store = S3Store(endpoint_url=endpoint.url, region="us-east-1")
-        calls = _boto3_calls(store)
-        for _ in range(2):
-            with pytest.raises(deadline.EndpointTimeout, match=r"no complete answer within 0\.3 s"):
+        with FaultyEndpoint("trickle", every=0.02) as endpoint:  # tests/hostile: a listing byte by byte
+            store = S3Store(endpoint_url=endpoint.url, region="us-east-1")
+            calls = _boto3_calls(store)
+            for _ in range(2):
+                with pytest.raises(deadline.EndpointTimeout, match=r"no complete answer within 0\.3 s"):
+                    list(store.list_objects("bkt"))
+            seen = endpoint.connections
+            with pytest.raises(deadline.EndpointTimeout, match="endpoint not answering"):
                 list(store.list_objects("bkt"))
-        seen = endpoint.connections
-        with pytest.raises(deadline.EndpointTimeout, match="endpoint not answering"):
-            list(store.list_objects("bkt"))
-        assert endpoint.connections == seen  # the breaker answered, not the endpoint
-        assert calls == []  # boto3 would only have waited again
+            assert endpoint.connections == seen  # the breaker answered, not the endpoint
+            assert calls == []  # boto3 would only have waited again
     finally:
-        endpoint.close()
         deadline.reset()
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conftest import S3Server
+from conftest import S3Server, boto3_request
 from phiscope.extract.base import Limits
 from phiscope.model import ObjectRef, Status
 from phiscope.scan import worker
@@ -26,27 +26,6 @@ from phiscope.storage.s3 import S3Store
 from phiscope.storage.s3fast import FastGetter
 
 SECRET = b"worker-fetch-test-" * 2
-
-
-class _Captured(Exception):
-    pass
-
-
-def _boto3_request(client: Any, bucket: str, key: str, rng: str) -> Any:
-    """The request boto3 would send for get_object(Range=rng), captured before it is sent."""
-    seen: dict[str, Any] = {}
-
-    def capture(request: Any, **_: Any) -> None:
-        seen["request"] = request
-        raise _Captured()
-
-    client.meta.events.register("before-send.s3.GetObject", capture)
-    try:
-        with pytest.raises(_Captured):
-            client.get_object(Bucket=bucket, Key=key, Range=rng)
-    finally:
-        client.meta.events.unregister("before-send.s3.GetObject", capture)
-    return seen["request"]
 
 
 @pytest.mark.parametrize("path_style", [True, False])
@@ -58,7 +37,9 @@ def test_fast_get_signs_exactly_as_boto3(monkeypatch: pytest.MonkeyPatch, path_s
     store = S3Store(endpoint_url="http://127.0.0.1:9", region="eu-west-3", path_style=path_style)
     getter = FastGetter(store.client, anonymous=False)
     for _ in range(5):  # both signatures must fall in the same second (X-Amz-Date)
-        sent = _boto3_request(store.client, "bucket-1", key, "bytes=0-99")
+        sent = boto3_request(
+            store.client, "GetObject", "get_object", Bucket="bucket-1", Key=key, Range="bytes=0-99"
+        )
         host, path = getter._where("bucket-1", key)
         # the same request headers (boto3 also asks for checksums, which the fast path does not)
         extra = {k: str(v, "ascii") if isinstance(v, bytes) else v for k, v in sent.headers.items()}

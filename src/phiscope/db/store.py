@@ -70,9 +70,9 @@ _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 def _remembered(
     proc: Callable[[Any], Any], most: int = 4096, *, copy_lists: bool = False
 ) -> Callable[[Any], Any]:
-    """A column's bind processor that remembers what it gave for the values a batch repeats (the
-    batch's one timestamp, `[]`, `["identity"]`, a content type): JSON-encoding the same short list
-    for every one of 20,000 tiny objects cost more than inserting them. Lists are remembered as
+    """A column's bind or result processor that remembers what it gave for the values rows repeat
+    (the batch's one timestamp, `[]`, `["identity"]`): JSON-encoding the same short list for every
+    one of 20,000 tiny objects cost more than inserting them. Lists are remembered as
     tuples of their items; a value that cannot be a key is processed every time. `copy_lists`: a
     list it gives is a copy (for results, which callers may change)."""
     memo: dict[Any, Any] = {}

@@ -37,14 +37,18 @@ _overruns: dict[str, int] = {}
 _open_until: dict[str, float] = {}
 
 
-def _check_breaker(endpoint: str) -> None:
+# check_breaker, overran and answered are also called by storage/s3fast.py, whose listing pages bound
+# their own time on one kept-alive connection: the same breaker and the same overrun counts.
+
+
+def check_breaker(endpoint: str) -> None:
     with _lock:
         until = _open_until.get(endpoint)
     if until is not None and time.monotonic() < until:
         raise EndpointTimeout(f"endpoint not answering (calls stopped for {BREAKER_SECONDS:g} s)")
 
 
-def _overran(endpoint: str) -> None:
+def overran(endpoint: str) -> None:
     with _lock:
         n = _overruns.get(endpoint, 0) + 1
         _overruns[endpoint] = n
@@ -52,17 +56,10 @@ def _overran(endpoint: str) -> None:
             _open_until[endpoint] = time.monotonic() + BREAKER_SECONDS
 
 
-def _answered(endpoint: str) -> None:
+def answered(endpoint: str) -> None:
     with _lock:
         _overruns.pop(endpoint, None)
         _open_until.pop(endpoint, None)
-
-
-# For a caller that bounds its own call (storage/s3fast.py's listing pages, which are read on one
-# kept-alive connection, not in a helper thread): the same breaker and the same overrun counts.
-check_breaker = _check_breaker
-overran = _overran
-answered = _answered
 
 
 def reset() -> None:
@@ -74,7 +71,7 @@ def reset() -> None:
 
 def call_with_deadline(endpoint: str, seconds: float, fn: Callable[[], T]) -> T:
     """Run `fn` in a helper thread and wait at most `seconds` for it; raise EndpointTimeout after."""
-    _check_breaker(endpoint)
+    check_breaker(endpoint)
     box: dict[str, Any] = {}
     done = threading.Event()
 
@@ -88,14 +85,14 @@ def call_with_deadline(endpoint: str, seconds: float, fn: Callable[[], T]) -> T:
 
     threading.Thread(target=run, name="phiscope-call", daemon=True).start()
     if not done.wait(seconds):
-        _overran(endpoint)
+        overran(endpoint)
         raise EndpointTimeout(f"no complete answer within {seconds:g} s")
     if "error" in box:
         err = box["error"]
         if _is_timeout(err):
-            _overran(endpoint)
+            overran(endpoint)
         raise err
-    _answered(endpoint)
+    answered(endpoint)
     return box["value"]
 
 
